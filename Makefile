@@ -1,0 +1,47 @@
+# Seva: two commands matter. `make demo` runs the desk; `make test` runs every test.
+# Every target is idempotent and safe on a fresh machine: it installs what it needs.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: help setup test lint demo clean system-deps
+
+help:
+	@echo "make demo   - run the whole desk on loopback (no credentials needed)"
+	@echo "make test   - install what is needed, then run every test"
+	@echo "make lint   - ruff and mypy"
+	@echo "make setup  - create .venv and install the project"
+
+# System packages the tests and the demo use (redis-server). Installed only if missing,
+# and only when we are root (CI and these machines); otherwise we say what is missing.
+system-deps:
+	@scripts/system-deps.sh
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Seva needs Python >= 3.11; set PYTHON=python3.11"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+setup: system-deps $(STAMP)
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+demo: setup
+	$(BIN)/seva demo
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,85 @@
+"""The ``seva`` command line.
+
+Subcommands live next to the code they drive and are imported only when used, so
+``seva status`` starts fast and does not import spaCy or tweepy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import sys
+from typing import Any
+
+import click
+
+from bot.errors import SettingsError
+
+# name -> "module:attribute" of a click command or group.
+LAZY_COMMANDS: dict[str, str] = {
+    "run": "bot.app:run_command",
+    "status": "bot.health:status_command",
+    "emulator": "bot.x.emulator.commands:emulator",
+    "kb": "bot.kb.commands:kb",
+    "nlu": "bot.nlu.commands:nlu",
+    "tickets": "bot.tickets.commands:tickets",
+    "sla": "bot.tickets.sla_commands:sla",
+    "demo": "bot.demo:demo_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """List every subcommand, importable or not."""
+        del ctx
+        return sorted(LAZY_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import and return one subcommand."""
+        del ctx
+        target = LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attr = target.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                return _unavailable(cmd_name)
+            raise
+        command: click.Command = getattr(module, attr)
+        return command
+
+
+def _unavailable(name: str) -> click.Command:
+    @click.command(name=name, help="(not built yet)")
+    def missing() -> None:
+        raise click.ClickException(f"'seva {name}' is not part of this build yet")
+
+    return missing
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(package_name="seva")
+def cli() -> None:
+    """Seva: a grievance desk on X for government ministries."""
+
+
+def run_async(coro: Any) -> Any:
+    """Run a coroutine from a click command, turning settings errors into clean exits."""
+    try:
+        return asyncio.run(coro)
+    except SettingsError as err:
+        click.echo(f"seva: {err}", err=True)
+        sys.exit(2)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        cli(standalone_mode=True)
+    except SettingsError as err:
+        click.echo(f"seva: {err}", err=True)
+        sys.exit(2)

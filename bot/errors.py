@@ -1,0 +1,125 @@
+"""One error hierarchy for the whole desk.
+
+Callers decide to retry or give up by *type*, never by matching message strings.
+HTTP and X statuses are mapped onto these classes in one place each
+(``bot.x.errors_map`` for X, ``bot.nlu.client`` for Rasa).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class SevaError(Exception):
+    """Base of every error Seva raises on purpose."""
+
+
+class SettingsError(SevaError):
+    """A setting is missing or malformed; the message names the variable."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        lines = [f"{var}: {why}" for var, why in problems]
+        super().__init__("invalid configuration:\n  " + "\n  ".join(lines))
+
+
+class StoreUnavailableError(SevaError):
+    """Redis cannot be reached right now; the caller backs off and retries."""
+
+
+# --- the outside world: X -------------------------------------------------------------
+
+
+class XError(SevaError):
+    """Anything X answered that was not a success."""
+
+    retryable: bool = False
+
+    def __init__(self, message: str = "", *, status: int | None = None) -> None:
+        self.status = status
+        super().__init__(message or self.__class__.__name__)
+
+
+class RateLimitedError(XError):
+    """HTTP 429 rate limit; ``reset_at`` comes from ``x-rate-limit-reset`` when present."""
+
+    retryable = True
+
+    def __init__(self, message: str = "", *, reset_at: datetime | None = None) -> None:
+        self.reset_at = reset_at
+        super().__init__(message, status=429)
+
+
+class UsageCappedError(XError):
+    """HTTP 429 ``usage-capped``: the monthly read cap. Waiting 15 minutes will not help."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message, status=429)
+
+
+class DuplicateContentError(XError):
+    """HTTP 403: the account already posted this exact text."""
+
+
+class ReplyNotAllowedError(XError):
+    """HTTP 403: the author did not summon the account (X's February 2026 reply rule)."""
+
+
+class CreditsDepletedError(XError):
+    """HTTP 402 ``credits-depleted``: the pay-per-use balance is empty."""
+
+
+class UnauthorizedError(XError):
+    """HTTP 401 (or a 403 that means bad credentials)."""
+
+
+class ForbiddenError(XError):
+    """Any other HTTP 403."""
+
+
+class InvalidRequestError(XError):
+    """HTTP 400: the request itself is wrong (e.g. text over 280 weighted characters)."""
+
+
+class NotFoundError(XError):
+    """HTTP 404."""
+
+
+class ServerError(XError):
+    """HTTP 5xx, including a 503 with an HTML body."""
+
+    retryable = True
+
+
+class TransientNetworkError(XError):
+    """TCP reset, DNS failure, read timeout: nothing came back."""
+
+    retryable = True
+
+
+class TooManyConnectionsError(XError):
+    """HTTP 429 on the stream: another connection is open for this app."""
+
+    retryable = True
+
+
+# --- the outside world: NLU -----------------------------------------------------------
+
+
+class NLUError(SevaError):
+    """The NLU server failed to parse a message."""
+
+
+class NLUUnavailableError(NLUError):
+    """The NLU server is down or its circuit breaker is open; try again later."""
+
+
+# --- knowledge base, tickets ------------------------------------------------------------
+
+
+class KBError(SevaError):
+    """The knowledge base is invalid or an edit was refused."""
+
+
+class TicketError(SevaError):
+    """A ticket operation was refused (unknown docket, wrong state, not yours)."""

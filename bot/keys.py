@@ -1,0 +1,133 @@
+"""Every Redis key name, TTL and SLA default, in one place.
+
+All keys live under a configurable prefix (``SEVA_KEY_PREFIX``, default ``seva``), so a
+demo run or a test can use a prefix of its own and never see another run's cursors or
+seen-keys on a shared Redis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# TTLs and defaults (seconds unless named otherwise).
+SEEN_TTL_S = 14 * 24 * 3600  # dedupe window for post ids; X's recent search reaches 7 days
+HEARTBEAT_TTL_S = 10
+LEASE_TTL_MS = 15_000
+REPLY_STATE_TTL_S = 90 * 24 * 3600
+SLA_DEFAULT_HOURS = 48
+SLA_WARN_FRACTION = 0.75
+CLAIM_IDLE_TIMEOUT_S = 30 * 60
+
+# Consumer-group names.
+PIPELINE_GROUP = "pipeline"
+OUTBOX_GROUP = "outbox"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Key names under one prefix. Build it once from settings and pass it down."""
+
+    prefix: str = "seva"
+
+    def _k(self, *parts: str) -> str:
+        return ":".join((self.prefix, *parts))
+
+    # --- streams -----------------------------------------------------------------------
+    @property
+    def inbox(self) -> str:
+        """Stream of normalised posts waiting for the pipeline."""
+        return self._k("inbox")
+
+    @property
+    def outbox(self) -> str:
+        """Stream of reply jobs waiting for the outbox."""
+        return self._k("outbox")
+
+    @property
+    def deadletter(self) -> str:
+        """Stream of entries that could not be processed, kept for a human."""
+        return self._k("deadletter")
+
+    # --- ingest ------------------------------------------------------------------------
+    def cursor(self, source: str) -> str:
+        """since_id per ingest source (``stream``, ``mentions``, ``search``)."""
+        return self._k("cursor", source)
+
+    def seen(self, post_id: str) -> str:
+        """SET NX marker that a post id already reached the inbox."""
+        return self._k("seen", post_id)
+
+    # --- liveness and leadership -------------------------------------------------------
+    def heartbeat(self, role: str, instance: str) -> str:
+        """A role's heartbeat in one daemon instance (expires when it stops beating)."""
+        return self._k("hb", role, instance)
+
+    def heartbeat_pattern(self) -> str:
+        """SCAN pattern matching every heartbeat."""
+        return self._k("hb", "*")
+
+    def lease(self, name: str) -> str:
+        """A single-writer lease (``stream``, ``sla``, ``outbox``)."""
+        return self._k("lease", name)
+
+    def alarm(self, name: str) -> str:
+        """A raised alarm (silence, credits, usage cap) shown by ``seva status``."""
+        return self._k("alarm", name)
+
+    def alarm_pattern(self) -> str:
+        """SCAN pattern matching every alarm."""
+        return self._k("alarm", "*")
+
+    def counter(self, name: str) -> str:
+        """A hash of counters (e.g. skip reasons) for status and metrics."""
+        return self._k("count", name)
+
+    # --- tickets and SLA ---------------------------------------------------------------
+    def docket_seq(self, prefix: str, year: int) -> str:
+        """INCR counter behind docket numbers, per docket prefix and year."""
+        return self._k("docket", prefix, str(year))
+
+    def ticket(self, docket: str) -> str:
+        """Hash holding one ticket."""
+        return self._k("ticket", docket)
+
+    def ticket_history(self, docket: str) -> str:
+        """List of a ticket's history events (JSON)."""
+        return self._k("ticket", docket, "history")
+
+    def queue(self, dept: str) -> str:
+        """A department's queue of open tickets."""
+        return self._k("queue", dept)
+
+    @property
+    def sla_due(self) -> str:
+        """Sorted set of dockets scored by due time."""
+        return self._k("sla", "due")
+
+    def conversation(self, conversation_id: str) -> str:
+        """Maps an X conversation to its open ticket, so follow-ups attach."""
+        return self._k("conv", conversation_id)
+
+    # --- replies -----------------------------------------------------------------------
+    def reply(self, job_id: str) -> str:
+        """Reply state for one job: pending -> sending -> sent."""
+        return self._k("reply", job_id)
+
+    def decision(self, post_id: str) -> str:
+        """The pipeline's decision for a post, with its NLU result (audit trail)."""
+        return self._k("decision", post_id)
+
+    # --- knowledge base and NLU ---------------------------------------------------------
+    def kb(self, *parts: str) -> str:
+        """Knowledge-base keys (entries, versions, audit)."""
+        return self._k("kb", *parts)
+
+    @property
+    def nlu_urls(self) -> str:
+        """The live list of Rasa URLs; every daemon follows it (blue/green publish)."""
+        return self._k("nlu", "urls")
+
+    @property
+    def nlu_events(self) -> str:
+        """Pub/sub channel announcing a switch of NLU URLs."""
+        return self._k("nlu", "events")

@@ -1,0 +1,195 @@
+"""Typed settings, built once from ``SEVA_*`` environment variables and passed down.
+
+Nothing in Seva reads ``os.environ`` at import time. ``load_settings()`` is called by the
+composition root (``bot.app``) or by a CLI command, and a bad or missing value becomes a
+``SettingsError`` that names the variable and what it expects.
+
+Secrets (``SEVA_X_BEARER_TOKEN`` ...) may also come from files in ``SEVA_SECRETS_DIR``
+(one file per setting, named like the variable in lower case without the prefix, as
+Docker and Kubernetes secrets are mounted).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.errors import SettingsError
+
+ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
+ENV_PREFIX = "SEVA_"
+
+CSV = Annotated[list[str], NoDecode]
+
+
+def _split_csv(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _default_instance() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class Settings(BaseSettings):
+    """Everything configurable about one Seva deployment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="ignore",
+        frozen=True,
+        validate_default=True,
+    )
+
+    # --- process ----------------------------------------------------------------------
+    roles: CSV = Field(default=list(ALL_ROLES), description="roles this process runs")
+    instance_id: str = Field(default_factory=_default_instance)
+    log_format: Literal["console", "json"] = "console"
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    drain_timeout_s: float = Field(default=8.0, gt=0, le=60)
+    heartbeat_interval_s: float = Field(default=2.0, gt=0)
+    heartbeat_ttl_s: float = Field(default=10.0, gt=0)
+    shared_dir: Path = Path("../shared")
+
+    # --- redis ------------------------------------------------------------------------
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    key_prefix: str = Field(default="seva", pattern=r"^[A-Za-z0-9_.\-:]+$")
+    redis_backoff_initial_s: float = Field(default=0.5, gt=0)
+    redis_backoff_max_s: float = Field(default=10.0, gt=0)
+
+    # --- the ministry's accounts (demo defaults; every deployment sets its own) --------
+    account_handle: str = Field(default="MoCI_Seva", pattern=r"^@?\w{1,15}$")
+    account_user_id: str | None = Field(default=None, pattern=r"^\d+$")
+    watch_handles: CSV = Field(default_factory=list)
+    hashtags: CSV = Field(default_factory=lambda: ["mociseva"])
+    keywords: CSV = Field(default_factory=list)
+    docket_prefix: str = Field(default="MOCI", pattern=r"^[A-Z]{2,8}$")
+
+    # --- X ----------------------------------------------------------------------------
+    x_base_url: str = "https://api.twitter.com"
+    x_bearer_token: SecretStr | None = None
+    x_user_access_token: SecretStr | None = None
+    x_reply_restriction: bool = True  # False for Enterprise accounts, which are exempt
+
+    # --- web --------------------------------------------------------------------------
+    web_host: str = "127.0.0.1"
+    web_port: int = Field(default=8080, ge=0, le=65535)
+
+    @field_validator("roles", "watch_handles", "hashtags", "keywords", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_csv(value)
+
+    @field_validator("roles")
+    @classmethod
+    def _known_roles(cls, value: list[str]) -> list[str]:
+        unknown = sorted(set(value) - set(ALL_ROLES))
+        if unknown:
+            raise ValueError(f"unknown role(s) {unknown}; expected some of {list(ALL_ROLES)}")
+        if not value:
+            raise ValueError(f"at least one of {list(ALL_ROLES)}")
+        return value
+
+    @field_validator("account_handle")
+    @classmethod
+    def _strip_at(cls, value: str) -> str:
+        return value.removeprefix("@")
+
+    @field_validator("watch_handles", "hashtags")
+    @classmethod
+    def _strip_sigils(cls, value: list[str]) -> list[str]:
+        return [v.lstrip("@#") for v in value]
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
+            raise ValueError("a redis://, rediss:// or unix:// URL")
+        return value
+
+    @field_validator("x_base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.netloc:
+            raise ValueError("an http(s):// base URL such as https://api.twitter.com")
+        return value.rstrip("/")
+
+    @property
+    def needs_x(self) -> bool:
+        """Whether the configured roles talk to X."""
+        return bool({"ingest", "outbox", "sla"} & set(self.roles))
+
+    @property
+    def x_is_loopback(self) -> bool:
+        """Whether X is the local emulator."""
+        host = urlsplit(self.x_base_url).hostname or ""
+        return host in {"localhost", "::1"} or host.startswith("127.")
+
+    @property
+    def handles(self) -> list[str]:
+        """Every handle the desk watches: the replying account first."""
+        seen = [self.account_handle]
+        seen += [h for h in self.watch_handles if h.lower() != self.account_handle.lower()]
+        return seen
+
+    def require_x_credentials(self) -> None:
+        """Raise ``SettingsError`` if the real X API is configured without a token.
+
+        The emulator on loopback needs no real credentials. Checked by the composition
+        root when it builds the X adapter, so ``seva status`` works without tokens.
+        """
+        if self.needs_x and not self.x_is_loopback and self.x_bearer_token is None:
+            raise SettingsError(
+                [
+                    (
+                        ENV_PREFIX + "X_BEARER_TOKEN",
+                        (
+                            f"required when SEVA_X_BASE_URL ({self.x_base_url}) is not loopback; "
+                            "set it, or point SEVA_X_BASE_URL at the emulator"
+                        ),
+                    )
+                ]
+            )
+
+    def secret_values(self) -> list[str]:
+        """The raw values of every secret, so the log masker can hide them anywhere."""
+        values = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                values.append(value.get_secret_value())
+        return values
+
+
+def _problems(err: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for e in err.errors():
+        loc = [str(p) for p in e["loc"] if p != "__root__"]
+        var = ENV_PREFIX + loc[0].upper() if loc else "configuration"
+        msg = e["msg"].removeprefix("Value error, ")
+        given = e.get("input")
+        if loc and isinstance(given, str | int | float):
+            msg += f" (got {given!r})"
+        problems.append((var, msg))
+    return problems
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings from the environment (and overrides); raise ``SettingsError``."""
+    secrets_dir = os.environ.get(ENV_PREFIX + "SECRETS_DIR")
+    try:
+        if secrets_dir:
+            if not Path(secrets_dir).is_dir():
+                raise SettingsError([(ENV_PREFIX + "SECRETS_DIR", f"no directory {secrets_dir}")])
+            return Settings(_secrets_dir=secrets_dir, **overrides)
+        return Settings(**overrides)
+    except ValidationError as err:
+        raise SettingsError(_problems(err)) from None

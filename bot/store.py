@@ -1,0 +1,96 @@
+"""The Redis connection: one client per process, built from settings, resilient to restarts."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import redis.asyncio as aioredis
+import structlog
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from bot.clock import Clock
+from bot.retry import Backoff
+
+T = TypeVar("T")
+Redis = aioredis.Redis
+
+# What "Redis went away" looks like from redis-py; anything else is a real bug.
+REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
+
+log = structlog.get_logger("store")
+
+
+def connect(url: str) -> Redis:
+    """Return a client; it connects lazily and reconnects on the next command."""
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=2.0,
+        socket_timeout=None,  # blocking XREADGROUP calls set their own bound
+        health_check_interval=15,
+        retry_on_timeout=False,
+    )
+
+
+async def wait_ready(
+    redis: Redis,
+    backoff: Backoff,
+    clock: Clock,
+    stop: asyncio.Event | None = None,
+) -> bool:
+    """Ping until Redis answers (True) or ``stop`` is set (False), logging each failure."""
+    while stop is None or not stop.is_set():
+        try:
+            await redis.ping()
+        except REDIS_DOWN as exc:
+            delay = backoff.next()
+            log.warning(
+                "redis unreachable, retrying",
+                error=str(exc) or type(exc).__name__,
+                retry_in_s=round(delay, 2),
+                attempt=backoff.attempts,
+            )
+            await _sleep_or_stop(clock, delay, stop)
+        else:
+            if backoff.attempts:
+                log.info("redis reachable again", after_attempts=backoff.attempts)
+            backoff.reset()
+            return True
+    return False
+
+
+async def resilient(
+    op: Callable[[], Awaitable[T]],
+    redis: Redis,
+    backoff: Backoff,
+    clock: Clock,
+    stop: asyncio.Event,
+) -> T | None:
+    """Run ``op``; if Redis is down, wait until it is back and try again. None if stopped."""
+    while not stop.is_set():
+        try:
+            result = await op()
+        except REDIS_DOWN as exc:
+            log.warning("redis operation failed; waiting for redis", error=str(exc))
+            if not await wait_ready(redis, backoff, clock, stop):
+                return None
+        else:
+            backoff.reset()
+            return result
+    return None
+
+
+async def _sleep_or_stop(clock: Clock, delay: float, stop: asyncio.Event | None) -> None:
+    if stop is None:
+        await clock.sleep(delay)
+        return
+    sleeper = asyncio.ensure_future(clock.sleep(delay))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for t in (sleeper, stopper):
+            t.cancel()

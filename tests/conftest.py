@@ -1,0 +1,158 @@
+"""Shared fixtures: a private redis-server per test session, settings, the shared/ folder.
+
+Never touches the Redis on 6379: every run starts its own ``redis-server`` on a free port
+in a temporary directory and stops it afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import redis as sync_redis
+import redis.asyncio as aioredis
+
+from bot.keys import Keys
+from bot.settings import Settings, load_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """Return a TCP port nobody is listening on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class RedisServer:
+    """A redis-server process owned by the tests."""
+
+    port: int
+    dir: Path
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        exe = shutil.which("redis-server")
+        if exe is None:
+            pytest.fail("redis-server is not installed (make setup installs it)")
+        self.proc = subprocess.Popen(
+            [
+                exe,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                str(self.dir),
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+                "--logfile",
+                str(self.dir / "redis.log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        client = sync_redis.Redis(port=self.port)
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+            except sync_redis.ConnectionError:
+                time.sleep(0.05)
+            else:
+                client.close()
+                return
+        pytest.fail(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def kill(self) -> None:
+        """Stop abruptly (the data survives in the AOF)."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One private redis-server for the whole test session."""
+    server = RedisServer(port=free_port(), dir=tmp_path_factory.mktemp("redis"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def key_prefix() -> str:
+    """A prefix of its own for each test, so tests never see each other's keys."""
+    return f"t{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def keys(key_prefix: str) -> Keys:
+    return Keys(key_prefix)
+
+
+@pytest.fixture
+async def redis(redis_server: RedisServer) -> AsyncIterator[aioredis.Redis]:
+    """An async client on the private server."""
+    client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(redis_server: RedisServer, key_prefix: str) -> Settings:
+    """Settings for a test: private Redis, private prefix, fast heartbeats, emulator host."""
+    return load_settings(
+        redis_url=redis_server.url,
+        key_prefix=key_prefix,
+        heartbeat_interval_s=0.2,
+        heartbeat_ttl_s=2.0,
+        x_base_url="http://127.0.0.1:9",
+        web_port=0,
+    )
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """The shared/ folder beside the checkout (SEVA_SHARED_DIR moves it)."""
+    return Path(os.environ.get("SEVA_SHARED_DIR", ROOT.parent / "shared")).resolve()
+
+
+@pytest.fixture(scope="session")
+def shared_fixture(shared_dir: Path):  # type: ignore[no-untyped-def]
+    """Return a function that finds a file under shared/, skipping if it is absent."""
+
+    def find(relative: str) -> Path:
+        path = shared_dir / relative
+        if not path.exists():
+            if os.environ.get("CI") == "true":
+                pytest.fail(f"shared fixture {path} is missing in CI")
+            pytest.skip(f"needs {path} (the shared/ folder beside the checkout; SEVA_SHARED_DIR)")
+        return path
+
+    return find
