@@ -83,3 +83,7 @@ def main() -> None:
     except SettingsError as err:
         click.echo(f"seva: {err}", err=True)
         sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

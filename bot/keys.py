@@ -40,8 +40,13 @@ class Keys:
 
     @property
     def outbox(self) -> str:
-        """Stream of reply jobs waiting for the outbox."""
+        """Stream of high-priority reply jobs (answers, acknowledgements)."""
         return self._k("outbox")
+
+    @property
+    def outbox_low(self) -> str:
+        """Stream of low-priority reply jobs (interim replies, storm fan-out)."""
+        return self._k("outbox", "low")
 
     @property
     def deadletter(self) -> str:

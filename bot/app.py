@@ -1,0 +1,126 @@
+"""The composition root: settings in, a running daemon out.
+
+``build()`` is the only place that reads settings and constructs clients; every role
+receives what it needs through ``Deps``. ``daemon.py`` and ``seva run`` call ``main()``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import click
+import structlog
+
+from bot import logs
+from bot.clock import Clock, SystemClock
+from bot.keys import Keys
+from bot.lifecycle import Role, Runner
+from bot.retry import Backoff
+from bot.settings import ALL_ROLES, Settings, load_settings
+from bot.store import Redis, connect, wait_ready
+
+log = structlog.get_logger("app")
+
+# role name -> "module:function"; the function takes Deps and returns a Role.
+ROLE_FACTORIES: dict[str, str] = {
+    "ingest": "bot.ingest.role:build_role",
+    "pipeline": "bot.pipeline.role:build_role",
+    "outbox": "bot.outbox.role:build_role",
+    "sla": "bot.tickets.sla:build_role",
+    "web": "bot.web.role:build_role",
+}
+
+
+@dataclass
+class Deps:
+    """Everything a role may need, built once. Clients that need I/O are created lazily."""
+
+    settings: Settings
+    redis: Redis
+    keys: Keys
+    clock: Clock
+    masker: logs.Masker
+    # Shared singletons built on first use (the X client, the NLU client, the KB ...).
+    _singletons: dict[str, Any] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+
+    def singleton(self, name: str, factory: Callable[[], Any]) -> Any:
+        """Return the shared instance ``name``, building it with ``factory`` the first time."""
+        if name not in self._singletons:
+            self._singletons[name] = factory()
+        return self._singletons[name]
+
+
+def build_role(name: str, deps: Deps) -> Role:
+    """Construct one role through its factory."""
+    module_name, func = ROLE_FACTORIES[name].split(":")
+    factory = getattr(importlib.import_module(module_name), func)
+    role: Role = factory(deps)
+    return role
+
+
+def build(settings: Settings, clock: Clock | None = None) -> tuple[Runner, Deps]:
+    """Build the runner and its dependencies for the configured roles."""
+    masker = logs.configure(
+        fmt=settings.log_format, level=settings.log_level, secrets=settings.secret_values()
+    )
+    settings.require_x_credentials()
+    deps = Deps(
+        settings=settings,
+        redis=connect(settings.redis_url),
+        keys=Keys(settings.key_prefix),
+        clock=clock or SystemClock(),
+        masker=masker,
+    )
+    roles = [build_role(name, deps) for name in ALL_ROLES if name in settings.roles]
+    runner = Runner(
+        settings=settings,
+        redis=deps.redis,
+        keys=deps.keys,
+        clock=deps.clock,
+        roles=roles,
+        on_close=deps.closers,
+    )
+    return runner, deps
+
+
+async def serve(settings: Settings) -> int:
+    """Run the daemon until SIGTERM/SIGINT; return the exit code."""
+    runner, deps = build(settings)
+    runner.install_signal_handlers()
+    log.info(
+        "seva starting",
+        roles=settings.roles,
+        instance=settings.instance_id,
+        account=settings.account_handle,
+        redis=settings.redis_url,
+    )
+    # Redis may not be up yet (compose starts everything at once): wait, but stay stoppable.
+    backoff = Backoff(settings.redis_backoff_initial_s, settings.redis_backoff_max_s)
+    ready = await wait_ready(deps.redis, backoff, deps.clock, runner.stop)
+    if not ready:
+        with contextlib.suppress(Exception):
+            await deps.redis.aclose()
+        return 0
+    return await runner.run()
+
+
+def main(roles: str | None = None) -> int:
+    """Build settings from the environment and run; exit 2 with a clear message if invalid."""
+    overrides: dict[str, Any] = {}
+    if roles:
+        overrides["roles"] = roles
+    settings = load_settings(**overrides)
+    return asyncio.run(serve(settings))
+
+
+@click.command("run")
+@click.option("--roles", help="comma-separated roles (default: SEVA_ROLES, or all)")
+def run_command(roles: str | None) -> None:
+    """Run the daemon (the same as ``python daemon.py``)."""
+    raise SystemExit(main(roles))

@@ -1,0 +1,196 @@
+"""The shared lifecycle: clean stop with nothing lost, heartbeats, Redis outages survived."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from bot.clock import SystemClock
+from bot.keys import PIPELINE_GROUP, Keys
+from bot.lifecycle import RoleContext, Runner
+from bot.settings import load_settings
+from bot.store import connect
+from bot.streams import StreamWorker
+from tests.conftest import ROOT, RedisServer, free_port
+
+N_MESSAGES = 40
+
+
+async def _wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = await predicate()
+        if result:
+            return result
+        await asyncio.sleep(interval)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+async def test_sigterm_with_messages_in_flight_loses_nothing(redis_server, redis, keys, key_prefix):
+    """SIGTERM mid-batch: exit 0 in < 10 s; every entry is acknowledged or still pending."""
+    ids = [await redis.xadd(keys.inbox, {"n": str(i)}) for i in range(N_MESSAGES)]
+    env = {
+        **os.environ,
+        "SEVA_REDIS_URL": redis_server.url,
+        "SEVA_KEY_PREFIX": key_prefix,
+        "SEVA_INSTANCE_ID": "victim",
+        "SEVA_ROLES": "pipeline",
+        "TEST_HANDLE_S": "0.2",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.foundation.slow_consumer"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        await _wait_for(lambda: redis.scard(keys.counter("done")), timeout=20)
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.to_thread(proc.communicate, None, 15)
+        elapsed = time.monotonic() - started
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert 0 == proc.returncode, stderr.decode()
+    assert elapsed < 10
+
+    done = await redis.smembers(keys.counter("done"))
+    pending = {
+        p["message_id"]
+        for p in await redis.xpending_range(keys.inbox, PIPELINE_GROUP, "-", "+", 1000)
+    }
+    group = next(g for g in await redis.xinfo_groups(keys.inbox) if g["name"] == PIPELINE_GROUP)
+    last = _id(group["last-delivered-id"])
+    delivered = {i for i in ids if _id(i) <= last}
+    untouched = set(ids) - delivered  # still waiting in the stream for any consumer
+    acked = delivered - pending
+    assert 0 < len(done) < N_MESSAGES  # the stop really happened mid-stream
+    assert acked <= done  # nothing acknowledged without being handled
+    assert pending  # the rest of the batch in hand was left pending, not dropped
+    assert set(ids) == acked | pending | untouched
+
+    # Another consumer takes over what was left and finishes it: nothing lost.
+    settings = load_settings(redis_url=redis_server.url, key_prefix=key_prefix)
+    stop = asyncio.Event()
+
+    async def handle(entry_id: str, _fields: dict[str, str]) -> None:
+        await redis.sadd(keys.counter("done"), entry_id)
+
+    worker = StreamWorker(
+        redis=redis,
+        streams=[keys.inbox],
+        group=PIPELINE_GROUP,
+        consumer="heir",
+        handler=handle,
+        clock=SystemClock(),
+        deadletter=keys.deadletter,
+        claim_idle_ms=0,
+    )
+    task = asyncio.create_task(worker.run(stop))
+    await _wait_for(lambda: _all_done(redis, keys, len(ids)), timeout=20)
+    stop.set()
+    await task
+    assert settings.key_prefix == key_prefix
+    assert set(ids) == await redis.smembers(keys.counter("done"))
+    assert 0 == (await redis.xpending(keys.inbox, PIPELINE_GROUP))["pending"]
+
+
+def _id(entry_id: str) -> tuple[int, int]:
+    ms, seq = entry_id.split("-")
+    return int(ms), int(seq)
+
+
+async def _all_done(redis, keys: Keys, n: int) -> bool:
+    return await redis.scard(keys.counter("done")) == n
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    """A redis-server of this test's own, so it can be stopped without disturbing others."""
+    server = RedisServer(port=free_port(), dir=tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+async def test_redis_going_away_and_coming_back_is_survived(own_redis, key_prefix):
+    """Heartbeats and consumption resume by themselves after a Redis restart."""
+    settings = load_settings(
+        redis_url=own_redis.url,
+        key_prefix=key_prefix,
+        roles="pipeline",
+        heartbeat_interval_s=0.1,
+        heartbeat_ttl_s=1.0,
+        instance_id="survivor",
+        redis_backoff_initial_s=0.05,
+        redis_backoff_max_s=0.3,
+    )
+    keys = Keys(key_prefix)
+    handled: list[str] = []
+
+    class Role:
+        name = "pipeline"
+
+        async def run(self, ctx: RoleContext) -> None:
+            async def handle(_entry_id: str, fields: dict[str, str]) -> None:
+                handled.append(fields["n"])
+
+            from bot.retry import Backoff
+
+            await StreamWorker(
+                redis=ctx.redis,
+                streams=[ctx.keys.inbox],
+                group=PIPELINE_GROUP,
+                consumer="survivor",
+                handler=handle,
+                clock=ctx.clock,
+                deadletter=ctx.keys.deadletter,
+                block_ms=100,
+                backoff=Backoff(0.05, 0.3),
+            ).run(ctx.stop)
+
+    runner = Runner(
+        settings=settings,
+        redis=connect(settings.redis_url),
+        keys=keys,
+        clock=SystemClock(),
+        roles=[Role()],
+    )
+    task = asyncio.create_task(runner.run())
+    probe = connect(own_redis.url)
+    try:
+        await probe.xadd(keys.inbox, {"n": "before"})
+        await _wait_for(lambda: _async(lambda: "before" in handled))
+        own_redis.kill()
+        await asyncio.sleep(1.0)  # the daemon sees Redis gone for a while
+        assert not task.done()
+        own_redis.start()
+        await probe.aclose()
+        probe = connect(own_redis.url)  # the test's own client reconnects afresh
+        await probe.xadd(keys.inbox, {"n": "after"})
+        await _wait_for(lambda: _async(lambda: "after" in handled), timeout=15)
+        hb = keys.heartbeat("pipeline", "survivor")
+        await _wait_for(lambda: probe.exists(hb), timeout=5)
+    finally:
+        runner.stop.set()
+        assert 0 == await asyncio.wait_for(task, 10)
+        await probe.aclose()
+    assert ["before", "after"] == handled
+
+
+async def _async(fn):
+    return fn()
