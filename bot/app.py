@@ -23,6 +23,7 @@ from bot.lifecycle import Role, Runner
 from bot.retry import Backoff
 from bot.settings import ALL_ROLES, Settings, load_settings
 from bot.store import Redis, connect, wait_ready
+from bot.x.models import XClient
 
 log = structlog.get_logger("app")
 
@@ -54,6 +55,20 @@ class Deps:
         if name not in self._singletons:
             self._singletons[name] = factory()
         return self._singletons[name]
+
+
+def x_client(deps: Deps) -> XClient:
+    """Return the process's one X client (the tweepy adapter), built on first use."""
+
+    def factory() -> XClient:
+        from bot.x.adapter import TweepyXClient
+
+        client = TweepyXClient(deps.settings, deps.clock)
+        deps.closers.append(client.close)
+        return client
+
+    client: XClient = deps.singleton("x", factory)
+    return client
 
 
 def build_role(name: str, deps: Deps) -> Role:

@@ -118,6 +118,15 @@ class Keys:
         """Reply state for one job: pending -> sending -> sent."""
         return self._k("reply", job_id)
 
+    @property
+    def outbox_posted(self) -> str:
+        """Sorted set of the account's posts (member = job:part, score = time): rate windows."""
+        return self._k("outbox", "posted")
+
+    def spend(self, day: str) -> str:
+        """Hash of money spent on X on one UTC day (``YYYY-MM-DD``), by kind."""
+        return self._k("spend", day)
+
     def decision(self, post_id: str) -> str:
         """The pipeline's decision for a post, with its NLU result (audit trail)."""
         return self._k("decision", post_id)

@@ -8,7 +8,14 @@ extend or delete the new holder's.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+import structlog
 from redis.asyncio import Redis
+
+log = structlog.get_logger("lease")
 
 _RENEW = """
 if redis.call('get', KEYS[1]) == ARGV[1] then
@@ -60,3 +67,58 @@ class Lease:
         """Return who holds the lease now, if anyone."""
         value = await self._redis.get(self.key)
         return None if value is None else str(value)
+
+
+async def run_as_leader(
+    lease: Lease,
+    stop: asyncio.Event,
+    work: Callable[[asyncio.Event], Coroutine[Any, Any, None]],
+    on_state: Callable[..., None] | None = None,
+) -> None:
+    """Run ``work`` only while holding ``lease``; wait as standby otherwise.
+
+    ``work`` receives an event that is set when the process stops *or* the lease is lost,
+    and must return promptly after it is set. The lease is renewed at a third of its TTL
+    and released on the way out, so a successor takes over at once after a clean stop
+    and within one TTL after a crash.
+    """
+    period = lease.ttl_ms / 3000
+    while not stop.is_set():
+        if not await lease.acquire():
+            if on_state:
+                on_state(leader=False)
+            await _wait(stop, period)
+            continue
+        if on_state:
+            on_state(leader=True)
+        log.info("lease acquired", lease=lease.key, holder=lease.holder)
+        lost = asyncio.Event()
+        task: asyncio.Task[None] = asyncio.create_task(work(lost))
+        try:
+            while not stop.is_set() and not task.done():
+                await _wait(stop, period, task)
+                if not stop.is_set() and not task.done() and not await lease.renew():
+                    log.warning("lease lost; standing down", lease=lease.key)
+                    break
+        finally:
+            lost.set()
+            await task
+            if lease.held:
+                await lease.release()
+            if on_state:
+                on_state(leader=False)
+
+
+async def _wait(
+    stop: asyncio.Event, seconds: float, task: asyncio.Task[None] | None = None
+) -> None:
+    waiters: set[asyncio.Future[Any]] = {asyncio.ensure_future(stop.wait())}
+    if task is not None:
+        waiters.add(task)
+    done, pending = await asyncio.wait(
+        waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+    )
+    del done
+    for fut in pending:
+        if fut is not task:
+            fut.cancel()

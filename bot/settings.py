@@ -78,6 +78,19 @@ class Settings(BaseSettings):
     x_user_access_token: SecretStr | None = None
     x_reply_restriction: bool = True  # False for Enterprise accounts, which are exempt
 
+    # --- outbox: X's post limits and prices (DESIGN.md), all configurable ---------------
+    outbox_limit_15m: int = Field(default=100, ge=1)  # per user; the manage-posts page says 200
+    outbox_limit_3h: int = Field(default=300, ge=1)
+    outbox_limit_24h: int = Field(default=10_000, ge=1)  # per app
+    outbox_daily_budget_usd: float = Field(default=25.0, ge=0)
+    price_post_usd: float = 0.015
+    price_post_url_usd: float = 0.20
+    price_summoned_reply_usd: float = 0.01
+    outbox_pause_s: float = Field(default=300.0, gt=0)  # after credits-depleted / usage-capped
+    outbox_retry_initial_s: float = Field(default=5.0, gt=0)
+    outbox_retry_max_s: float = Field(default=320.0, gt=0)
+    outbox_claim_idle_ms: int = Field(default=60_000, ge=0)
+
     # --- web --------------------------------------------------------------------------
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)

@@ -148,6 +148,14 @@ class XClient(Protocol):
         """Create a post, as a reply when ``in_reply_to`` is given."""
         ...
 
+    async def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
+        """Find the account's own reply to ``in_reply_to`` with exactly ``text``, if any.
+
+        Used only to reconcile a reply interrupted mid-send, before any re-post. Reads the
+        account's own recent posts (GET /2/users/:id/tweets), which costs a read.
+        """
+        ...
+
     async def get_rules(self) -> list[StreamRule]:
         """Return the filtered-stream rules."""
         ...

@@ -1,0 +1,70 @@
+"""The ``outbox`` role: one lease holder posts every reply job, within X's limits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from bot.keys import LEASE_TTL_MS, OUTBOX_GROUP
+from bot.lease import Lease, run_as_leader
+from bot.lifecycle import RoleContext
+from bot.outbox.budget import PostBudget
+from bot.outbox.poster import OnBlocked, Poster
+from bot.streams import StreamWorker
+from bot.x.models import XClient
+
+if TYPE_CHECKING:
+    from bot.app import Deps
+
+
+class OutboxRole:
+    """Holds the outbox lease and posts jobs, high priority first."""
+
+    name = "outbox"
+
+    def __init__(self, x: XClient, on_blocked: OnBlocked | None = None) -> None:
+        self._x = x
+        self._on_blocked = on_blocked
+        self.poster: Poster | None = None
+
+    async def run(self, ctx: RoleContext) -> None:
+        """Post while leader; stand by otherwise; drain the job in hand on stop."""
+        s = ctx.settings
+        self.poster = Poster(
+            redis=ctx.redis,
+            keys=ctx.keys,
+            x=self._x,
+            budget=PostBudget(ctx.redis, ctx.keys, ctx.clock, s),
+            clock=ctx.clock,
+            settings=s,
+            on_blocked=self._on_blocked,
+        )
+        poster = self.poster
+
+        async def work(lost: asyncio.Event) -> None:
+            worker = StreamWorker(
+                redis=ctx.redis,
+                streams=[ctx.keys.outbox, ctx.keys.outbox_low],
+                group=OUTBOX_GROUP,
+                consumer=s.instance_id,
+                handler=poster.handle,
+                clock=ctx.clock,
+                deadletter=ctx.keys.deadletter,
+                batch=1,  # one job at a time: the rate budget is checked per post
+                claim_idle_ms=s.outbox_claim_idle_ms,
+            )
+            await worker.run(lost)
+
+        def on_state(*, leader: bool) -> None:
+            ctx.health["leader"] = leader
+            ctx.health["posted"] = poster.posted
+
+        lease = Lease(ctx.redis, ctx.keys.lease("outbox"), s.instance_id, LEASE_TTL_MS)
+        await run_as_leader(lease, ctx.stop, work, on_state)
+
+
+def build_role(deps: Deps) -> OutboxRole:
+    """Construct the outbox role with the shared X client."""
+    from bot.app import x_client
+
+    return OutboxRole(x_client(deps), on_blocked=None)
