@@ -1,0 +1,121 @@
+"""The decision: one pure function from what we know about a post to what the desk does.
+
+No I/O here, so every rule is unit-tested with plain values. The thresholds come from
+settings and were chosen from the NLU evaluation (README, "Choosing the thresholds").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Action(StrEnum):
+    """What the desk does with a post."""
+
+    ANSWER_FAQ = "answer_faq"
+    REFER = "refer"
+    ESCALATE = "escalate"
+    STATUS = "status"
+    GREET = "greet"
+    CLARIFY = "clarify"  # "we could not understand; here is how to reach us"
+    FOLLOWUP = "followup"  # attached to the citizen's open ticket
+    IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything the decision looks at, already extracted."""
+
+    intent: str
+    confidence: float
+    lang: str
+    reply_allowed: bool
+    mentions_account: bool
+    dockets: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()  # directory ids found in the text
+    depts: tuple[str, ...] = ()  # department ids found in the text
+    faq_department: str | None = None  # owner of the FAQ intent, if the intent is an FAQ
+    has_open_ticket: bool = False
+    nlu_available: bool = True
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Confidence floors, from the NLU evaluation."""
+
+    faq: float = 0.6
+    refer: float = 0.5
+    abuse: float = 0.7
+    chitchat: float = 0.7
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The outcome, with the reason recorded for the audit trail."""
+
+    action: Action
+    reason: str
+    faq_id: str | None = None
+    body_id: str | None = None
+    dept: str = "general"
+    manual_reply: bool = False  # hashtag-only: an officer answers by hand on X
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+FAQ_PREFIX = "faq_"
+
+
+def faq_id_of(intent: str) -> str | None:
+    """Map a Rasa intent name back to its KB id (``faq_iec_apply`` -> ``iec-apply``)."""
+    if not intent.startswith(FAQ_PREFIX):
+        return None
+    return intent.removeprefix(FAQ_PREFIX).replace("_", "-")
+
+
+def decide(sig: Signals, th: Thresholds) -> Decision:
+    """Reach one decision for a post: gatekeeping rules first, then the intent."""
+    dept = sig.depts[0] if sig.depts else (sig.faq_department or "general")
+    return _gate(sig, th, dept) or _by_intent(sig, th, dept)
+
+
+def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:
+    """Rules that apply whatever the question is."""
+    if sig.intent == "abuse" and sig.confidence >= th.abuse:
+        return Decision(Action.IGNORE, f"abuse/spam ({sig.confidence:.2f})")
+    if sig.has_open_ticket:
+        return Decision(
+            Action.FOLLOWUP, "follow-up in the conversation of an open ticket", dept=dept
+        )
+    if not sig.reply_allowed:
+        # X's 2026 rule: no programmatic reply unless the author summoned the account.
+        return Decision(
+            Action.ESCALATE,
+            "hashtag-only post: an officer replies by hand",
+            dept=dept,
+            manual_reply=True,
+        )
+    if sig.dockets:
+        return Decision(Action.STATUS, "docket in the text", extra={"docket": sig.dockets[0]})
+    if not sig.nlu_available:
+        return Decision(Action.ESCALATE, "NLU unavailable for too long: a human answers", dept=dept)
+    return None
+
+
+def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
+    """Rules driven by the NLU's intent and confidence."""
+    faq_id = faq_id_of(sig.intent)
+    if faq_id and sig.confidence >= th.faq:
+        return Decision(Action.ANSWER_FAQ, f"faq {faq_id} ({sig.confidence:.2f})", faq_id=faq_id)
+    wants_referral = sig.intent == "refer" or (
+        sig.bodies and sig.intent not in {"escalate", "greet"}
+    )
+    if wants_referral and sig.bodies:
+        return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
+    if sig.intent == "greet" and sig.confidence >= th.chitchat:
+        return Decision(Action.GREET, "greeting or thanks")
+    if sig.intent == "out_of_scope" and sig.confidence >= th.chitchat:
+        return Decision(Action.CLARIFY, "out of scope")
+    # Policy questions, complaints, unrecognised referrals and anything uncertain go to a
+    # human: escalation recall matters more than answering everything automatically.
+    return Decision(Action.ESCALATE, f"{sig.intent} ({sig.confidence:.2f})", dept=dept)

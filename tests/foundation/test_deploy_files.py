@@ -1,0 +1,61 @@
+"""The Dockerfile and docker-compose.yml, checked as far as we can without a Docker engine."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.settings import Settings
+from tests.conftest import ROOT
+
+DOCKERFILE = (ROOT / "Dockerfile").read_text()
+COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _instructions() -> list[tuple[str, str]]:
+    joined = re.sub(r"\\\n", " ", DOCKERFILE)
+    lines = [ln.strip() for ln in joined.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    return [(ln.split(None, 1)[0].upper(), ln.split(None, 1)[1] if " " in ln else "") for ln in lines]
+
+
+def test_dockerfile_copies_only_files_that_exist():
+    """Every COPY source (outside multi-stage copies) is a path in the repository."""
+    for op, args in _instructions():
+        if op != "COPY" or "--from=" in args:
+            continue
+        sources = [a for a in args.split() if not a.startswith("--")][:-1]
+        for src in sources:
+            assert (ROOT / src).exists(), f"COPY source {src} does not exist"
+
+
+def test_dockerfile_runs_as_non_root_with_a_status_healthcheck():
+    """The final stage drops root and its healthcheck is `seva status`."""
+    ops = _instructions()
+    final = ops[max(i for i, (op, _) in enumerate(ops) if op == "FROM"):]
+    users = [args for op, args in final if op == "USER"]
+    assert users
+    assert "root" != users[-1]
+    health = [args for op, args in final if op == "HEALTHCHECK"]
+    assert 1 == len(health)
+    assert '["seva", "status"]' in health[0]
+    assert any(op == "ENTRYPOINT" and args.startswith("[") for op, args in final)  # exec form
+
+
+def test_compose_has_redis_with_aof_rasa_and_the_daemon():
+    """Compose runs redis with AOF on, the pinned Rasa image, and the daemon."""
+    services = COMPOSE["services"]
+    assert {"redis", "rasa", "daemon"} == set(services)
+    assert "--appendonly" in services["redis"]["command"]
+    assert "yes" == services["redis"]["command"][services["redis"]["command"].index("--appendonly") + 1]
+    assert "rasa/rasa:3.6.21" == services["rasa"]["image"]
+    assert "--enable-api" in services["rasa"]["command"]
+
+
+def test_compose_sets_only_real_settings():
+    """Every SEVA_* variable given to the daemon is a setting the daemon knows."""
+    known = {f"SEVA_{name.upper()}" for name in Settings.model_fields} | {"SEVA_SECRETS_DIR"}
+    given = set(COMPOSE["services"]["daemon"]["environment"])
+    assert set() == given - known
+    for secret in COMPOSE["secrets"]:
+        assert f"SEVA_{secret.removeprefix('seva_').upper()}" in known

@@ -1,0 +1,70 @@
+"""The decision rules, as pure logic."""
+
+from __future__ import annotations
+
+from bot.pipeline.decide import Action, Signals, Thresholds, decide, faq_id_of
+
+TH = Thresholds(faq=0.6, refer=0.5, abuse=0.7, chitchat=0.7)
+
+
+def _sig(**kw) -> Signals:
+    base = {"intent": "faq_iec_apply", "confidence": 0.9, "lang": "en", "reply_allowed": True,
+            "mentions_account": True}
+    return Signals(**{**base, **kw})
+
+
+def test_confident_faq_is_answered():
+    """A confident FAQ intent is answered with that entry."""
+    d = decide(_sig(), TH)
+    assert (Action.ANSWER_FAQ, "iec-apply") == (d.action, d.faq_id)
+
+
+def test_unsure_faq_goes_to_a_human_in_its_department():
+    """Below the FAQ threshold the post is escalated to the FAQ's owning department."""
+    d = decide(_sig(confidence=0.4, faq_department="dgft"), TH)
+    assert (Action.ESCALATE, "dgft") == (d.action, d.dept)
+
+
+def test_policy_complaint_is_escalated_not_answered():
+    """A complaint naming an FAQ topic is escalated to the named department."""
+    d = decide(_sig(intent="escalate", confidence=0.8, depts=("dgft",)), TH)
+    assert (Action.ESCALATE, "dgft") == (d.action, d.dept)
+
+
+def test_hashtag_only_post_is_escalated_for_a_manual_reply():
+    """A post that did not summon the account is never answered through the API."""
+    d = decide(_sig(reply_allowed=False, mentions_account=False), TH)
+    assert (Action.ESCALATE, True) == (d.action, d.manual_reply)
+
+
+def test_abuse_is_ignored_even_without_a_mention():
+    """Abuse gets nothing, whatever else is true."""
+    assert Action.IGNORE == decide(_sig(intent="abuse", confidence=0.95, reply_allowed=False), TH).action
+
+
+def test_referral_needs_a_recognised_body():
+    """'refer' with a known body refers; without one it goes to a human."""
+    assert Action.REFER == decide(_sig(intent="refer", bodies=("mea-passport",)), TH).action
+    assert Action.ESCALATE == decide(_sig(intent="refer"), TH).action
+
+
+def test_docket_in_text_is_a_status_query():
+    """A docket id makes the post a status lookup."""
+    d = decide(_sig(intent="status_query", dockets=("MOCI-2026-000123",)), TH)
+    assert (Action.STATUS, "MOCI-2026-000123") == (d.action, d.extra["docket"])
+
+
+def test_follow_up_attaches_before_anything_else():
+    """A reply in the conversation of an open ticket is a follow-up."""
+    assert Action.FOLLOWUP == decide(_sig(has_open_ticket=True), TH).action
+
+
+def test_nlu_down_too_long_escalates():
+    """When the NLU stayed down past the wait limit, a human answers."""
+    assert Action.ESCALATE == decide(_sig(nlu_available=False, intent="", confidence=0.0), TH).action
+
+
+def test_intent_names_map_back_to_kb_ids():
+    """faq_<id> intents map back to kebab-case KB ids; others map to None."""
+    assert "iec-apply" == faq_id_of("faq_iec_apply")
+    assert faq_id_of("escalate") is None
