@@ -127,6 +127,15 @@ class Keys:
         """Hash of money spent on X on one UTC day (``YYYY-MM-DD``), by kind."""
         return self._k("spend", day)
 
+    @property
+    def decisions(self) -> str:
+        """Stream of every decision with its NLU result (audit trail, FAQ-gap mining)."""
+        return self._k("decisions")
+
+    def post_ticket(self, post_id: str) -> str:
+        """The docket created for a post, so a re-processed post never opens a second one."""
+        return self._k("post", post_id, "ticket")
+
     def decision(self, post_id: str) -> str:
         """The pipeline's decision for a post, with its NLU result (audit trail)."""
         return self._k("decision", post_id)

@@ -91,6 +91,14 @@ class Settings(BaseSettings):
     outbox_retry_max_s: float = Field(default=320.0, gt=0)
     outbox_claim_idle_ms: int = Field(default=60_000, ge=0)
 
+    # --- pipeline ------------------------------------------------------------------------
+    nlu_max_wait_s: float = Field(default=600.0, gt=0)  # then a human answers instead
+    nlu_retry_s: float = Field(default=5.0, gt=0)
+    threshold_faq: float = Field(default=0.6, ge=0, le=1)
+    threshold_refer: float = Field(default=0.5, ge=0, le=1)
+    threshold_abuse: float = Field(default=0.7, ge=0, le=1)
+    threshold_chitchat: float = Field(default=0.7, ge=0, le=1)
+
     # --- web --------------------------------------------------------------------------
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)

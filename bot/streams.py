@@ -77,10 +77,6 @@ class StreamWorker:
                 log.warning("redis unavailable; consumer waiting", error=str(exc))
                 await wait_ready(self.redis, self.backoff, self.clock, stop)
                 continue
-            except Defer as d:
-                log.info("entry deferred", reason=d.reason, retry_in_s=d.delay_s)
-                await _wait(stop, d.delay_s)
-                continue
             except Exception:
                 # The entry stays pending and is retried; max_deliveries dead-letters it.
                 delay = self.backoff.next()
@@ -116,9 +112,9 @@ class StreamWorker:
         return False
 
     async def _own_pending(self, stream: str) -> list[Any]:
-        resp: Any = await self.redis.xreadgroup(
-            self.group, self.consumer, {stream: "0"}, count=self.batch
-        )
+        # One at a time: every read of a pending entry counts as a delivery, and a failing
+        # entry at the head must not push the healthy ones behind it toward dead-lettering.
+        resp: Any = await self.redis.xreadgroup(self.group, self.consumer, {stream: "0"}, count=1)
         entries: list[Any] = resp[0][1] if resp else []
         # Entries deleted from the stream come back as (id, None); acknowledge those away.
         live = [(i, f) for i, f in entries if f]
@@ -141,9 +137,23 @@ class StreamWorker:
                 return
             if await self._too_many_deliveries(stream, entry_id, fields):
                 continue
-            await self.handler(entry_id, fields)
+            if not await self._handle_one(entry_id, fields, stop):
+                return  # stopped while the entry was deferred: it stays pending
             await self.redis.xack(stream, self.group, entry_id)
             self.processed += 1
+
+    async def _handle_one(self, entry_id: str, fields: dict[str, str], stop: asyncio.Event) -> bool:
+        """Run the handler until it succeeds; a Defer waits in place (no redelivery counted)."""
+        while True:
+            try:
+                await self.handler(entry_id, fields)
+            except Defer as d:
+                log.info("entry deferred", entry=entry_id, reason=d.reason, retry_in_s=d.delay_s)
+                await _wait(stop, d.delay_s)
+                if stop.is_set():
+                    return False
+            else:
+                return True
 
     async def _too_many_deliveries(
         self, stream: str, entry_id: str, fields: dict[str, str]

@@ -1,0 +1,181 @@
+"""The pipeline's handler: one inbox entry in, one recorded decision and its effects out.
+
+Order matters for exactly-once effects under at-least-once delivery:
+1. the decision is computed (no side effects) and stored with SET NX: a redelivered
+   entry reuses the first decision instead of recomputing it;
+2. the effects run, each idempotent by the post id: a ticket per post
+   (``keys.post_ticket``), one reply job per post (job id ``reply:<post_id>``);
+3. the entry is acknowledged by the stream worker.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from typing import Any, Protocol
+
+import structlog
+from redis.asyncio import Redis
+
+from bot import pii
+from bot.clock import Clock
+from bot.errors import NLUUnavailableError
+from bot.keys import Keys
+from bot.pipeline.decide import Action, Decision, Signals, Thresholds, decide, faq_id_of
+from bot.settings import Settings
+from bot.streams import Defer
+from bot.x.models import Post
+
+log = structlog.get_logger("pipeline")
+
+
+class Understanding(Protocol):
+    """What the pipeline needs to know about a text: intent, entities, language."""
+
+    async def understand(self, text: str) -> dict[str, Any]:
+        """Return intent, confidence, ranking, lang, dockets, bodies, depts, pii kinds.
+
+        Raises NLUUnavailableError while the NLU server is unreachable.
+        """
+        ...
+
+    def entities_only(self, text: str) -> dict[str, Any]:
+        """Return lang, dockets, bodies, depts and pii kinds without the NLU server."""
+        ...
+
+    def faq_department(self, faq_id: str) -> str | None:
+        """Return the department that owns an FAQ entry."""
+        ...
+
+
+class Effects(Protocol):
+    """Carries a decision out: tickets and reply jobs, each idempotent by post id."""
+
+    async def has_open_ticket(self, post: Post) -> bool:
+        """Whether the post's conversation belongs to an open ticket."""
+        ...
+
+    async def apply(self, post: Post, decision: Decision, info: dict[str, Any]) -> dict[str, Any]:
+        """Carry the decision out; return facts to record (docket, job id, ...)."""
+        ...
+
+
+class PipelineHandler:
+    """Stream handler for ``keys.inbox``."""
+
+    def __init__(
+        self,
+        *,
+        redis: Redis,
+        keys: Keys,
+        clock: Clock,
+        settings: Settings,
+        understanding: Understanding,
+        effects: Effects,
+        thresholds: Thresholds,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._s = settings
+        self._u = understanding
+        self._fx = effects
+        self._th = thresholds
+        self.decided = 0
+
+    async def __call__(self, entry_id: str, fields: dict[str, str]) -> None:
+        """Handle one inbox entry."""
+        post = _post_of(fields)
+        structlog.contextvars.bind_contextvars(post_id=post.id)
+        try:
+            await self._handle(entry_id, post)
+        finally:
+            structlog.contextvars.unbind_contextvars("post_id")
+
+    async def _handle(self, entry_id: str, post: Post) -> None:
+        stored = await self._redis.get(self._keys.decision(post.id))
+        if stored is not None:
+            record = json.loads(stored)
+            if record.get("done"):
+                return  # a redelivery of a post whose effects all happened
+            decision = Decision(
+                **{**record["decision"], "action": Action(record["decision"]["action"])}
+            )
+            info = record["info"]
+        else:
+            decision, info = await self._decide(entry_id, post)
+            record = {
+                "decision": asdict(decision),
+                "info": info,
+                "at": self._clock.now().isoformat(),
+            }
+            first = await self._redis.set(
+                self._keys.decision(post.id), json.dumps(record, ensure_ascii=False), nx=True
+            )
+            if not first:  # another consumer decided meanwhile: use its decision
+                await self._handle(entry_id, post)
+                return
+        facts = await self._fx.apply(post, decision, info)
+        record.update(done=True, facts=facts)
+        await self._redis.set(self._keys.decision(post.id), json.dumps(record, ensure_ascii=False))
+        await self._redis.xadd(
+            self._keys.decisions,
+            {"post_id": post.id, "action": decision.action.value, "record": json.dumps(record)},
+            maxlen=200_000,
+            approximate=True,
+        )
+        self.decided += 1
+        log.info(
+            "decided",
+            action=decision.action.value,
+            reason=decision.reason,
+            intent=info.get("intent"),
+            confidence=info.get("confidence"),
+            lang=info.get("lang"),
+            **{k: v for k, v in facts.items() if k in {"docket", "job"}},
+        )
+
+    async def _decide(self, entry_id: str, post: Post) -> tuple[Decision, dict[str, Any]]:
+        nlu_ok = True
+        try:
+            info = await self._u.understand(post.text)
+        except NLUUnavailableError:
+            waited = self._clock.time() - _entry_time(entry_id)
+            if waited < self._s.nlu_max_wait_s:
+                # Leave it unacknowledged in the inbox; it is answered when Rasa returns.
+                raise Defer(
+                    self._s.nlu_retry_s, "NLU unavailable; post waits in the inbox"
+                ) from None
+            nlu_ok = False
+            info = {**self._u.entities_only(post.text), "intent": "", "confidence": 0.0}
+        intent = str(info.get("intent", ""))
+        faq_id = faq_id_of(intent)
+        sig = Signals(
+            intent=intent,
+            confidence=float(info.get("confidence", 0.0)),
+            lang=str(info.get("lang", "en")),
+            reply_allowed=post.reply_allowed,
+            mentions_account=post.mentions_account,
+            dockets=tuple(info.get("dockets", ())),
+            bodies=tuple(info.get("bodies", ())),
+            depts=tuple(info.get("depts", ())),
+            faq_department=self._u.faq_department(faq_id) if faq_id else None,
+            has_open_ticket=await self._fx.has_open_ticket(post),
+            nlu_available=nlu_ok,
+        )
+        info["pii"] = sorted(k.value for k in pii.kinds(post.text))
+        return decide(sig, self._th), info
+
+
+def _post_of(fields: dict[str, str]) -> Post:
+    raw = fields.get("post")
+    if raw is None:
+        msg = f"inbox entry without a post: fields {sorted(fields)}"
+        raise ValueError(msg)
+    data: dict[str, Any] = json.loads(raw)
+    return Post.from_fields(data)
+
+
+def _entry_time(entry_id: str) -> float:
+    """Stream ids start with the XADD time in ms: how long the post has waited."""
+    return int(entry_id.split("-", 1)[0]) / 1000.0

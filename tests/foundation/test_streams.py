@@ -1,0 +1,79 @@
+"""The stream worker: deferral, dead-lettering, priority order."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.clock import SystemClock
+from bot.streams import Defer, StreamWorker
+
+
+def _worker(redis, keys, handler, streams=None, **kw) -> StreamWorker:
+    return StreamWorker(
+        redis=redis, streams=streams or [keys.inbox], group="g", consumer="c", handler=handler,
+        clock=SystemClock(), deadletter=keys.deadletter, block_ms=50, **kw,
+    )
+
+
+async def _run_until(worker: StreamWorker, predicate, timeout: float = 5.0) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        async with asyncio.timeout(timeout):
+            while not predicate():
+                await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await task
+
+
+async def test_deferred_entry_waits_in_place_and_is_not_dead_lettered(redis, keys):
+    """A handler that defers 10 times still gets the entry, which is never dead-lettered."""
+    calls: list[str] = []
+
+    async def handler(entry_id: str, _fields: dict[str, str]) -> None:
+        calls.append(entry_id)
+        if len(calls) <= 10:
+            raise Defer(0.01, "not yet")
+
+    await redis.xadd(keys.inbox, {"a": "1"})
+    worker = _worker(redis, keys, handler, max_deliveries=2)
+    await _run_until(worker, lambda: worker.processed == 1)
+    assert 11 == len(calls)
+    assert 0 == await redis.xlen(keys.deadletter)
+
+
+async def test_failing_entry_is_dead_lettered_after_max_deliveries(redis, keys):
+    """An entry whose handler keeps raising is moved aside, and the next one proceeds."""
+    seen: list[str] = []
+
+    async def handler(_entry_id: str, fields: dict[str, str]) -> None:
+        if fields["n"] == "bad":
+            raise RuntimeError("poison")
+        seen.append(fields["n"])
+
+    await redis.xadd(keys.inbox, {"n": "bad"})
+    await redis.xadd(keys.inbox, {"n": "good"})
+    worker = _worker(redis, keys, handler, max_deliveries=3)
+    worker.backoff.initial = worker.backoff.maximum = 0.01
+    await _run_until(worker, lambda: seen == ["good"])
+    dead = await redis.xrange(keys.deadletter)
+    assert 1 == len(dead)
+    assert '"bad"' in dead[0][1]["fields"]
+
+
+async def test_high_priority_stream_is_served_first(redis, keys):
+    """Entries on the first stream are handled before older entries on the second."""
+    order: list[str] = []
+
+    async def handler(_entry_id: str, fields: dict[str, str]) -> None:
+        order.append(fields["p"])
+
+    low, high = keys.outbox_low, keys.outbox
+    for _ in range(3):
+        await redis.xadd(low, {"p": "low"})
+    for _ in range(3):
+        await redis.xadd(high, {"p": "high"})
+    worker = _worker(redis, keys, handler, streams=[high, low], batch=1)
+    await _run_until(worker, lambda: len(order) == 6)
+    assert ["high"] * 3 + ["low"] * 3 == order
