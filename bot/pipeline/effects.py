@@ -1,0 +1,157 @@
+"""Carrying a decision out: tickets and reply jobs, each idempotent by the post id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+import structlog
+from redis.asyncio import Redis
+
+from bot.keys import Keys
+from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.pipeline.decide import Action, Decision
+from bot.x.models import Post
+
+log = structlog.get_logger("pipeline")
+
+
+class TicketDesk(Protocol):
+    """The part of the ticket store the pipeline uses (``bot.tickets``)."""
+
+    async def create(
+        self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
+    ) -> Any:
+        """Open a ticket; return it (with ``docket`` and ``due_at``)."""
+        ...
+
+    async def attach_followup(self, post: Post) -> Any | None:
+        """Attach the post to its conversation's open ticket, if any."""
+        ...
+
+    async def open_ticket_for(self, post: Post) -> str | None:
+        """Return the docket of the open ticket of the post's conversation, if any."""
+        ...
+
+    async def status_for(self, docket: str, author_id: str) -> Any:
+        """Return the ticket, None if unknown, or "not_yours"."""
+        ...
+
+
+class Composer(Protocol):
+    """Builds the final reply parts: rendered, threaded, guarded, unique to the target."""
+
+    async def compose(
+        self, kind: str, lang: str, post: Post, variables: dict[str, Any]
+    ) -> list[str]:
+        """Return the parts of the reply thread."""
+        ...
+
+
+class DeskEffects:
+    """The pipeline's ``Effects``: tickets through ``TicketDesk``, replies through the outbox."""
+
+    def __init__(self, redis: Redis, keys: Keys, tickets: TicketDesk, composer: Composer) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._tickets = tickets
+        self._composer = composer
+
+    async def has_open_ticket(self, post: Post) -> bool:
+        """Whether the post continues the conversation of an open ticket (not its own)."""
+        if not post.conversation_id or post.conversation_id == post.id:
+            return False
+        docket = await self._tickets.open_ticket_for(post)
+        own = await self._redis.get(self._keys.post_ticket(post.id))
+        return docket is not None and docket != own
+
+    async def apply(self, post: Post, decision: Decision, info: dict[str, Any]) -> dict[str, Any]:
+        """Carry the decision out; return what happened, for the audit record."""
+        lang = _reply_lang(str(info.get("lang", "en")))
+        kind, variables, facts = await self._plan(post, decision, info)
+        if kind is not None and post.reply_allowed:
+            parts = await self._composer.compose(kind, lang, post, variables)
+            job = ReplyJob(
+                job_id=f"reply:{post.id}",  # one public reply per post, whatever happens
+                in_reply_to=post.id,
+                parts=parts,
+                kind=kind,
+                priority=Priority.HIGH,
+                docket=facts.get("docket"),
+                lang=lang,
+            )
+            await enqueue(self._redis, self._keys, job)
+            facts["job"] = job.job_id
+            facts["parts"] = len(parts)
+        return facts
+
+    async def _plan(
+        self, post: Post, decision: Decision, info: dict[str, Any]
+    ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """Do the non-reply effects; return the reply kind (or None), its variables, facts."""
+        facts: dict[str, Any] = {}
+        match decision.action:
+            case Action.IGNORE:
+                reason = decision.reason.split(" ")[0]
+                await self._redis.hincrby(self._keys.counter("ignored"), reason, 1)
+                return None, {}, facts
+            case Action.FOLLOWUP:
+                ticket = await self._tickets.attach_followup(post)
+                facts["docket"] = getattr(ticket, "docket", None)
+                return None, {}, facts
+            case Action.ESCALATE:
+                ticket_vars = await self._ticket_for(post, decision, info)
+                facts["docket"] = ticket_vars["docket"]
+                return (None if decision.manual_reply else "ack"), ticket_vars, facts
+            case Action.STATUS:
+                kind, variables = await self._status(post, decision.extra["docket"])
+                return kind, variables, facts
+            case Action.ANSWER_FAQ:
+                return "faq", {"faq_id": decision.faq_id}, facts
+            case Action.REFER:
+                return "referral", {"body_id": decision.body_id}, facts
+            case Action.GREET:
+                return "greeting", {}, facts
+            case Action.CLARIFY:
+                return "clarify", {}, facts
+        return None, {}, facts
+
+    async def _ticket_for(
+        self, post: Post, decision: Decision, info: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Open the post's ticket once; a re-processed post gets the same docket back."""
+        existing = await self._redis.get(self._keys.post_ticket(post.id))
+        if existing:
+            found = await self._tickets.status_for(existing, post.author_id)
+            return _ticket_vars(found, existing)
+        ticket = await self._tickets.create(
+            post,
+            decision.dept,
+            reason=decision.reason,
+            reply_allowed=not decision.manual_reply,
+            nlu={k: info.get(k) for k in ("intent", "confidence", "lang")},
+        )
+        await self._redis.set(self._keys.post_ticket(post.id), ticket.docket)
+        return _ticket_vars(ticket, ticket.docket)
+
+    async def _status(self, post: Post, docket: str) -> tuple[str, dict[str, Any]]:
+        result = await self._tickets.status_for(docket, post.author_id)
+        if result is None or result == "not_yours":
+            # The same polite refusal whether the docket is unknown or someone else's, so
+            # the desk never confirms that a docket exists to a stranger.
+            return "status_refused", {"docket": docket}
+        return "status", _ticket_vars(result, docket)
+
+
+def _ticket_vars(ticket: Any, docket: str) -> dict[str, Any]:
+    due = getattr(ticket, "due_at", None)
+    state = getattr(ticket, "state", "new")
+    return {
+        "docket": docket,
+        "due_at": due.isoformat() if isinstance(due, datetime) else due,
+        "state": getattr(state, "value", state),
+    }
+
+
+def _reply_lang(lang: str) -> str:
+    return lang if lang in {"en", "hi", "hinglish"} else "en"
