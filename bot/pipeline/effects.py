@@ -85,7 +85,7 @@ class DeskEffects:
             facts["parts"] = len(parts)
         return facts
 
-    async def _plan(
+    async def _plan(  # noqa: PLR0911 (one return per action reads best)
         self, post: Post, decision: Decision, info: dict[str, Any]
     ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
         """Do the non-reply effects; return the reply kind (or None), its variables, facts."""
