@@ -41,7 +41,7 @@ lint: setup
 	$(BIN)/mypy
 
 demo: setup
-	$(BIN)/seva demo
+	$(BIN)/seva demo $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,6 +18,7 @@ import structlog
 
 from bot import logs
 from bot.clock import Clock, SystemClock
+from bot.errors import SettingsError
 from bot.keys import Keys
 from bot.lifecycle import Role, Runner
 from bot.retry import Backoff
@@ -61,9 +62,10 @@ def x_client(deps: Deps) -> XClient:
     """Return the process's one X client (the tweepy adapter), built on first use."""
 
     def factory() -> XClient:
-        from bot.x.adapter import TweepyXClient
-
-        client = TweepyXClient(deps.settings, deps.clock)
+        # Imported by name: the tweepy adapter arrives with the X adapter issue, and a
+        # process whose roles never talk to X must not need it.
+        adapter = importlib.import_module("bot.x.adapter")
+        client: XClient = adapter.TweepyXClient(deps.settings, deps.clock)
         deps.closers.append(client.close)
         return client
 
@@ -74,7 +76,23 @@ def x_client(deps: Deps) -> XClient:
 def build_role(name: str, deps: Deps) -> Role:
     """Construct one role through its factory."""
     module_name, func = ROLE_FACTORIES[name].split(":")
-    factory = getattr(importlib.import_module(module_name), func)
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name is None or not module_name.startswith(exc.name):
+            raise
+        raise SettingsError(
+            [
+                (
+                    "SEVA_ROLES",
+                    (
+                        f"role {name!r} is not part of this build yet ({module_name} is missing); "
+                        f"choose from the built roles, e.g. SEVA_ROLES=web"
+                    ),
+                )
+            ]
+        ) from None
+    factory = getattr(module, func)
     role: Role = factory(deps)
     return role
 

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     outbox_retry_max_s: float = Field(default=320.0, gt=0)
     outbox_claim_idle_ms: int = Field(default=60_000, ge=0)
 
+    # --- NLU (the Rasa server; the client arrives with the NLU issue) -------------------
+    rasa_urls: CSV = Field(default_factory=lambda: ["http://127.0.0.1:5005"])
+    rasa_token: SecretStr | None = None
+
     # --- pipeline ------------------------------------------------------------------------
     nlu_max_wait_s: float = Field(default=600.0, gt=0)  # then a human answers instead
     nlu_retry_s: float = Field(default=5.0, gt=0)
@@ -103,7 +107,7 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
 
-    @field_validator("roles", "watch_handles", "hashtags", "keywords", mode="before")
+    @field_validator("roles", "watch_handles", "hashtags", "keywords", "rasa_urls", mode="before")
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)

@@ -11,6 +11,7 @@ from bot.settings import ENV_PREFIX, Settings
 
 
 def main() -> None:
+    """Print the table."""
     print("| variable | default | meaning |")
     print("| --- | --- | --- |")
     for name, field in Settings.model_fields.items():

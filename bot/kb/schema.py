@@ -1,7 +1,7 @@
 """The knowledge-base schema (see faq_kb/FORMAT.md for the file format).
 
-NOTE FOR THE KB HELPER: this file was seeded by the lead with the agreed format
-(faq_kb/FORMAT.md); you own it now: extend and validate, but keep these names.
+Only the models so far; the validator, the sources and the content come with the
+knowledge-base issue.
 """
 
 from __future__ import annotations

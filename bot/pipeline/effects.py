@@ -120,7 +120,8 @@ class DeskEffects:
         self, post: Post, decision: Decision, info: dict[str, Any]
     ) -> dict[str, Any]:
         """Open the post's ticket once; a re-processed post gets the same docket back."""
-        existing = await self._redis.get(self._keys.post_ticket(post.id))
+        raw = await self._redis.get(self._keys.post_ticket(post.id))
+        existing = None if raw is None else str(raw)
         if existing:
             found = await self._tickets.status_for(existing, post.author_id)
             return _ticket_vars(found, existing)

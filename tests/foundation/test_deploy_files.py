@@ -15,8 +15,12 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 def _instructions() -> list[tuple[str, str]]:
     joined = re.sub(r"\\\n", " ", DOCKERFILE)
-    lines = [ln.strip() for ln in joined.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
-    return [(ln.split(None, 1)[0].upper(), ln.split(None, 1)[1] if " " in ln else "") for ln in lines]
+    lines = [
+        ln.strip() for ln in joined.splitlines() if ln.strip() and not ln.lstrip().startswith("#")
+    ]
+    return [
+        (ln.split(None, 1)[0].upper(), ln.split(None, 1)[1] if " " in ln else "") for ln in lines
+    ]
 
 
 def test_dockerfile_copies_only_files_that_exist():
@@ -32,7 +36,7 @@ def test_dockerfile_copies_only_files_that_exist():
 def test_dockerfile_runs_as_non_root_with_a_status_healthcheck():
     """The final stage drops root and its healthcheck is `seva status`."""
     ops = _instructions()
-    final = ops[max(i for i, (op, _) in enumerate(ops) if op == "FROM"):]
+    final = ops[max(i for i, (op, _) in enumerate(ops) if op == "FROM") :]
     users = [args for op, args in final if op == "USER"]
     assert users
     assert "root" != users[-1]
@@ -47,7 +51,10 @@ def test_compose_has_redis_with_aof_rasa_and_the_daemon():
     services = COMPOSE["services"]
     assert {"redis", "rasa", "daemon"} == set(services)
     assert "--appendonly" in services["redis"]["command"]
-    assert "yes" == services["redis"]["command"][services["redis"]["command"].index("--appendonly") + 1]
+    assert (
+        "yes"
+        == services["redis"]["command"][services["redis"]["command"].index("--appendonly") + 1]
+    )
     assert "rasa/rasa:3.6.21" == services["rasa"]["image"]
     assert "--enable-api" in services["rasa"]["command"]
 
@@ -59,3 +66,12 @@ def test_compose_sets_only_real_settings():
     assert set() == given - known
     for secret in COMPOSE["secrets"]:
         assert f"SEVA_{secret.removeprefix('seva_').upper()}" in known
+
+
+def test_readme_documents_every_setting():
+    """Every SEVA_* setting appears in the README's configuration table."""
+    readme = (ROOT / "README.md").read_text()
+    missing = [
+        f"SEVA_{n.upper()}" for n in Settings.model_fields if f"`SEVA_{n.upper()}`" not in readme
+    ]
+    assert [] == missing

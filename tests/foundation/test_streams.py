@@ -10,8 +10,15 @@ from bot.streams import Defer, StreamWorker
 
 def _worker(redis, keys, handler, streams=None, **kw) -> StreamWorker:
     return StreamWorker(
-        redis=redis, streams=streams or [keys.inbox], group="g", consumer="c", handler=handler,
-        clock=SystemClock(), deadletter=keys.deadletter, block_ms=50, **kw,
+        redis=redis,
+        streams=streams or [keys.inbox],
+        group="g",
+        consumer="c",
+        handler=handler,
+        clock=SystemClock(),
+        deadletter=keys.deadletter,
+        block_ms=50,
+        **kw,
     )
 
 

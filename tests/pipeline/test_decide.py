@@ -8,8 +8,13 @@ TH = Thresholds(faq=0.6, refer=0.5, abuse=0.7, chitchat=0.7)
 
 
 def _sig(**kw) -> Signals:
-    base = {"intent": "faq_iec_apply", "confidence": 0.9, "lang": "en", "reply_allowed": True,
-            "mentions_account": True}
+    base = {
+        "intent": "faq_iec_apply",
+        "confidence": 0.9,
+        "lang": "en",
+        "reply_allowed": True,
+        "mentions_account": True,
+    }
     return Signals(**{**base, **kw})
 
 
@@ -39,7 +44,10 @@ def test_hashtag_only_post_is_escalated_for_a_manual_reply():
 
 def test_abuse_is_ignored_even_without_a_mention():
     """Abuse gets nothing, whatever else is true."""
-    assert Action.IGNORE == decide(_sig(intent="abuse", confidence=0.95, reply_allowed=False), TH).action
+    assert (
+        Action.IGNORE
+        == decide(_sig(intent="abuse", confidence=0.95, reply_allowed=False), TH).action
+    )
 
 
 def test_referral_needs_a_recognised_body():
@@ -61,7 +69,9 @@ def test_follow_up_attaches_before_anything_else():
 
 def test_nlu_down_too_long_escalates():
     """When the NLU stayed down past the wait limit, a human answers."""
-    assert Action.ESCALATE == decide(_sig(nlu_available=False, intent="", confidence=0.0), TH).action
+    assert (
+        Action.ESCALATE == decide(_sig(nlu_available=False, intent="", confidence=0.0), TH).action
+    )
 
 
 def test_intent_names_map_back_to_kb_ids():
