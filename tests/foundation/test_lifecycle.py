@@ -194,3 +194,45 @@ async def test_redis_going_away_and_coming_back_is_survived(own_redis, key_prefi
 
 async def _async(fn):
     return fn()
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+async def test_daemon_started_before_redis_waits_and_then_runs(tmp_path, key_prefix):
+    """A daemon started while Redis is down keeps retrying, then beats once Redis is up."""
+    server = RedisServer(port=free_port(), dir=tmp_path)
+    env = {
+        **os.environ,
+        "SEVA_REDIS_URL": server.url,
+        "SEVA_KEY_PREFIX": key_prefix,
+        "SEVA_ROLES": "web",
+        "SEVA_WEB_PORT": "0",
+        "SEVA_INSTANCE_ID": "early-bird",
+        "SEVA_REDIS_BACKOFF_MAX_S": "0.5",
+        "SEVA_HEARTBEAT_INTERVAL_S": "0.2",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "daemon.py")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        await asyncio.sleep(1.5)
+        assert proc.poll() is None  # still alive, waiting for Redis
+        server.start()
+        probe = connect(server.url)
+        await _wait_for(
+            lambda: probe.exists(Keys(key_prefix).heartbeat("web", "early-bird")), timeout=15
+        )
+        await probe.aclose()
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = await asyncio.to_thread(proc.communicate, None, 15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+        server.stop()
+    assert 0 == proc.returncode
+    assert b"redis unreachable, retrying" in stderr
