@@ -78,6 +78,17 @@ class Settings(BaseSettings):
     x_user_access_token: SecretStr | None = None
     x_reply_restriction: bool = True  # False for Enterprise accounts, which are exempt
 
+    # --- X adapter: X's reconnect guidance (DESIGN.md), settings so tests scale them down
+    x_backoff_network_step_s: float = Field(default=0.25, gt=0)  # linear, per try
+    x_backoff_network_max_s: float = Field(default=16.0, gt=0)
+    x_backoff_http_initial_s: float = Field(default=5.0, gt=0)  # exponential
+    x_backoff_http_max_s: float = Field(default=320.0, gt=0)
+    x_backoff_429_initial_s: float = Field(default=60.0, gt=0)  # exponential
+    x_backoff_429_max_s: float = Field(default=960.0, gt=0)
+    x_stream_read_timeout_s: float = Field(default=20.0, gt=0)  # keep-alive watchdog
+    x_request_timeout_s: float = Field(default=30.0, gt=0)  # one REST call, end to end
+    x_read_retries: int = Field(default=2, ge=0)  # reads only; posts are never re-sent here
+
     # --- outbox: X's post limits and prices (DESIGN.md), all configurable ---------------
     outbox_limit_15m: int = Field(default=100, ge=1)  # per user; the manage-posts page says 200
     outbox_limit_3h: int = Field(default=300, ge=1)

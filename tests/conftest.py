@@ -156,3 +156,12 @@ def shared_fixture(shared_dir: Path):  # type: ignore[no-untyped-def]
         return path
 
     return find
+
+
+@pytest.fixture
+async def emulator():  # type: ignore[no-untyped-def]
+    """A fresh X API emulator on a free loopback port, with a 0.5 s stream keep-alive."""
+    from bot.x.emulator import EmulatorConfig, running_emulator
+
+    async with running_emulator(EmulatorConfig(keepalive_s=0.5)) as emu:
+        yield emu

@@ -1,0 +1,108 @@
+"""X's v2 JSON into Seva's ``Post``, ``Page`` and ``PostedReply`` (and nothing else)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+from bot.x.models import Page, Post, PostedReply, Source, StreamRule
+
+# The fields every read asks for, so a Post is complete whichever door it came through.
+TWEET_FIELDS = (
+    "created_at",
+    "author_id",
+    "conversation_id",
+    "in_reply_to_user_id",
+    "referenced_tweets",
+    "lang",
+    "entities",
+)
+EXPANSIONS = ("author_id",)
+USER_FIELDS = ("username",)
+
+# Only for posts that arrive without ``entities`` (X always sends them when asked; a
+# hand-written fixture may not). Handles are 1-15 word characters, not after a word or @.
+_MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
+_HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
+
+
+def users_by_id(includes: Mapping[str, Any] | None) -> dict[str, str]:
+    """Map user id to handle from a response's ``includes.users``."""
+    users = (includes or {}).get("users") or ()
+    return {str(u["id"]): str(u["username"]) for u in users if "id" in u and "username" in u}
+
+
+def post(
+    data: Mapping[str, Any],
+    users: Mapping[str, str],
+    source: Source,
+    matching_rules: Iterable[str] = (),
+) -> Post:
+    """Build a ``Post`` from one ``data`` item and the handles from ``includes``."""
+    text = str(data.get("text", ""))
+    entities = data.get("entities")
+    if entities is None:
+        mentions = tuple(m.lower() for m in _MENTION.findall(text))
+        hashtags = tuple(h.lower() for h in _HASHTAG.findall(text))
+    else:
+        mentions = tuple(str(m["username"]).lower() for m in entities.get("mentions") or ())
+        hashtags = tuple(str(h["tag"]).lower() for h in entities.get("hashtags") or ())
+    author_id = str(data.get("author_id", ""))
+    created = data.get("created_at")
+    return Post(
+        id=str(data["id"]),
+        author_id=author_id,
+        author_handle=users.get(author_id),
+        text=text,
+        lang=data.get("lang"),
+        created_at=datetime.fromisoformat(created) if created else None,
+        conversation_id=_opt_str(data.get("conversation_id")),
+        in_reply_to_user_id=_opt_str(data.get("in_reply_to_user_id")),
+        referenced=tuple(
+            (str(r["type"]), str(r["id"])) for r in data.get("referenced_tweets") or ()
+        ),
+        mentions=_unique(mentions),
+        hashtags=_unique(hashtags),
+        source=source,
+        matching_rules=tuple(matching_rules),
+    )
+
+
+def page(body: Mapping[str, Any], source: Source) -> Page:
+    """Build a ``Page`` from a list response; an empty page has ``meta`` and no ``data``."""
+    users = users_by_id(body.get("includes"))
+    meta = body.get("meta") or {}
+    posts = [post(item, users, source) for item in body.get("data") or ()]
+    return Page(
+        posts=posts,
+        newest_id=_opt_str(meta.get("newest_id")),
+        oldest_id=_opt_str(meta.get("oldest_id")),
+        next_token=_opt_str(meta.get("next_token")),
+        result_count=int(meta.get("result_count", len(posts))),
+    )
+
+
+def posted_reply(body: Mapping[str, Any]) -> PostedReply:
+    """Build a ``PostedReply`` from the 201 answer of ``POST /2/tweets``."""
+    data = body["data"]
+    history = [str(i) for i in data.get("edit_history_tweet_ids") or ()]
+    return PostedReply(id=str(data["id"]), text=str(data["text"]), edit_history_tweet_ids=history)
+
+
+def rules(body: Mapping[str, Any]) -> list[StreamRule]:
+    """Build the rules of a rules response (absent ``data`` means no rules)."""
+    return [
+        StreamRule(value=str(r["value"]), tag=str(r.get("tag") or ""), id=_opt_str(r.get("id")))
+        for r in body.get("data") or ()
+    ]
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _unique(items: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop repeats, keeping first-seen order (a handle may be mentioned twice)."""
+    return tuple(dict.fromkeys(items))
