@@ -10,13 +10,13 @@ from aiohttp import web
 from bot.weighted import MAX_WEIGHTED, weighted_length
 from bot.x.emulator import problems, rules
 from bot.x.emulator.auth import principal
-from bot.x.emulator.paging import PageSpec, ParameterError, page
+from bot.x.emulator.paging import PageSpec
 from bot.x.emulator.render import FieldError, Fields, includes, post_json
 from bot.x.emulator.respond import count_read, json_response
 from bot.x.emulator.runtime import RUNTIME, Runtime
 from bot.x.emulator.state import Post, User
 from bot.x.emulator.text import normalise
-from bot.x.emulator.users_api import field_error
+from bot.x.emulator.users_api import field_error, paged_response
 
 SEARCH = PageSpec(low=10, high=100, default=10, token_params=("next_token", "pagination_token"))
 SEARCH_DAYS = 7  # recent search reaches back seven days
@@ -204,11 +204,4 @@ async def search_recent(request: web.Request) -> web.Response:
     oldest = runtime.clock.time() - SEARCH_DAYS * 86_400
     world = runtime.world
     posts = [p for p in world.newest_first() if p.created_at >= oldest and parsed.matches(p, world)]
-    try:
-        body, shown = page(posts, dict(request.query), SEARCH, world, host)
-    except FieldError as err:
-        return field_error(host, err)
-    except ParameterError as err:
-        return json_response(err.body, 400)
-    count_read(request, shown)
-    return json_response(body)
+    return paged_response(request, posts, SEARCH)

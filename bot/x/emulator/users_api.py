@@ -10,6 +10,7 @@ from bot.x.emulator.paging import PageSpec, ParameterError, page
 from bot.x.emulator.render import FieldError, Fields, user_json
 from bot.x.emulator.respond import count_read, json_response
 from bot.x.emulator.runtime import RUNTIME
+from bot.x.emulator.state import Post
 
 MENTIONS = PageSpec(low=5, high=100, default=10)
 TIMELINE = PageSpec(low=5, high=100, default=10)
@@ -19,6 +20,20 @@ TIMELINE_REACH = 3200  # X serves only a user's newest 3,200 posts
 def field_error(host: str, err: FieldError) -> web.Response:
     """Answer an unknown field or expansion as X does (400 invalid-request)."""
     return json_response(problems.bad_parameter(host, err.parameter, err.value, err.message), 400)
+
+
+def paged_response(request: web.Request, posts: list[Post], spec: PageSpec) -> web.Response:
+    """Answer one page of ``posts`` as X does: 400 for bad fields or paging, reads counted."""
+    runtime = request.app[RUNTIME]
+    host = runtime.config.problem_host
+    try:
+        body, shown = page(posts, dict(request.query), spec, runtime.world, host)
+    except FieldError as err:
+        return field_error(host, err)
+    except ParameterError as err:
+        return json_response(err.body, 400)
+    count_read(request, shown)
+    return json_response(body)
 
 
 async def me(request: web.Request) -> web.Response:
@@ -46,14 +61,7 @@ async def mentions(request: web.Request) -> web.Response:
     if user is None:
         return _unknown_user(host, request.match_info["id"])
     reachable = runtime.world.mentions_of(user)[: runtime.config.mentions_reach]
-    try:
-        body, shown = page(reachable, dict(request.query), MENTIONS, runtime.world, host)
-    except FieldError as err:
-        return field_error(host, err)
-    except ParameterError as err:
-        return json_response(err.body, 400)
-    count_read(request, shown)
-    return json_response(body)
+    return paged_response(request, reachable, MENTIONS)
 
 
 async def timeline(request: web.Request) -> web.Response:
@@ -71,11 +79,4 @@ async def timeline(request: web.Request) -> web.Response:
         and not ("retweets" in exclude and p.ref("retweeted"))
         and not ("replies" in exclude and p.ref("replied_to"))
     ][:TIMELINE_REACH]
-    try:
-        body, shown = page(posts, dict(request.query), TIMELINE, runtime.world, host)
-    except FieldError as err:
-        return field_error(host, err)
-    except ParameterError as err:
-        return json_response(err.body, 400)
-    count_read(request, shown)
-    return json_response(body)
+    return paged_response(request, posts, TIMELINE)
