@@ -65,18 +65,22 @@ def test_secrets_dir_supplies_tokens(tmp_path, monkeypatch):
     assert "from-a-file-123" == s.x_bearer_token.get_secret_value()
 
 
-def test_daemon_exits_2_with_message_not_traceback(tmp_path):
-    """`python daemon.py` with a bad setting prints the variable and exits 2, no traceback."""
-    env = {**os.environ, "SEVA_WEB_PORT": "99999", "SEVA_ROLES": "web"}
-    proc = subprocess.run(
+def _run_daemon(cwd, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, str(ROOT / "daemon.py")],
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
-        cwd=tmp_path,
+        cwd=cwd,
         check=False,
     )
+
+
+def test_daemon_exits_2_with_message_not_traceback(tmp_path):
+    """`python daemon.py` with a bad setting prints the variable and exits 2, no traceback."""
+    env = {**os.environ, "SEVA_WEB_PORT": "99999", "SEVA_ROLES": "web"}
+    proc = _run_daemon(tmp_path, env)
     assert 2 == proc.returncode
     assert "SEVA_WEB_PORT" in proc.stderr
     assert "Traceback" not in proc.stderr
@@ -86,14 +90,6 @@ def test_missing_token_exits_2_naming_it(tmp_path):
     """Running ingest against the real X host without a token fails fast and clearly."""
     env = {**os.environ, "SEVA_X_BASE_URL": "https://api.x.com", "SEVA_ROLES": "ingest"}
     env.pop("SEVA_X_BEARER_TOKEN", None)
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "daemon.py")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-        check=False,
-    )
+    proc = _run_daemon(tmp_path, env)
     assert 2 == proc.returncode
     assert "SEVA_X_BEARER_TOKEN" in proc.stderr
