@@ -53,7 +53,7 @@ async def wait_ready(
                 retry_in_s=round(delay, 2),
                 attempt=backoff.attempts,
             )
-            await _sleep_or_stop(clock, delay, stop)
+            await sleep_or_stop(clock, delay, stop)
         else:
             if backoff.attempts:
                 log.info("redis reachable again", after_attempts=backoff.attempts)
@@ -83,7 +83,8 @@ async def resilient(
     return None
 
 
-async def _sleep_or_stop(clock: Clock, delay: float, stop: asyncio.Event | None) -> None:
+async def sleep_or_stop(clock: Clock, delay: float, stop: asyncio.Event | None) -> None:
+    """Sleep ``delay`` on ``clock``, returning early when ``stop`` is set."""
     if stop is None:
         await clock.sleep(delay)
         return

@@ -20,7 +20,7 @@ from redis.exceptions import ResponseError
 
 from bot.clock import Clock
 from bot.retry import Backoff
-from bot.store import REDIS_DOWN, Redis, wait_ready
+from bot.store import REDIS_DOWN, Redis, sleep_or_stop, wait_ready
 
 log = structlog.get_logger("streams")
 
@@ -81,7 +81,7 @@ class StreamWorker:
                 # The entry stays pending and is retried; max_deliveries dead-letters it.
                 delay = self.backoff.next()
                 log.exception("handler failed; entry left pending", retry_in_s=delay)
-                await _wait(stop, delay)
+                await sleep_or_stop(self.clock, delay, stop)
                 continue
             self.backoff.reset()
             if not worked:
@@ -149,7 +149,7 @@ class StreamWorker:
                 await self.handler(entry_id, fields)
             except Defer as d:
                 log.info("entry deferred", entry=entry_id, reason=d.reason, retry_in_s=d.delay_s)
-                await _wait(stop, d.delay_s)
+                await sleep_or_stop(self.clock, d.delay_s, stop)
                 if stop.is_set():
                     return False
             else:
@@ -171,10 +171,3 @@ class StreamWorker:
             pipe.xack(stream, self.group, entry_id)
             await pipe.execute()
         return True
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    try:
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
-    except TimeoutError:
-        return
