@@ -19,6 +19,7 @@ COPY --from=build /opt/seva /opt/seva
 WORKDIR /app
 COPY --chown=seva:seva daemon.py ./
 COPY --chown=seva:seva faq_kb ./faq_kb
+COPY --chown=seva:seva responses ./responses
 
 ENV PATH=/opt/seva/bin:$PATH \
     PYTHONUNBUFFERED=1 \

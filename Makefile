@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help setup test lint demo clean system-deps
+.PHONY: help setup test lint demo clean system-deps rasa-venv
 
 help:
 	@echo "make demo   - run the whole desk on loopback (no credentials needed)"
@@ -30,7 +30,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-setup: system-deps $(STAMP)
+setup: system-deps $(STAMP) rasa-venv
+
+# The Rasa server's venv (Python 3.10, rasa==3.6.21): Rasa does not run on >= 3.11.
+# Without a Python 3.10 the script says so (and fails under CI=true; see its header).
+rasa-venv:
+	@scripts/rasa-venv.sh .venv-rasa nlu/requirements.txt
 
 test: setup
 	$(BIN)/pytest
@@ -44,4 +49,4 @@ demo: setup
 	$(BIN)/seva demo $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv-rasa nlu/models nlu/build .pytest_cache .mypy_cache .ruff_cache

@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     # --- NLU (the Rasa server; the client arrives with the NLU issue) -------------------
     rasa_urls: CSV = Field(default_factory=lambda: ["http://127.0.0.1:5005"])
     rasa_token: SecretStr | None = None
+    nlu_timeout_s: float = Field(default=3.0, gt=0)  # one parse call, end to end
+    nlu_retries: int = Field(default=1, ge=0)  # further rounds over the URL list
+    nlu_retry_backoff_s: float = Field(default=0.2, ge=0)
+    nlu_breaker_failures: int = Field(
+        default=3, ge=1
+    )  # failures in a row that open a URL's breaker
+    nlu_breaker_reset_s: float = Field(default=10.0, gt=0)  # then one trial call
+    nlu_urls_refresh_s: float = Field(default=1.0, gt=0)  # how soon daemons follow a publish
+    rasa_venv: Path = Path(".venv-rasa")
+    nlu_dir: Path = Path("nlu")
 
     # --- pipeline ------------------------------------------------------------------------
     nlu_max_wait_s: float = Field(default=600.0, gt=0)  # then a human answers instead
@@ -113,6 +123,11 @@ class Settings(BaseSettings):
     threshold_refer: float = Field(default=0.5, ge=0, le=1)
     threshold_abuse: float = Field(default=0.7, ge=0, le=1)
     threshold_chitchat: float = Field(default=0.7, ge=0, le=1)
+
+    # --- knowledge base: the files `seva kb import` reads and `validate` checks ---------
+    kb_dir: Path = Path("faq_kb")
+    responses_dir: Path = Path("responses")
+    reply_timezone: str = "Asia/Kolkata"  # due times in replies are shown in this zone
 
     # --- web --------------------------------------------------------------------------
     web_host: str = "127.0.0.1"

@@ -1,7 +1,7 @@
 """The knowledge-base schema (see faq_kb/FORMAT.md for the file format).
 
-Only the models so far; the validator, the sources and the content come with the
-knowledge-base issue.
+The models check shape only; ``bot.kb.validate`` checks meaning (sources, references,
+example counts, template lengths) across the whole knowledge base.
 """
 
 from __future__ import annotations
@@ -24,10 +24,19 @@ class Examples(_Strict):
 
 
 class Answer(_Strict):
-    """An answer in English and Hindi."""
+    """An answer in English and Hindi; Hinglish is optional (English is used without it)."""
 
     en: str
     hi: str
+    hinglish: str | None = None
+
+    def text(self, lang: str) -> str:
+        """The answer for a reply language (hinglish falls back to English)."""
+        if lang == "hi":
+            return self.hi
+        if lang == "hinglish" and self.hinglish:
+            return self.hinglish
+        return self.en
 
 
 class Name(_Strict):
@@ -84,3 +93,37 @@ class Department(_Strict):
     sla_hours: float = 48
     business_hours: bool = False
     escalation_chain: list[str] = Field(default_factory=lambda: ["officer", "head", "cell"])
+    domains: list[str] = Field(default_factory=list)
+
+
+class KnowledgeBase(BaseModel):
+    """The whole knowledge base, as every reader sees it (``bot.kb.source.KBSource``).
+
+    ``faq_files`` keeps which file each FAQ came from, so an export reproduces the layout;
+    ``templates`` maps ``<lang>/<kind>`` to the template source.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    faqs: list[FAQEntry] = Field(default_factory=list)
+    directory: list[DirectoryEntry] = Field(default_factory=list)
+    departments: list[Department] = Field(default_factory=list)
+    templates: dict[str, str] = Field(default_factory=dict)
+    faq_files: dict[str, str] = Field(default_factory=dict)
+    version: int = 0
+
+    def faq(self, faq_id: str) -> FAQEntry | None:
+        """The FAQ with this id, if any."""
+        return next((f for f in self.faqs if f.id == faq_id), None)
+
+    def body(self, body_id: str) -> DirectoryEntry | None:
+        """The directory entry with this id, if any."""
+        return next((d for d in self.directory if d.id == body_id), None)
+
+    def department(self, dept_id: str) -> Department | None:
+        """The department with this id, if any."""
+        return next((d for d in self.departments if d.id == dept_id), None)
+
+    def training_inputs(self) -> dict[str, dict[str, list[str]]]:
+        """What the NLU model is trained from (FAQ examples): its hash decides staleness."""
+        return {f.id: f.examples.model_dump() for f in sorted(self.faqs, key=lambda f: f.id)}

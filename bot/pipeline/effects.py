@@ -151,6 +151,7 @@ def _ticket_vars(ticket: Any, docket: str) -> dict[str, Any]:
         "docket": docket,
         "due_at": due.isoformat() if isinstance(due, datetime) else due,
         "state": getattr(state, "value", state),
+        "dept": getattr(ticket, "dept", None),
     }
 
 

@@ -1,0 +1,1 @@
+"""NLU: the Rasa project, its server, the daemon's client, entities and language."""

@@ -1,0 +1,92 @@
+"""Deterministic entities: dockets, other bodies, our departments, and personal data.
+
+Statistical NER would guess; these must not. A blank multilingual spaCy pipeline gives a
+tokenizer that handles English and Devanagari alike, and a ``PhraseMatcher`` on lower-case
+tokens finds the directory's and the departments' names and aliases (from the knowledge
+base, so an admin who adds an alias changes matching at once). Dockets are matched by
+pattern; personal data comes from the one personal-data module, ``bot.pii``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import spacy
+from spacy.matcher import PhraseMatcher
+
+from bot import pii
+from bot.kb.schema import KnowledgeBase
+
+
+@dataclass(frozen=True)
+class Entities:
+    """What was found in one text."""
+
+    dockets: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()  # directory ids, in order of first mention
+    depts: tuple[str, ...] = ()  # department ids, in order of first mention
+    pii: tuple[str, ...] = ()  # kinds of personal data present (never the values)
+    spans: list[tuple[str, str, str]] = field(default_factory=list)  # (label, id, text)
+
+
+class EntityFinder:
+    """Finds entities with matchers built from one version of the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase, docket_prefix: str = "MOCI") -> None:
+        self.version = kb.version
+        self._nlp = spacy.blank("xx")
+        self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
+        for body in kb.directory:
+            if body.id == "cpgrams":  # CPGRAMS is a channel, not a body to refer to
+                continue
+            names = [
+                body.name.en,
+                body.name.hi,
+                *body.aliases.en,
+                *body.aliases.hi,
+                *body.aliases.hinglish,
+            ]
+            self._add(f"body:{body.id}", names)
+        for dept in kb.departments:
+            names = [
+                dept.name.en,
+                dept.name.hi,
+                *dept.aliases.en,
+                *dept.aliases.hi,
+                *dept.aliases.hinglish,
+            ]
+            self._add(f"dept:{dept.id}", names)
+        self._docket = re.compile(
+            rf"\b{re.escape(docket_prefix)}[-\s]?(\d{{4}})[-\s]?(\d{{6}})\b", re.IGNORECASE
+        )
+        self._prefix = docket_prefix.upper()
+
+    def _add(self, key: str, names: list[str]) -> None:
+        patterns = [
+            self._nlp.make_doc(n) for n in dict.fromkeys(n.strip() for n in names) if n.strip()
+        ]
+        self._matcher.add(key, patterns)
+
+    def find(self, text: str) -> Entities:
+        """Return the entities in ``text``."""
+        dockets = tuple(
+            dict.fromkeys(f"{self._prefix}-{y}-{n}" for y, n in self._docket.findall(text))
+        )
+        doc = self._nlp.make_doc(text)
+        matches = sorted(self._matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        bodies: list[str] = []
+        depts: list[str] = []
+        spans: list[tuple[str, str, str]] = []
+        for match_id, start, end in matches:
+            label, _, ident = self._nlp.vocab.strings[match_id].partition(":")
+            (bodies if label == "body" else depts).append(ident)
+            spans.append((label, ident, doc[start:end].text))
+        kinds = tuple(sorted(k.value for k in pii.kinds(text)))
+        return Entities(
+            dockets=dockets,
+            bodies=tuple(dict.fromkeys(bodies)),
+            depts=tuple(dict.fromkeys(depts)),
+            pii=kinds,
+            spans=spans,
+        )

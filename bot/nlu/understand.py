@@ -1,0 +1,65 @@
+"""The pipeline's ``Understanding``: Rasa's intent plus deterministic entities and language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.kb.source import KBSource
+from bot.nlu.client import RasaClient
+from bot.nlu.entities import EntityFinder
+from bot.nlu.lang import detect
+from bot.pipeline.decide import faq_id_of
+
+
+class Understander:
+    """Understands a post's text; entity matchers follow the live KB's version."""
+
+    def __init__(self, client: RasaClient, kb: KBSource, docket_prefix: str) -> None:
+        self._client = client
+        self._kb = kb
+        self._prefix = docket_prefix
+        self._finder: EntityFinder | None = None
+        self._faq_departments: dict[str, str] = {}
+
+    async def refresh(self) -> None:
+        """Rebuild the matchers when the KB version moved (an alias edit is live at once)."""
+        kb = await self._kb.load()
+        if self._finder is None or self._finder.version != kb.version:
+            self._finder = EntityFinder(kb, self._prefix)
+            self._faq_departments = {f.id: f.department for f in kb.faqs}
+
+    async def understand(self, text: str) -> dict[str, Any]:
+        """Intent (from Rasa) with entities and language; raises ``NLUUnavailableError``."""
+        await self.refresh()
+        info = self.entities_only(text)
+        parse = await self._client.parse(text)
+        info |= {
+            "intent": parse.intent,
+            "confidence": round(parse.confidence, 4),
+            "ranking": [[name, round(conf, 4)] for name, conf in parse.ranking[:5]],
+            "nlu_url": parse.url,
+        }
+        return info
+
+    def entities_only(self, text: str) -> dict[str, Any]:
+        """Language, dockets, bodies, departments and personal-data kinds (no server)."""
+        if self._finder is None:
+            msg = "call refresh() first"
+            raise RuntimeError(msg)
+        found = self._finder.find(text)
+        return {
+            "lang": detect(text),
+            "dockets": list(found.dockets),
+            "bodies": list(found.bodies),
+            "depts": list(found.depts),
+            "pii": list(found.pii),
+        }
+
+    def faq_department(self, faq_id: str) -> str | None:
+        """The department that owns an FAQ entry."""
+        return self._faq_departments.get(faq_id)
+
+    @staticmethod
+    def faq_of(intent: str) -> str | None:
+        """The KB id of an FAQ intent."""
+        return faq_id_of(intent)

@@ -1,0 +1,138 @@
+"""Composing a reply: template + knowledge base → guarded, unique, threaded posts.
+
+The pipeline's ``Composer``. For each reply it:
+- fills the kind's template (``responses/``) with facts from the live knowledge base, in
+  the citizen's language (Hinglish falls back to English where no Hinglish text exists);
+- never posts an unverified contact: the referral then points to the body's site and CPGRAMS;
+- masks any personal data of the citizen that the text would echo (the directory's
+  official contacts are allowed);
+- adds a short reference derived from the post id to every part, so no two citizens ever
+  get identical text (X rejects duplicate content) and a retry renders the same text;
+- threads anything longer than one post.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.errors import KBError
+from bot.kb.schema import KnowledgeBase
+from bot.kb.source import KBSource
+from bot.pii import echoes, find
+from bot.replies.render import pick, render
+from bot.replies.thread import thread
+from bot.x.models import Post
+
+CPGRAMS = "pgportal.gov.in"
+MINISTRY_WEB = "commerce.gov.in"
+_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on a phone call
+_REF_LEN = 7
+
+STATE_LABELS: dict[str, dict[str, str]] = {
+    "new": {"en": "registered", "hi": "दर्ज", "hinglish": "darj"},
+    "claimed": {"en": "with an officer", "hi": "अधिकारी के पास", "hinglish": "officer ke paas"},
+    "answered": {"en": "answered", "hi": "उत्तर दिया गया", "hinglish": "jawab diya gaya"},
+    "closed": {"en": "closed", "hi": "बंद", "hinglish": "band"},
+    "transferred": {"en": "transferred", "hi": "स्थानांतरित", "hinglish": "transfer kiya gaya"},
+    "referred": {
+        "en": "referred to another ministry",
+        "hi": "अन्य मंत्रालय को भेजा गया",
+        "hinglish": "doosre mantralaya ko bheja gaya",
+    },
+    "reopened": {"en": "reopened", "hi": "फिर से खोला गया", "hinglish": "dobara khola gaya"},
+}
+
+
+def reference(post_id: str) -> str:
+    """A short per-query reference: deterministic, so a retried reply renders the same."""
+    digest = int.from_bytes(hashlib.blake2b(post_id.encode(), digest_size=8).digest(), "big")
+    chars = []
+    for _ in range(_REF_LEN):
+        digest, rem = divmod(digest, len(_REF_ALPHABET))
+        chars.append(_REF_ALPHABET[rem])
+    return "".join(chars)
+
+
+def _localised(lang: str) -> str:
+    return "hi" if lang == "hi" else "en"
+
+
+class ReplyComposer:
+    """Builds reply threads from the live knowledge base."""
+
+    def __init__(self, kb: KBSource, *, timezone: str = "Asia/Kolkata") -> None:
+        self._kb = kb
+        self._tz = ZoneInfo(timezone)
+
+    async def compose(
+        self, kind: str, lang: str, post: Post, variables: dict[str, Any]
+    ) -> list[str]:
+        """Return the posts of the reply to ``post``."""
+        kb = await self._kb.load()
+        values, allowed = self._values(kb, kind, lang, variables)
+        text = render(pick(kb.templates, lang, kind), values)
+        text = _mask_echoes(text, post.text, allowed)
+        return thread(text, ref=reference(post.id))
+
+    def _values(
+        self, kb: KnowledgeBase, kind: str, lang: str, variables: dict[str, Any]
+    ) -> tuple[dict[str, Any], set[str]]:
+        """The template's values, and the official contacts the reply may contain."""
+        values: dict[str, Any] = {"cpgrams": CPGRAMS, "web": MINISTRY_WEB}
+        allowed: set[str] = set()
+        if kind == "faq":
+            faq = kb.faq(str(variables["faq_id"]))
+            if faq is None:
+                raise KBError(f"no FAQ {variables['faq_id']!r}")
+            values |= {"answer": faq.answer.text(lang), "topic": faq.topic}
+        elif kind == "referral":
+            body = kb.body(str(variables["body_id"]))
+            if body is None:
+                raise KBError(f"no directory entry {variables['body_id']!r}")
+            # An unverified contact is never posted: the template falls back to the site.
+            contact = body.verified
+            values |= {
+                "body": getattr(body.name, _localised(lang)),
+                "officer": body.officer if contact else None,
+                "email": body.email if contact else None,
+                "phone": body.phone if contact else None,
+                "web": body.web,
+                "portal": body.portal,
+                "verified": contact,
+            }
+            allowed = {v for v in (body.email, body.phone) if v and contact}
+        if "docket" in variables:
+            values["docket"] = variables["docket"]
+        if kind in {"ack", "status", "interim"}:
+            values["department"] = self._department(kb, variables.get("dept"), lang)
+            values["due"] = self._due(variables.get("due_at"))
+            state = str(variables.get("state") or "new")
+            values["state"] = STATE_LABELS.get(state, {}).get(lang, state)
+        return values, allowed
+
+    @staticmethod
+    def _department(kb: KnowledgeBase, dept_id: Any, lang: str) -> str:
+        dept = kb.department(str(dept_id)) if dept_id else None
+        if dept is None:
+            return (
+                "वाणिज्य एवं उद्योग मंत्रालय" if lang == "hi" else "the Ministry of Commerce & Industry"
+            )
+        return str(getattr(dept.name, _localised(lang)))
+
+    def _due(self, due_at: Any) -> str:
+        if not due_at:
+            return ""
+        when = due_at if isinstance(due_at, datetime) else datetime.fromisoformat(str(due_at))
+        return when.astimezone(self._tz).strftime("%d %b %Y, %H:%M %Z")
+
+
+def _mask_echoes(text: str, citizen_text: str, allowed: set[str]) -> str:
+    """Replace personal data the reply would repeat from the citizen's post."""
+    allowed_norm = {m.normalised for value in allowed for m in find(value)}
+    bad = [m for m in echoes(text, citizen_text) if m.normalised not in allowed_norm]
+    for m in sorted(bad, key=lambda m: m.start, reverse=True):
+        text = text[: m.start] + f"[{m.kind.value} removed]" + text[m.end :]
+    return text

@@ -1,0 +1,40 @@
+"""Deterministic entities from the KB: bodies, departments, dockets, personal-data kinds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.kb import files
+from bot.nlu.entities import EntityFinder
+from tests.kb.conftest import small_kb, write_kb
+
+
+def _finder(tmp_path: Path) -> EntityFinder:
+    kb, problems = files.load(*write_kb(tmp_path, small_kb()))
+    assert problems == []
+    return EntityFinder(kb, "MOCI")
+
+
+def test_bodies_and_departments_in_three_languages(tmp_path: Path) -> None:
+    """Aliases match case-insensitively in English, Devanagari and Hinglish."""
+    finder = _finder(tmp_path)
+    assert finder.find("My TRAIN ticket refund is stuck").bodies == ("railways",)
+    assert finder.find("रेल टिकट का पैसा वापस नहीं मिला").bodies == ("railways",)
+    assert finder.find("train ticket cancel karna hai").bodies == ("railways",)
+    assert finder.find("my IEC is pending").depts == ("dgft",)
+    assert finder.find("hello there").bodies == ()
+
+
+def test_dockets_are_normalised(tmp_path: Path) -> None:
+    """'moci 2026 000123' and 'MOCI-2026-000123' are the same docket."""
+    finder = _finder(tmp_path)
+    assert finder.find("status MOCI-2026-000123 please").dockets == ("MOCI-2026-000123",)
+    assert finder.find("status of moci 2026 000123?").dockets == ("MOCI-2026-000123",)
+    assert finder.find("order 2026000123").dockets == ()
+
+
+def test_personal_data_kinds_are_flagged_not_kept(tmp_path: Path) -> None:
+    """Aadhaar (with a valid checksum) and phone numbers are reported by kind only."""
+    found = _finder(tmp_path).find("my aadhaar 2345 6789 0124 and phone 9876543210")
+    assert "phone" in found.pii
+    assert all("9876543210" not in str(v) for v in (found.pii, found.bodies, found.depts))
