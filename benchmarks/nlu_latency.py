@@ -60,7 +60,9 @@ async def main(rounds: int) -> None:
     await server.wait_ready()
     print(f"model {model.name}; server ready in {time.perf_counter() - started:.1f} s")
     texts = [c.text for c in load_cases(REPO / "nlu" / "tests" / "test_set.yml")]
-    settings = load_settings(rasa_urls=[server.url], rasa_token=token, nlu_retries=0, nlu_timeout_s=10)
+    settings = load_settings(
+        rasa_urls=[server.url], rasa_token=token, nlu_retries=0, nlu_timeout_s=10
+    )
     client = RasaClient(settings, SystemClock())
     try:
         for t in texts[:20]:  # warm-up
@@ -88,7 +90,9 @@ async def main(rounds: int) -> None:
     finally:
         await client.close()
         server.stop()
-    print(f"sequential: n={len(sequential)} median {statistics.median(sequential):.1f} ms, p99 {_pct(sequential, 0.99):.1f} ms")
+    print(
+        f"sequential: n={len(sequential)} median {statistics.median(sequential):.1f} ms, p99 {_pct(sequential, 0.99):.1f} ms"
+    )
     print(
         f"8 in flight: n={len(burst)} median {statistics.median(burst):.1f} ms, p99 {_pct(burst, 0.99):.1f} ms, "
         f"throughput {len(burst) / burst_s:.0f} parses/s"

@@ -73,6 +73,36 @@ def x_client(deps: Deps) -> XClient:
     return client
 
 
+def kb_source(deps: Deps) -> Any:
+    """Return the live knowledge base (Redis), shared by every role of the process."""
+    from bot.kb.source import RedisKB
+
+    return deps.singleton("kb", lambda: RedisKB(deps.redis, deps.keys))
+
+
+def nlu_client(deps: Deps) -> Any:
+    """Return the process's one NLU client, following the live Rasa URLs in Redis."""
+    from bot.nlu.client import RasaClient
+
+    def factory() -> Any:
+        client = RasaClient(deps.settings, deps.clock, deps.redis, deps.keys)
+        deps.closers.append(client.close)
+        return client
+
+    return deps.singleton("nlu", factory)
+
+
+def ticket_desk(deps: Deps) -> Any:
+    """Return the ticket store (``bot.tickets``), shared by the pipeline, SLA and web roles."""
+    tickets = importlib.import_module("bot.tickets.store")
+    return deps.singleton(
+        "tickets",
+        lambda: tickets.TicketStore(
+            deps.redis, deps.keys, deps.clock, kb_source(deps), deps.settings
+        ),
+    )
+
+
 def build_role(name: str, deps: Deps) -> Role:
     """Construct one role through its factory."""
     module_name, func = ROLE_FACTORIES[name].split(":")

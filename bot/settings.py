@@ -119,7 +119,7 @@ class Settings(BaseSettings):
     # --- pipeline ------------------------------------------------------------------------
     nlu_max_wait_s: float = Field(default=600.0, gt=0)  # then a human answers instead
     nlu_retry_s: float = Field(default=5.0, gt=0)
-    threshold_faq: float = Field(default=0.6, ge=0, le=1)
+    threshold_faq: float = Field(default=0.55, ge=0, le=1)  # README, "Choosing the thresholds"
     threshold_refer: float = Field(default=0.5, ge=0, le=1)
     threshold_abuse: float = Field(default=0.7, ge=0, le=1)
     threshold_chitchat: float = Field(default=0.7, ge=0, le=1)

@@ -1,54 +1,169 @@
-"""``seva demo``: the desk on loopback, as far as it is built today.
+"""``seva demo``: the whole desk on loopback, for someone who has just cloned the repo.
 
-Today that is the daemon's foundation: Redis (the one on 6379 if it answers, under a
-per-run key prefix, or a ``redis-server`` of its own), the daemon with every role that is
-built, and its live health feed. The X emulator, Rasa and the scripted crowd of citizens
-join this command with the issues that build them. Ctrl-C stops every process it started.
+It starts, and stops again on Ctrl-C (or after ``--duration``):
+- Redis: the one on 6379 if it answers, else a ``redis-server`` of its own; always under
+  a per-run key prefix, so a second run never sees the first run's cursors or seen-keys;
+- the Rasa server with the model for the shipped knowledge base (trained first if there is
+  none; later runs reuse it);
+- the X emulator, and a scripted crowd of citizens posting in English, Hindi and Hinglish;
+- the daemon with all its roles, talking to the emulator exactly as it would to X.
+
+It prints a live feed (each post, the decision with its confidence, the reply thread or the
+docket) and a short summary at the end.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import importlib.util
 import json
 import os
+import secrets
 import signal
+import statistics
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-import aiohttp
 import click
+from redis.asyncio import Redis
 
-from bot.app import ROLE_FACTORIES
+from bot.demo.crowd import SCRIPT, Line
 from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
+from bot.keys import Keys
+from bot.store import connect
 
 ROOT = Path(__file__).resolve().parents[2]
+EMULATOR_ADMIN = "emulator-admin"
+EMULATOR_BEARER = "emulator-app-bearer"
+EMULATOR_MINISTRY_TOKEN = "emulator-ministry-token"  # noqa: S105 (the emulator's public demo value)
+
+
+# What each role needs besides its own module; a role whose code is not all there yet is
+# left out (and named), so the demo runs on any build.
+_ROLE_NEEDS: dict[str, tuple[str, ...]] = {
+    "ingest": ("bot.ingest.role", "bot.x.adapter"),
+    "pipeline": ("bot.pipeline.role", "bot.tickets.store", "bot.nlu.client"),
+    "outbox": ("bot.outbox.role", "bot.x.adapter"),
+    "sla": ("bot.tickets.sla", "bot.tickets.store"),
+    "web": ("bot.web.role",),
+}
 
 
 def _exists(module: str) -> bool:
-    import importlib.util
-
     try:
         return importlib.util.find_spec(module) is not None
     except ModuleNotFoundError:
         return False
 
 
-def _built_roles() -> list[str]:
-    """Roles whose code exists in this build (roles that talk to X also need its adapter)."""
-    has_x = _exists("bot.x.adapter")
-    return [
-        name
-        for name, target in ROLE_FACTORIES.items()
-        if _exists(target.split(":")[0]) and (has_x or name not in {"ingest", "outbox", "sla"})
-    ]
+def built_roles() -> list[str]:
+    """The roles whose code exists in this build."""
+    return [role for role, needs in _ROLE_NEEDS.items() if all(_exists(m) for m in needs)]
 
 
 def _step(text: str) -> None:
     click.secho(f"==> {text}", fg="yellow")
 
 
-async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None) -> int:
+@dataclass
+class Tracked:
+    """A crowd post followed through the desk."""
+
+    line: Line
+    post_id: str
+    published_at: float
+    decision: dict[str, Any] | None = None
+    replies: list[str] = field(default_factory=list)
+    replied_at: float | None = None
+
+
+async def _start_redis(
+    procs: Procs, run_dir: Path, env: dict[str, str], redis_url: str | None
+) -> str:
+    if redis_url:
+        return redis_url
+    if port_open(6379):
+        return "redis://127.0.0.1:6379/0"
+    port = free_port()
+    argv = [
+        redis_server_exe(),
+        "--port",
+        str(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
+    procs.start("redis", [*argv, "--dir", str(run_dir)], env)
+    for _ in range(50):
+        if port_open(port):
+            break
+        await asyncio.sleep(0.1)
+    return f"redis://127.0.0.1:{port}/0"
+
+
+async def _start_rasa(procs: Procs, env: dict[str, str], token: str) -> str:
+    """Train (if needed) and serve the model for the shipped KB; return its URL."""
+    from bot.kb.source import FileKB
+    from bot.nlu.project import Project
+
+    project = Project(ROOT / "nlu", ROOT / ".venv-rasa")
+    project.check_venv()
+    kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
+    model, trained = await asyncio.to_thread(
+        project.train, kb, progress=lambda m: click.echo(f"    {m}")
+    )
+    port = free_port()
+    argv = [
+        str(project.rasa),
+        "run",
+        "--enable-api",
+        "-m",
+        str(model),
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(port),
+    ]
+    procs.start("rasa", [*argv, "--auth-token", token], {**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    _step(
+        f"Rasa {'trained and ' if trained else ''}starting with {model.name} on port {port} (~20 s)"
+    )
+    url = f"http://127.0.0.1:{port}"
+    import aiohttp
+
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as http:
+        for _ in range(240):
+            if procs.check_alive():
+                raise click.ClickException(f"Rasa exited; see {procs.log_dir / 'rasa.log'}")
+            with contextlib.suppress(aiohttp.ClientError, TimeoutError, OSError):
+                async with http.get(f"{url}/status", params={"token": token}) as r:
+                    if r.status == 200 and (await r.json()).get("model_id"):  # noqa: PLR2004
+                        return url
+            await asyncio.sleep(0.5)
+    raise click.ClickException("Rasa did not become ready in 120 s")
+
+
+async def _start_emulator(procs: Procs, env: dict[str, str]) -> str:
+    port = free_port()
+    argv = [sys.executable, "-m", "bot.cli", "emulator", "--port", str(port), "--keepalive", "2"]
+    procs.start("emulator", argv, env)
+    for _ in range(100):
+        if port_open(port):
+            return f"http://127.0.0.1:{port}"
+        await asyncio.sleep(0.1)
+    raise click.ClickException(f"the emulator did not start; see {procs.log_dir / 'emulator.log'}")
+
+
+async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, crowd: bool) -> int:
+    from bot.x.emulator.control import EmulatorControl
+
     procs = Procs(run_dir / "logs")
     prefix = f"demo{int(time.time())}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEVA_")}
@@ -56,84 +171,243 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None) -
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    redis: Redis | None = None
+    control: EmulatorControl | None = None
+    tracked: list[Tracked] = []
     try:
-        if redis_url:
-            _step(f"using {redis_url} under key prefix {prefix}")
-        elif port_open(6379):
-            redis_url = "redis://127.0.0.1:6379/0"
-            _step(f"using the Redis on 127.0.0.1:6379 under key prefix {prefix}")
-        else:
-            port = free_port()
-            argv = [
-                redis_server_exe(),
-                "--port",
-                str(port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(run_dir),
-            ]
-            procs.start("redis", argv, env)
-            redis_url = f"redis://127.0.0.1:{port}/0"
-            _step(f"started redis-server on port {port}")
-        roles = _built_roles()
-        missing = sorted(set(ROLE_FACTORIES) - set(roles))
+        redis_url = await _start_redis(procs, run_dir, env, redis_url)
+        _step(f"Redis at {redis_url}, key prefix {prefix}")
+        token = secrets.token_urlsafe(16)
+        rasa_url = await _start_rasa(procs, env, token)
+        _step(f"Rasa ready at {rasa_url}")
+        emulator_url = await _start_emulator(procs, env)
+        control = EmulatorControl(emulator_url, EMULATOR_ADMIN)
+        ministry = await control.ministry()
+        _step(
+            f"X emulator at {emulator_url}; "
+            f"the ministry is @{ministry['username']} (id {ministry['id']})"
+        )
         web_port = free_port()
+        roles = built_roles()
         daemon_env = {
+            "SEVA_ROLES": ",".join(roles),
             **env,
             "SEVA_REDIS_URL": redis_url,
             "SEVA_KEY_PREFIX": prefix,
-            "SEVA_ROLES": ",".join(roles),
             "SEVA_WEB_PORT": str(web_port),
-            "SEVA_X_BASE_URL": "http://127.0.0.1:9",  # loopback: no X credentials needed
+            "SEVA_X_BASE_URL": emulator_url,
+            "SEVA_X_BEARER_TOKEN": EMULATOR_BEARER,
+            "SEVA_X_USER_ACCESS_TOKEN": EMULATOR_MINISTRY_TOKEN,
+            "SEVA_ACCOUNT_HANDLE": ministry["username"],
+            "SEVA_ACCOUNT_USER_ID": ministry["id"],
+            "SEVA_RASA_URLS": rasa_url,
+            "SEVA_RASA_TOKEN": token,
+            "SEVA_KB_DIR": str(ROOT / "faq_kb"),
+            "SEVA_RESPONSES_DIR": str(ROOT / "responses"),
+            "SEVA_NLU_DIR": str(ROOT / "nlu"),
         }
         procs.start("daemon", [sys.executable, str(ROOT / "daemon.py")], daemon_env)
-        _step(f"daemon started with roles {roles}; log: {procs.log_dir / 'daemon.log'}")
+        missing = sorted(set(_ROLE_NEEDS) - set(roles))
+        _step(f"daemon started with roles {roles}; logs in {procs.log_dir}")
         if missing:
-            _step(f"not built yet (later issues): {missing}")
-        _step("Ctrl-C stops everything")
+            _step(f"not in this build yet: {missing}")
+        redis = connect(redis_url)
+        keys = Keys(prefix)
+        await _wait_ready(redis, keys, procs, stop, set(roles))
+        _step(f"desk ready; health at http://127.0.0.1:{web_port}/readyz; Ctrl-C stops everything")
         started = time.monotonic()
-        async with aiohttp.ClientSession() as http:
-            while not stop.is_set():
-                if procs.check_alive():
-                    raise click.ClickException(f"the daemon exited; see {procs.log_dir}")
-                await _show_ready(http, web_port)
-                if duration_s is not None and time.monotonic() - started > duration_s:
-                    break
-                try:
-                    await asyncio.wait_for(stop.wait(), timeout=2.0)
-                except TimeoutError:
-                    continue
+        if crowd and not stop.is_set() and {"ingest", "pipeline", "outbox"} <= set(roles):
+            tracked = await _crowd(control, stop)
+        elif crowd:
+            _step("the crowd needs the ingest, pipeline and outbox roles; not posting")
+        await _feed(redis, keys, control, tracked, procs, stop, started, duration_s)
+        _summary(tracked)
         return 0
     finally:
+        if control is not None:
+            await control.close()
+        if redis is not None:
+            with contextlib.suppress(Exception):
+                for key in [k async for k in redis.scan_iter(f"{prefix}:*", count=1000)]:
+                    await redis.delete(key)  # leave the shared Redis as we found it
+            await redis.aclose()
         _step("stopping every process the demo started")
         procs.stop_all()
         _step("stopped")
 
 
-async def _show_ready(http: aiohttp.ClientSession, port: int) -> None:
-    try:
-        async with http.get(f"http://127.0.0.1:{port}/readyz") as r:
-            body = await r.json()
-    except (aiohttp.ClientError, TimeoutError, ValueError):
-        click.echo("  /readyz: not answering yet")
-        return
-    roles = {x["role"]: ("up" if x["up"] else "DOWN") for x in body.get("roles", [])}
-    click.echo(
-        f"  /readyz {r.status}: redis={'up' if body.get('redis') else 'DOWN'} "
-        f"roles={json.dumps(roles)}"
+async def _wait_ready(
+    redis: Redis, keys: Keys, procs: Procs, stop: asyncio.Event, roles: set[str]
+) -> None:
+    """Wait until every role has a heartbeat (the ingest stream is connected)."""
+    deadline = time.monotonic() + 60
+    while not stop.is_set() and time.monotonic() < deadline:
+        if procs.check_alive():
+            raise click.ClickException(f"{procs.check_alive()} exited; see {procs.log_dir}")
+        head = keys.heartbeat_pattern().removesuffix("*")
+        beats = {
+            k.removeprefix(head).split(":")[0]
+            async for k in redis.scan_iter(keys.heartbeat_pattern())
+        }
+        if roles <= beats:
+            await asyncio.sleep(1.0)  # let the stream connect and sync its rules
+            return
+        await asyncio.sleep(0.3)
+
+
+async def _crowd(control: Any, stop: asyncio.Event) -> list[Tracked]:
+    """Publish the scripted posts, a little apart, as the emulator's citizens."""
+    _step(f"the crowd: {len(SCRIPT)} citizens post")
+    made: set[str] = set()
+    tracked: list[Tracked] = []
+    first_post: dict[str, str] = {}
+    for line in SCRIPT:
+        if stop.is_set():
+            break
+        if line.author not in made:
+            await control.create_user(line.author)
+            made.add(line.author)
+        if line.retweet:
+            target = next(iter(first_post.values()), None)
+            post = await control.publish(line.author, "", retweet_of=target) if target else None
+        else:
+            post = await control.publish(line.author, line.text)
+            first_post.setdefault(line.author, post["id"])
+        if post is not None:
+            tracked.append(Tracked(line, str(post["id"]), time.monotonic()))
+        await asyncio.sleep(0.4)
+    return tracked
+
+
+async def _feed(  # noqa: C901, PLR0917 (the demo's one loop: read, match, print)
+    redis: Redis,
+    keys: Keys,
+    control: Any,
+    tracked: list[Tracked],
+    procs: Procs,
+    stop: asyncio.Event,
+    started: float,
+    duration_s: float | None,
+) -> None:
+    """Print each post's decision and reply as they happen."""
+    by_id = {t.post_id: t for t in tracked}
+    shown: set[str] = set()
+    last_id = "0-0"
+    quiet_since = time.monotonic()
+    while not stop.is_set():
+        if procs.check_alive():
+            raise click.ClickException(f"{procs.check_alive()} exited; see {procs.log_dir}")
+        resp: Any = await redis.xread({keys.decisions: last_id}, count=50, block=500)
+        for _stream, entries in resp or []:
+            for entry_id, fields in entries:
+                last_id = entry_id
+                t = by_id.get(fields.get("post_id", ""))
+                if t is not None:
+                    t.decision = json.loads(fields["record"])
+        for t in tracked:
+            if (
+                t.decision is not None
+                and t.replied_at is None
+                and t.decision["decision"]["action"] != "ignore"
+            ):
+                replies = await _thread_of(control, t.post_id)
+                if replies:
+                    t.replies, t.replied_at = replies, time.monotonic()
+            if t.post_id not in shown and _settled(t):
+                shown.add(t.post_id)
+                _print(t)
+                quiet_since = time.monotonic()
+        everything_settled = tracked and all(_settled(t) for t in tracked)
+        if duration_s is not None and time.monotonic() - started > duration_s:
+            break
+        if duration_s is None and everything_settled and time.monotonic() - quiet_since > 3:  # noqa: PLR2004
+            _step("every post is settled; the desk keeps running (Ctrl-C to stop)")
+            await stop.wait()
+
+
+def _settled(t: Tracked) -> bool:
+    if t.line.expect == "skipped":
+        return True
+    if t.decision is None:
+        return False
+    action = t.decision["decision"]["action"]
+    needs_reply = action not in {"ignore", "followup"} and not t.decision["decision"].get(
+        "manual_reply"
     )
+    return not needs_reply or t.replied_at is not None
+
+
+async def _thread_of(control: Any, post_id: str) -> list[str]:
+    """The desk's reply thread under a post (each part replies to the previous one)."""
+    parts: list[str] = []
+    parent = post_id
+    for _ in range(10):
+        children = await control.posts(in_reply_to=parent)
+        if not children:
+            break
+        parts.append(children[0]["text"])
+        parent = children[0]["id"]
+    return parts
+
+
+def _print(t: Tracked) -> None:
+    line = t.line
+    if line.expect == "skipped":
+        click.secho(f"\n@{line.author} retweeted a post — {line.note}", fg="cyan")
+        return
+    click.secho(f"\n@{line.author}: {line.text}", fg="cyan")
+    if t.decision is None:
+        return
+    d, info = t.decision["decision"], t.decision.get("info", {})
+    confidence = info.get("confidence")
+    conf = f" ({confidence:.2f})" if isinstance(confidence, float) else ""
+    click.echo(f"  → {d['action']}{conf}: {d['reason']} [lang {info.get('lang')}]")
+    docket = (t.decision.get("facts") or {}).get("docket")
+    if docket:
+        click.echo(
+            f"  → docket {docket}"
+            + (" — an officer replies by hand on X" if d.get("manual_reply") else "")
+        )
+    for part in t.replies:
+        click.secho(f"  ↳ {part}", fg="green")
+    if t.replied_at is not None:
+        click.echo(f"  (reply after {t.replied_at - t.published_at:.1f} s)")
+
+
+def _summary(tracked: list[Tracked]) -> None:
+    if not tracked:
+        return
+    actions: dict[str, int] = {}
+    for t in tracked:
+        action = (
+            t.decision["decision"]["action"]
+            if t.decision
+            else ("skipped" if t.line.expect == "skipped" else "pending")
+        )
+        actions[action] = actions.get(action, 0) + 1
+    latencies = [t.replied_at - t.published_at for t in tracked if t.replied_at is not None]
+    expected = sum(
+        1
+        for t in tracked
+        if t.decision is not None and t.decision["decision"]["action"] == t.line.expect
+    ) + sum(1 for t in tracked if t.line.expect == "skipped")
+    _step("summary")
+    click.echo(f"  posts: {len(tracked)}; decisions: {json.dumps(actions)}")
+    click.echo(f"  as scripted: {expected}/{len(tracked)}")
+    if latencies:
+        click.echo(
+            f"  replies: {len(latencies)}, "
+            f"post-to-reply median {statistics.median(latencies):.1f} s, "
+            f"max {max(latencies):.1f} s"
+        )
 
 
 @click.command("demo")
 @click.option("--duration", type=float, default=None, help="stop by itself after N seconds")
 @click.option("--redis-url", default=None, help="use this Redis instead of 6379 or a new one")
-def demo_command(duration: float | None, redis_url: str | None) -> None:
-    """Run the desk on loopback (no credentials needed); Ctrl-C stops everything."""
+@click.option("--no-crowd", is_flag=True, help="start the desk without the scripted citizens")
+def demo_command(duration: float | None, redis_url: str | None, no_crowd: bool) -> None:
+    """Run the whole desk on loopback (no credentials needed); Ctrl-C stops everything."""
     run_dir = ROOT / ".demo" / time.strftime("%Y%m%d-%H%M%S")
     run_dir.mkdir(parents=True, exist_ok=True)
-    raise SystemExit(asyncio.run(_run(run_dir, duration, redis_url)))
+    raise SystemExit(asyncio.run(_run(run_dir, duration, redis_url, not no_crowd)))

@@ -88,7 +88,8 @@ def validate_command(kb_dir: Path | None, responses_dir: Path | None) -> None:
     click.echo(
         f"ok: {len(data.faqs)} FAQ entries, {len(data.directory)} directory entries, "
         f"{len(data.departments)} departments, {len(data.templates)} templates; "
-        f"{len(unverified)} unverified (never posted as fact): {', '.join(unverified) or 'none'}"
+        f"{len(unverified)} unverified (FAQ answers add 'confirm on the official site'; "
+        f"directory contacts are never posted): {', '.join(unverified) or 'none'}"
     )
 
 

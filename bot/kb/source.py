@@ -272,3 +272,21 @@ class RedisKB:
 
 def _s(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+async def seed_if_empty(store: RedisKB, files_kb: FileKB, *, who: str, when: str) -> int:
+    """On a first start, make the KB files the live knowledge base; return the version.
+
+    A live KB that already has a version is never touched: after the first import, admins
+    change it with ``seva kb`` and the files are only a starting point.
+    """
+    from bot.kb.validate import validate
+
+    version = await store.version()
+    if version > 0:
+        return version
+    kb = await files_kb.load()
+    problems = validate(kb)
+    if problems:
+        raise KBError("the knowledge-base files do not validate: " + "; ".join(map(str, problems)))
+    return await store.apply(0, kb, who=who, when=when, summary="first start: import from files")

@@ -13,6 +13,7 @@ from bot.errors import KBError, NLUError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import FileKB, RedisKB
 from bot.keys import Keys
+from bot.nlu.entities import EntityFinder
 from bot.nlu.evaluate import leaks, load_cases, score, sweep
 from bot.nlu.project import Project, default_project
 from bot.nlu.publish import Publisher
@@ -144,7 +145,8 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
             msg = f"{len(leaked)} test queries are also training examples: {leaked[:5]}"
             raise NLUError(msg)
         results = await project.parse_batch(chosen, [c.text for c in cases])
-        report = score(cases, results, th)
+        finder = EntityFinder(kb, settings.docket_prefix)
+        report = score(cases, results, th, finder)
         if as_json:
             figures = {
                 "model": chosen.name,
@@ -163,7 +165,7 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
                 "\nFAQ threshold sweep: threshold, macro-F1 en/hi/hinglish, "
                 "escalation recall, FAQ precision"
             )
-            for value, r in sweep(cases, results, th):
+            for value, r in sweep(cases, results, th, finder):
                 f1 = " ".join(f"{r.macro_f1.get(lang, 0):.3f}" for lang in ("en", "hi", "hinglish"))
                 click.echo(
                     f"  {value:.2f}  {f1}  {r.escalation_recall:.3f}  {r.faq_answer_precision:.3f}"

@@ -18,7 +18,10 @@ from typing import Any
 import yaml
 
 from bot.kb.validate import normalise
-from bot.pipeline.decide import FAQ_PREFIX, Thresholds
+from bot.nlu.cues import complaint_cues
+from bot.nlu.entities import EntityFinder
+from bot.nlu.text import for_nlu
+from bot.pipeline.decide import FAQ_PREFIX, Action, Signals, Thresholds, decide
 
 ESCALATE = "escalate"
 LANGS = ("en", "hi", "hinglish")
@@ -51,18 +54,42 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def effective(intent: str, confidence: float, th: Thresholds) -> str:
-    """The label the desk acts on: low-confidence answers become escalations."""
-    floors = {
-        "abuse": th.abuse,
-        "greet": th.chitchat,
-        "out_of_scope": th.chitchat,
-        "refer": th.refer,
-    }
-    if intent.startswith(FAQ_PREFIX):
-        return intent if confidence >= th.faq else ESCALATE
-    if intent in floors:
-        return intent if confidence >= floors[intent] else ESCALATE
-    return ESCALATE
+    """The label the desk acts on from the intent alone (no entities, no cues)."""
+    return desk_label("", intent, confidence, th, None)
+
+
+_LABELS = {
+    Action.REFER: "refer",
+    Action.ESCALATE: ESCALATE,
+    Action.GREET: "greet",
+    Action.CLARIFY: "out_of_scope",
+    Action.IGNORE: "abuse",
+}
+
+
+def desk_label(
+    text: str, intent: str, confidence: float, th: Thresholds, finder: EntityFinder | None
+) -> str:
+    """The label of what the desk would do: the pipeline's own ``decide`` on the parse.
+
+    Entities (other bodies, our departments) and complaint cues come from the same
+    deterministic code the daemon runs; a post is scored as if it @mentioned the account.
+    """
+    found = finder.find(text) if finder is not None and text else None
+    sig = Signals(
+        intent=intent,
+        confidence=confidence,
+        lang="en",
+        reply_allowed=True,
+        mentions_account=True,
+        bodies=found.bodies if found else (),
+        depts=found.depts if found else (),
+        complaint=bool(complaint_cues(text)) if text else False,
+    )
+    decision = decide(sig, th)
+    if decision.action is Action.ANSWER_FAQ and decision.faq_id:
+        return FAQ_PREFIX + decision.faq_id.replace("-", "_")
+    return _LABELS.get(decision.action, ESCALATE)
 
 
 @dataclass
@@ -122,9 +149,17 @@ def _prf(gold: list[str], pred: list[str], label: str) -> tuple[float, float, fl
     return precision, recall, f1, tp + fn
 
 
-def score(cases: list[Case], results: list[dict[str, Any]], th: Thresholds) -> Report:
-    """Score parse results (``intent``, ``confidence``) against the cases."""
-    preds = [effective(str(r["intent"]), float(r["confidence"]), th) for r in results]
+def score(
+    cases: list[Case],
+    results: list[dict[str, Any]],
+    th: Thresholds,
+    finder: EntityFinder | None = None,
+) -> Report:
+    """Score parse results (``intent``, ``confidence``) by what the desk would do."""
+    preds = [
+        desk_label(c.text, str(r["intent"]), float(r["confidence"]), th, finder)
+        for c, r in zip(cases, results, strict=True)
+    ]
     gold = [c.intent for c in cases]
     report = Report(n=len(cases))
     for label in sorted(set(gold)):
@@ -158,18 +193,21 @@ def score(cases: list[Case], results: list[dict[str, Any]], th: Thresholds) -> R
 
 def leaks(cases: list[Case], training: dict[str, list[str]]) -> list[str]:
     """Test texts that also appear in the training data, after normalisation."""
-    seen = {normalise(t) for examples in training.values() for t in examples}
-    return [c.text for c in cases if normalise(c.text) in seen]
+    seen = {normalise(for_nlu(t)) for examples in training.values() for t in examples}
+    return [c.text for c in cases if normalise(for_nlu(c.text)) in seen]
 
 
 def sweep(
-    cases: list[Case], results: list[dict[str, Any]], base: Thresholds
+    cases: list[Case],
+    results: list[dict[str, Any]],
+    base: Thresholds,
+    finder: EntityFinder | None = None,
 ) -> list[tuple[float, Report]]:
     """Scores across FAQ thresholds, to choose one (README, "Choosing the thresholds")."""
     out = []
     for step in range(30, 95, 5):
         th = Thresholds(faq=step / 100, refer=base.refer, abuse=base.abuse, chitchat=base.chitchat)
-        out.append((th.faq, score(cases, results, th)))
+        out.append((th.faq, score(cases, results, th, finder)))
     return out
 
 

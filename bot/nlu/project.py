@@ -25,6 +25,7 @@ import yaml
 
 from bot.errors import NLUError
 from bot.kb.schema import KnowledgeBase
+from bot.nlu.text import for_nlu
 from bot.pipeline.decide import FAQ_PREFIX
 
 RASA_QUIET = {
@@ -167,7 +168,10 @@ class Project:
     async def parse_batch(self, model: Path, texts: Iterable[str]) -> list[dict[str, Any]]:
         """Parse many texts in one Rasa process (no HTTP); results in order."""
         self.check_venv()
-        payload = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+        # The same cleaning as the daemon's Understander, so eval scores what production sees.
+        payload = "".join(
+            json.dumps({"text": for_nlu(t)}, ensure_ascii=False) + "\n" for t in texts
+        )
         proc = await asyncio.create_subprocess_exec(
             str(self.python),
             str(self.nlu_dir / "parse_batch.py"),

@@ -28,6 +28,7 @@ from bot.errors import NLUError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import examples_hash
 from bot.keys import Keys
+from bot.nlu.entities import EntityFinder
 from bot.nlu.evaluate import Report, load_cases, score
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
@@ -58,11 +59,13 @@ class Published:
         return cls(**json.loads(raw))
 
 
-async def evaluate_model(project: Project, model: Path, th: Thresholds) -> Report:
-    """Score a model on the held-out set."""
+async def evaluate_model(
+    project: Project, model: Path, th: Thresholds, kb: KnowledgeBase
+) -> Report:
+    """Score a model on the held-out set, by what the desk would do."""
     cases = load_cases(project.nlu_dir / "tests" / "test_set.yml")
     results = await project.parse_batch(model, [c.text for c in cases])
-    return score(cases, results, th)
+    return score(cases, results, th, EntityFinder(kb))
 
 
 def regressions(new: Report, live: Published | None) -> list[str]:
@@ -105,6 +108,8 @@ class Publisher:
         self._follow_s = follow_s
         self._log_dir = log_dir
         self._progress = progress
+        # The server this publish started; it outlives the publish (and this process).
+        self.green: RasaServer | None = None
 
     async def live(self) -> Published | None:
         """The live deployment, if any."""
@@ -114,7 +119,7 @@ class Publisher:
     async def publish(self, kb: KnowledgeBase, port: int, *, force: bool = False) -> Published:
         """Train, evaluate, start green, switch, stop blue. Returns the new deployment."""
         model, _ = await asyncio.to_thread(self._project.train, kb, progress=self._progress)
-        report = await evaluate_model(self._project, model, self._th)
+        report = await evaluate_model(self._project, model, self._th, kb)
         live = await self.live()
         problems = regressions(report, live)
         for lang, f1 in report.macro_f1.items():
@@ -130,6 +135,7 @@ class Publisher:
             log_path=self._log_dir / f"rasa-{port}.log",
         )
         green.start()
+        self.green = green
         self._progress(f"starting {green.url} with {model.name}")
         try:
             await green.wait_ready()

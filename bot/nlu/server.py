@@ -52,14 +52,18 @@ class RasaServer:
         if self.token:
             cmd += ["--auth-token", self.token]
         sink = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115, PTH123
-        self.proc = subprocess.Popen(  # noqa: S603 (our own venv's rasa, fixed arguments)
-            cmd,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env={**os.environ, **RASA_QUIET},
-            start_new_session=True,
-        )
+        try:
+            self.proc = subprocess.Popen(  # noqa: S603 (our own venv's rasa, fixed arguments)
+                cmd,
+                stdout=sink,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **RASA_QUIET},
+                start_new_session=True,
+            )
+        finally:
+            if not isinstance(sink, int):
+                sink.close()  # the child has its own copy of the descriptor
 
     async def wait_ready(self, timeout_s: float = 120.0) -> None:
         """Wait until ``/status`` reports a loaded model; fail if the process dies."""

@@ -6,8 +6,10 @@ from typing import Any
 
 from bot.kb.source import KBSource
 from bot.nlu.client import RasaClient
+from bot.nlu.cues import complaint_cues
 from bot.nlu.entities import EntityFinder
 from bot.nlu.lang import detect
+from bot.nlu.text import for_nlu
 from bot.pipeline.decide import faq_id_of
 
 
@@ -32,7 +34,7 @@ class Understander:
         """Intent (from Rasa) with entities and language; raises ``NLUUnavailableError``."""
         await self.refresh()
         info = self.entities_only(text)
-        parse = await self._client.parse(text)
+        parse = await self._client.parse(for_nlu(text))
         info |= {
             "intent": parse.intent,
             "confidence": round(parse.confidence, 4),
@@ -53,6 +55,7 @@ class Understander:
             "bodies": list(found.bodies),
             "depts": list(found.depts),
             "pii": list(found.pii),
+            "complaint": complaint_cues(text),
         }
 
     def faq_department(self, faq_id: str) -> str | None:

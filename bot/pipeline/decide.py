@@ -38,13 +38,14 @@ class Signals:
     faq_department: str | None = None  # owner of the FAQ intent, if the intent is an FAQ
     has_open_ticket: bool = False
     nlu_available: bool = True
+    complaint: bool = False  # complaint cues in the text (bot.nlu.cues)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """Confidence floors, from the NLU evaluation."""
 
-    faq: float = 0.6
+    faq: float = 0.55
     refer: float = 0.5
     abuse: float = 0.7
     chitchat: float = 0.7
@@ -105,17 +106,19 @@ def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:
 def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     """Rules driven by the NLU's intent and confidence."""
     faq_id = faq_id_of(sig.intent)
-    if faq_id and sig.confidence >= th.faq:
+    if faq_id and sig.confidence >= th.faq and not sig.complaint:
         return Decision(Action.ANSWER_FAQ, f"faq {faq_id} ({sig.confidence:.2f})", faq_id=faq_id)
-    wants_referral = sig.intent == "refer" or (
-        sig.bodies and sig.intent not in {"escalate", "greet"}
-    )
-    if wants_referral and sig.bodies:
+    # Another body's matter: named, and none of our departments named alongside it. Even a
+    # complaint goes there: this ministry cannot settle a passport or PF case.
+    only_theirs = bool(sig.bodies) and not sig.depts and sig.intent not in {"greet", "abuse"}
+    if sig.bodies and (sig.intent == "refer" or only_theirs):
         return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
     if sig.intent == "greet" and sig.confidence >= th.chitchat:
         return Decision(Action.GREET, "greeting or thanks")
-    if sig.intent == "out_of_scope" and sig.confidence >= th.chitchat:
+    if sig.intent == "out_of_scope" and sig.confidence >= th.chitchat and not sig.complaint:
         return Decision(Action.CLARIFY, "out of scope")
-    # Policy questions, complaints, unrecognised referrals and anything uncertain go to a
-    # human: escalation recall matters more than answering everything automatically.
-    return Decision(Action.ESCALATE, f"{sig.intent} ({sig.confidence:.2f})", dept=dept)
+    # Policy questions, complaints (also about FAQ topics), unrecognised referrals and
+    # anything uncertain go to a human: escalation recall matters more than answering
+    # everything automatically.
+    why = "complaint about an FAQ topic" if faq_id and sig.complaint else sig.intent or "no intent"
+    return Decision(Action.ESCALATE, f"{why} ({sig.confidence:.2f})", dept=dept)

@@ -162,6 +162,7 @@ class PipelineHandler:
             faq_department=self._u.faq_department(faq_id) if faq_id else None,
             has_open_ticket=await self._fx.has_open_ticket(post),
             nlu_available=nlu_ok,
+            complaint=bool(info.get("complaint")),
         )
         info["pii"] = sorted(k.value for k in pii.kinds(post.text))
         return decide(sig, self._th), info

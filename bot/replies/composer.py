@@ -87,7 +87,15 @@ class ReplyComposer:
             faq = kb.faq(str(variables["faq_id"]))
             if faq is None:
                 raise KBError(f"no FAQ {variables['faq_id']!r}")
-            values |= {"answer": faq.answer.text(lang), "topic": faq.topic}
+            dept = kb.department(faq.department)
+            site = dept.domains[0] if dept and dept.domains else MINISTRY_WEB
+            # An answer we could not check on an official page says where to confirm it.
+            values |= {
+                "answer": faq.answer.text(lang),
+                "topic": faq.topic,
+                "verified": faq.verified,
+                "site": site,
+            }
         elif kind == "referral":
             body = kb.body(str(variables["body_id"]))
             if body is None:

@@ -25,7 +25,12 @@ from bot.errors import KBError
 # validator renders each template with these and checks the result fits one post (FAQ
 # answers are threaded, so their frame is checked with an empty answer).
 KINDS: dict[str, dict[str, Any]] = {
-    "faq": {"answer": "", "topic": "Applying for an Import-Export Code (IEC)"},
+    "faq": {
+        "answer": "",
+        "topic": "Applying for an Import-Export Code (IEC)",
+        "verified": False,
+        "site": "seedfund.startupindia.gov.in",
+    },
     "referral": {
         "body": "Ministry of Labour & Employment (EPFO grievance cell)",
         "officer": "Director (Public Grievances)",

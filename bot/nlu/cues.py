@@ -1,0 +1,51 @@
+"""Complaint cues: words that turn a question about an FAQ topic into a grievance.
+
+"How do I modify my IEC?" wants the how-to answer; "my IEC modification has been pending
+for weeks" wants an officer, though both are about the same topic and the classifier
+sees mostly the same words. A citizen who complains and gets a how-to answer has been
+failed twice, so the pipeline escalates an FAQ intent when the post carries one of these
+cues (``bot.pipeline.decide``). The list is small, tested, and in all three languages;
+``seva nlu eval`` measures its effect on escalation recall and on FAQ precision.
+"""
+
+from __future__ import annotations
+
+import re
+
+_EN = r"""
+pending|stuck|delay(?:ed|s)?|not\s+(?:yet\s+)?(?:received|issued|credited|released|refunded|responding|replied|resolved|approved|working)
+|no\s+(?:reply|response|one\s+(?:answers|replies|responds)|action)|nobody|ignored?|ignoring|rejected|refused|cancell?ed\s+without
+|unfair|injustice|harass\w*|bribe\w*|corrupt\w*|extortion|rude|useless\s+officials?|complain\w*|grievance|escalate
+|refund|charged\s+twice|paid\s+twice|lost\s+my|still\s+waiting|waiting\s+since|for\s+(?:\d+|two|three|four|five|six|several)\s+(?:days|weeks|months|years)
+|since\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|last)
+|why\s+(?:is|does|did|has)\s+the\s+government|withdraw|roll\s*back|demand|unacceptable|disappointed|hurting|killing|destroy\w*
+|vanished|disappeared|still\s+no|already\s+(?:submitted|paid|applied)|keep\s+asking|(?:a|one|two|\d+)\s+(?:months?|years?)\s+ago
+|terrible|worst|pathetic|cheated|fraud\s+by
+"""
+_HI = r"""
+लंबित|अटक\w*|लटका|देरी|विलंब|जवाब\s*नहीं|उत्तर\s*नहीं|कोई\s*कार्रवाई\s*नहीं|खारिज|अस्वीकार|ठुकरा\w*|अन्याय|अनुचित|रिश्वत|भ्रष्टाचार
+|वसूली|परेशान|शिकायत|रिफंड|वापस\s*नहीं|दो\s*बार(?![\u0900-\u097F])|इंतजार|इंतज़ार|नहीं\s*मिल\w*|नहीं\s*आ\w*|बंद\s*कर\s*दिया|तबाह|बर्बाद|नुकसान|क्यों\s*नहीं
+|खराब|बदतर|सुनता\s*नहीं|सुनवाई\s*नहीं|धोखा|पहले\s*ही\s*(?:दे|जमा)
+"""
+_HINGLISH = r"""
+pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|reject|anyay|galat|rishwat|corruption|vasooli
+|pareshan|shikayat|complaint|refund|wapas\s+nahi|do\s+baar|intezaar|intezar|nahi\s+mil\w*|nahi\s+aay\w*|band\s+kar\s+di\w*
+|barbaad|tabah|nuksaan|nuksan|kyu\s+nahi|mazaak|bekaar|jhanjhat|kharab|sunta\s+nahi|dhokha|pehle\s+hi\s+de
+"""
+# Hindi cues must start a word: "लंबित" (pending) is inside "निलंबित" (suspended).
+_NOT_AFTER_DEVANAGARI = r"(?<![\u0900-\u097F])"
+_CUES = re.compile(
+    "|".join(
+        (
+            f"(?:{''.join(_EN.split())})",
+            f"{_NOT_AFTER_DEVANAGARI}(?:{''.join(_HI.split())})",
+            f"(?:{''.join(_HINGLISH.split())})",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def complaint_cues(text: str) -> list[str]:
+    """Return the complaint cues found in ``text`` (empty for a plain question)."""
+    return [m.group(0) for m in _CUES.finditer(text)]

@@ -1,0 +1,87 @@
+"""The ``pipeline`` role: one decision per inbox post, carried out idempotently.
+
+Several pipeline consumers may run (one per daemon); the inbox's consumer group gives each
+post to one of them, and XAUTOCLAIM hands a dead consumer's posts to another.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.kb.source import FileKB, RedisKB, seed_if_empty
+from bot.keys import PIPELINE_GROUP
+from bot.lifecycle import RoleContext
+from bot.pipeline.decide import Thresholds
+from bot.pipeline.effects import DeskEffects
+from bot.pipeline.handler import PipelineHandler
+from bot.streams import StreamWorker
+
+if TYPE_CHECKING:
+    from bot.app import Deps
+
+
+def thresholds_of(deps: Deps) -> Thresholds:
+    """The decision thresholds from settings (chosen from the NLU evaluation; README)."""
+    s = deps.settings
+    return Thresholds(
+        faq=s.threshold_faq,
+        refer=s.threshold_refer,
+        abuse=s.threshold_abuse,
+        chitchat=s.threshold_chitchat,
+    )
+
+
+class PipelineRole:
+    """Consumes the inbox with the pipeline handler."""
+
+    name = "pipeline"
+
+    def __init__(self, handler: PipelineHandler, kb: RedisKB, files_kb: FileKB) -> None:
+        self.handler = handler
+        self._kb = kb
+        self._files_kb = files_kb
+
+    async def run(self, ctx: RoleContext) -> None:
+        """Decide posts until stopped; a deferred post (NLU down) waits in the inbox."""
+        version = await seed_if_empty(
+            self._kb,
+            self._files_kb,
+            who=f"daemon {ctx.settings.instance_id}",
+            when=ctx.clock.now().isoformat(),
+        )
+        ctx.health["kb_version"] = version
+        worker = StreamWorker(
+            redis=ctx.redis,
+            streams=[ctx.keys.inbox],
+            group=PIPELINE_GROUP,
+            consumer=ctx.settings.instance_id,
+            handler=self.handler,
+            clock=ctx.clock,
+            deadletter=ctx.keys.deadletter,
+        )
+        ctx.health["decided"] = 0
+        await worker.run(ctx.stop)
+
+
+def build_role(deps: Deps) -> PipelineRole:
+    """Wire the handler: NLU client + entities, tickets, the composer, the live KB."""
+    from bot.app import kb_source, nlu_client, ticket_desk
+    from bot.nlu.understand import Understander
+    from bot.replies.composer import ReplyComposer
+
+    kb = kb_source(deps)
+    handler = PipelineHandler(
+        redis=deps.redis,
+        keys=deps.keys,
+        clock=deps.clock,
+        settings=deps.settings,
+        understanding=Understander(nlu_client(deps), kb, deps.settings.docket_prefix),
+        effects=DeskEffects(
+            deps.redis,
+            deps.keys,
+            ticket_desk(deps),
+            ReplyComposer(kb, timezone=deps.settings.reply_timezone),
+        ),
+        thresholds=thresholds_of(deps),
+    )
+    return PipelineRole(handler, kb, FileKB(deps.settings.kb_dir, deps.settings.responses_dir))
