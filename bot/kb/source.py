@@ -52,6 +52,17 @@ class FileKB:
         return kb
 
 
+class StaticKB:
+    """A knowledge base already in memory (tests, benchmarks, one-off commands)."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._kb = kb
+
+    async def load(self) -> KnowledgeBase:
+        """Return the knowledge base."""
+        return self._kb
+
+
 def examples_hash(kb: KnowledgeBase) -> str:
     """The hash of what the NLU model trains on; a model trained on another is stale."""
     blob = json.dumps(kb.training_inputs(), sort_keys=True, ensure_ascii=False)

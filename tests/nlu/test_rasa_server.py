@@ -25,8 +25,7 @@ from bot.pipeline.handler import PipelineHandler
 from bot.settings import Settings, load_settings
 from bot.streams import StreamWorker
 from bot.x.models import Post
-from tests.conftest import free_port
-from tests.nlu.conftest import REPO
+from tests.conftest import ROOT, free_port
 
 TH = Thresholds()
 
@@ -71,7 +70,7 @@ async def test_understander_adds_language_and_entities(
     """The pipeline's view of a post: intent from Rasa, language and entities deterministic."""
     del shipped_kb
     client = RasaClient(_settings(rasa), SystemClock())
-    understander = Understander(client, FileKB(REPO / "faq_kb", REPO / "responses"), "MOCI")
+    understander = Understander(client, FileKB(ROOT / "faq_kb", ROOT / "responses"), "MOCI")
     info = await understander.understand(
         "@MoCI_Seva mera passport abhi tak nahi aaya, status MOCI-2026-000042?"
     )
@@ -112,7 +111,7 @@ async def test_posts_wait_while_rasa_is_down_and_are_answered_when_it_returns(
         keys=keys,
         clock=SystemClock(),
         settings=settings,
-        understanding=Understander(client, FileKB(REPO / "faq_kb", REPO / "responses"), "MOCI"),
+        understanding=Understander(client, FileKB(ROOT / "faq_kb", ROOT / "responses"), "MOCI"),
         effects=effects,
         thresholds=TH,
     )
@@ -160,8 +159,6 @@ async def test_blue_green_publish_loses_no_parse_call(
 ) -> None:
     """Parsing non-stop through a publish: every call succeeds, and the old server is stopped."""
     blue = RasaServer(project, model, free_port(), token="t0ken", log_path=tmp_path / "blue.log")
-    blue.start()
-    await blue.wait_ready()
     publisher = Publisher(
         redis,
         keys,
@@ -172,19 +169,12 @@ async def test_blue_green_publish_loses_no_parse_call(
         log_dir=tmp_path,
         progress=lambda _: None,
     )
-    await publisher.switch(
-        Published(
-            url=blue.url,
-            model=model.name,
-            pid=blue.proc.pid if blue.proc else None,
-            macro_f1={},
-            escalation_recall=0.0,
-        )
-    )
-    client = RasaClient(_settings(blue, nlu_urls_refresh_s=0.2), SystemClock(), redis, keys)
     results: list[str] = []
     failures: list[str] = []
+    published: Published | None = None
+    blue_stopped = False
     stop = asyncio.Event()
+    client = RasaClient(_settings(blue, nlu_urls_refresh_s=0.2), SystemClock(), redis, keys)
 
     async def parse_forever() -> None:
         while not stop.is_set():
@@ -194,10 +184,15 @@ async def test_blue_green_publish_loses_no_parse_call(
                 failures.append(repr(err))
             await asyncio.sleep(0.02)
 
-    task = asyncio.create_task(parse_forever())
-    published: Published | None = None
-    blue_stopped = False
+    task: asyncio.Task[None] | None = None
     try:
+        blue.start()
+        await blue.wait_ready()
+        pid = blue.proc.pid if blue.proc else None
+        await publisher.switch(
+            Published(url=blue.url, model=model.name, pid=pid, macro_f1={}, escalation_recall=0.0)
+        )
+        task = asyncio.create_task(parse_forever())
         published = await publisher.publish(shipped_kb, free_port(), force=True)
         await asyncio.sleep(1.0)
         for _ in range(50):  # the publisher sent SIGTERM to the old server's group
@@ -207,7 +202,8 @@ async def test_blue_green_publish_loses_no_parse_call(
             await asyncio.sleep(0.2)
     finally:
         stop.set()
-        await task
+        if task is not None:
+            await task
         await client.close()
         blue.stop()
         if publisher.green is not None:

@@ -1,0 +1,1 @@
+"""Ingest: every post that reaches the desk lands in the inbox once (issue 4)."""

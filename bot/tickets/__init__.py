@@ -1,0 +1,1 @@
+"""Tickets: dockets, department queues, history and the SLA (see bot/tickets/store.py)."""

@@ -1,0 +1,245 @@
+"""Tickets in Redis: created atomically with a docket, followed up, looked up for status.
+
+A ticket is a hash (``Keys.ticket``) with a JSON history list beside it. Creating one is a
+single Lua call, so a crash can never leave a docket without its queue entry or due time:
+INCR the year's counter, write the hash, append the history event, queue the docket in its
+department (a sorted set by creation time), schedule the SLA due time and map the X
+conversation to the docket for follow-ups.
+
+This is the part the pipeline needs (``bot.pipeline.effects.TicketDesk``); the officer's
+workflow and the SLA scheduler build on the same keys.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bot.clock import Clock
+from bot.errors import TicketError
+from bot.kb.source import KBSource
+from bot.keys import SLA_DEFAULT_HOURS, Keys
+from bot.settings import Settings
+from bot.x.models import Post
+
+OPEN_STATES = frozenset({"new", "claimed", "transferred", "reopened"})
+
+
+class State(StrEnum):
+    """Where a ticket is in its life."""
+
+    NEW = "new"
+    CLAIMED = "claimed"
+    ANSWERED = "answered"
+    CLOSED = "closed"
+    TRANSFERRED = "transferred"
+    REFERRED = "referred"
+    REOPENED = "reopened"
+
+
+@dataclass
+class Ticket:
+    """One ticket, as stored."""
+
+    docket: str
+    dept: str
+    state: State
+    post_id: str
+    author_id: str
+    author_handle: str | None
+    conversation_id: str | None
+    text: str
+    reason: str
+    reply_allowed: bool
+    created_at: datetime
+    due_at: datetime
+    nlu: dict[str, Any] = field(default_factory=dict)
+    followups: int = 0
+
+    def to_hash(self) -> dict[str, str]:
+        """The Redis hash fields."""
+        return {
+            "docket": self.docket,
+            "dept": self.dept,
+            "state": self.state.value,
+            "post_id": self.post_id,
+            "author_id": self.author_id,
+            "author_handle": self.author_handle or "",
+            "conversation_id": self.conversation_id or "",
+            "text": self.text,
+            "reason": self.reason,
+            "reply_allowed": "1" if self.reply_allowed else "0",
+            "created_at": self.created_at.isoformat(),
+            "due_at": self.due_at.isoformat(),
+            "nlu": json.dumps(self.nlu, ensure_ascii=False),
+            "followups": str(self.followups),
+        }
+
+    @classmethod
+    def from_hash(cls, h: dict[str, str]) -> Ticket:
+        """Rebuild from the Redis hash."""
+        return cls(
+            docket=h["docket"],
+            dept=h["dept"],
+            state=State(h["state"]),
+            post_id=h["post_id"],
+            author_id=h["author_id"],
+            author_handle=h.get("author_handle") or None,
+            conversation_id=h.get("conversation_id") or None,
+            text=h.get("text", ""),
+            reason=h.get("reason", ""),
+            reply_allowed=h.get("reply_allowed") == "1",
+            created_at=datetime.fromisoformat(h["created_at"]),
+            due_at=datetime.fromisoformat(h["due_at"]),
+            nlu=json.loads(h.get("nlu") or "{}"),
+            followups=int(h.get("followups") or 0),
+        )
+
+
+# KEYS: seq, queue, sla_due. ARGV: docket prefix, year, ticket key prefix, hash JSON,
+# history event JSON, created score, due score, conversation key ('' for none), conv TTL.
+# The docket number is only known inside the script, so the ticket keys are built here.
+_CREATE = """
+local n = redis.call('INCR', KEYS[1])
+local docket = string.format('%s-%s-%06d', ARGV[1], ARGV[2], n)
+local fields = cjson.decode(ARGV[4])
+fields['docket'] = docket
+local flat = {}
+for k, v in pairs(fields) do table.insert(flat, k); table.insert(flat, v) end
+redis.call('HSET', ARGV[3] .. docket, unpack(flat))
+local event = cjson.decode(ARGV[5])
+event['docket'] = docket
+redis.call('RPUSH', ARGV[3] .. docket .. ':history', cjson.encode(event))
+redis.call('ZADD', KEYS[2], ARGV[6], docket)
+redis.call('ZADD', KEYS[3], ARGV[7], docket)
+if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
+return docket
+"""
+_CONVERSATION_TTL_S = 90 * 24 * 3600
+
+
+class TicketStore:
+    """Creates and reads tickets; departments' SLA hours come from the live KB."""
+
+    def __init__(
+        self, redis: Redis, keys: Keys, clock: Clock, kb: KBSource, settings: Settings
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._kb = kb
+        self._prefix = settings.docket_prefix
+
+    async def _sla_hours(self, dept: str) -> float:
+        kb = await self._kb.load()
+        department = kb.department(dept)
+        return department.sla_hours if department else float(SLA_DEFAULT_HOURS)
+
+    async def create(
+        self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
+    ) -> Ticket:
+        """Open a ticket for ``post`` in ``dept``; return it with its docket and due time."""
+        now = self._clock.now()
+        due = now + timedelta(hours=await self._sla_hours(dept))
+        ticket = Ticket(
+            docket="",
+            dept=dept,
+            state=State.NEW,
+            post_id=post.id,
+            author_id=post.author_id,
+            author_handle=post.author_handle,
+            conversation_id=post.conversation_id,
+            text=post.text,
+            reason=reason,
+            reply_allowed=reply_allowed,
+            created_at=now,
+            due_at=due,
+            nlu=nlu or {},
+        )
+        event = {
+            "at": now.isoformat(),
+            "by": "desk",
+            "event": "created",
+            "dept": dept,
+            "reason": reason,
+        }
+        conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
+        ticket_key_prefix = self._keys.ticket("")
+        docket = await self._redis.eval(
+            _CREATE,
+            3,
+            self._keys.docket_seq(self._prefix, now.year),
+            self._keys.queue(dept),
+            self._keys.sla_due,
+            self._prefix,
+            str(now.year),
+            ticket_key_prefix,
+            json.dumps(ticket.to_hash(), ensure_ascii=False),
+            json.dumps(event),
+            str(now.timestamp()),
+            str(due.timestamp()),
+            conv,
+            str(_CONVERSATION_TTL_S),
+        )
+        ticket.docket = str(docket)
+        return ticket
+
+    async def get(self, docket: str) -> Ticket | None:
+        """The ticket with this docket, if any."""
+        raw: Any = await self._redis.hgetall(self._keys.ticket(docket))
+        return Ticket.from_hash(raw) if raw else None
+
+    async def history(self, docket: str) -> list[dict[str, Any]]:
+        """The ticket's history events, oldest first."""
+        raw: Any = await self._redis.lrange(self._keys.ticket_history(docket), 0, -1)
+        return [json.loads(r) for r in raw]
+
+    async def open_ticket_for(self, post: Post) -> str | None:
+        """The open ticket of the post's conversation, if any."""
+        if not post.conversation_id:
+            return None
+        docket = await self._redis.get(self._keys.conversation(post.conversation_id))
+        if not docket:
+            return None
+        ticket = await self.get(str(docket))
+        return ticket.docket if ticket and ticket.state.value in OPEN_STATES else None
+
+    async def attach_followup(self, post: Post) -> Ticket | None:
+        """Record a follow-up post on its conversation's open ticket."""
+        docket = await self.open_ticket_for(post)
+        if docket is None:
+            return None
+        event = {
+            "at": self._clock.now().isoformat(),
+            "by": post.author_handle or post.author_id,
+            "event": "followup",
+            "post_id": post.id,
+            "text": post.text,
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event, ensure_ascii=False))
+            pipe.hincrby(self._keys.ticket(docket), "followups", 1)
+            await pipe.execute()
+        return await self.get(docket)
+
+    async def status_for(self, docket: str, author_id: str) -> Ticket | str | None:
+        """The ticket for its own author; "not_yours" for anyone else; None if unknown."""
+        ticket = await self.get(docket)
+        if ticket is None:
+            return None
+        if ticket.author_id != author_id:
+            return "not_yours"
+        return ticket
+
+    async def require(self, docket: str) -> Ticket:
+        """The ticket, or ``TicketError``."""
+        ticket = await self.get(docket)
+        if ticket is None:
+            msg = f"no ticket {docket}"
+            raise TicketError(msg)
+        return ticket
