@@ -124,6 +124,17 @@ class Settings(BaseSettings):
     threshold_abuse: float = Field(default=0.7, ge=0, le=1)
     threshold_chitchat: float = Field(default=0.7, ge=0, le=1)
 
+    # --- ingest ----------------------------------------------------------------------------
+    ingest_stream: bool = True  # False for accounts without filtered-stream access: poll only
+    ingest_poll_interval_s: float = Field(
+        default=60.0, gt=0
+    )  # safety-net polling, also after drops
+    ingest_first_lookback_s: float = Field(
+        default=3600.0, ge=0
+    )  # a first start reads back this far
+    ingest_horizon_s: float = Field(default=7 * 24 * 3600.0, gt=0)  # older posts are skipped
+    ingest_max_pages: int = Field(default=10, ge=1)  # pages per source per poll (reads cost money)
+
     # --- knowledge base: the files `seva kb import` reads and `validate` checks ---------
     kb_dir: Path = Path("faq_kb")
     responses_dir: Path = Path("responses")

@@ -77,8 +77,8 @@ SCRIPT: list[Line] = [
     Line(
         "careful_citizen",
         f"{HANDLE} my IEC shows wrong address, PAN ABCPE1234F, call me on 9876543210",
-        "escalate",
-        "personal data: never echoed, masked in logs",
+        "answer_faq",
+        "how to correct an IEC; the PAN and phone are never echoed and are masked in logs",
     ),
     Line(
         "spam_bot",

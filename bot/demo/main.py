@@ -205,6 +205,7 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
             "SEVA_KB_DIR": str(ROOT / "faq_kb"),
             "SEVA_RESPONSES_DIR": str(ROOT / "responses"),
             "SEVA_NLU_DIR": str(ROOT / "nlu"),
+            "SEVA_INGEST_POLL_INTERVAL_S": "5",
         }
         procs.start("daemon", [sys.executable, str(ROOT / "daemon.py")], daemon_env)
         missing = sorted(set(_ROLE_NEEDS) - set(roles))

@@ -8,6 +8,7 @@ adapter and put in the inbox the way ingest does; the daemon's pipeline and outb
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -75,12 +76,14 @@ class Desk:
         return parts
 
 
-@pytest.fixture
-async def desk(rasa: RasaServer, redis_server: RedisServer, key_prefix: str) -> AsyncIterator[Desk]:
-    """Emulator + the daemon's pipeline and outbox roles, against the session's Rasa."""
+@contextlib.asynccontextmanager
+async def running_desk(
+    rasa: RasaServer, redis_server: RedisServer, key_prefix: str, roles: str, **extra: Any
+) -> AsyncIterator[Desk]:
+    """The emulator plus the daemon with ``roles``, built by the composition root."""
     async with running_emulator(EmulatorConfig(keepalive_s=0.5)) as emu:
         settings = load_settings(
-            roles="pipeline,outbox",
+            roles=roles,
             redis_url=redis_server.url,
             key_prefix=key_prefix,
             x_base_url=emu.base_url,
@@ -94,6 +97,7 @@ async def desk(rasa: RasaServer, redis_server: RedisServer, key_prefix: str) -> 
             responses_dir=ROOT / "responses",
             heartbeat_interval_s=0.2,
             web_port=0,
+            **extra,
         )
         runner, deps = build(settings)
         task = asyncio.create_task(runner.run())
@@ -104,6 +108,13 @@ async def desk(rasa: RasaServer, redis_server: RedisServer, key_prefix: str) -> 
             runner.stop.set()
             await asyncio.wait_for(task, 30)
             await x.close()
+
+
+@pytest.fixture
+async def desk(rasa: RasaServer, redis_server: RedisServer, key_prefix: str) -> AsyncIterator[Desk]:
+    """Pipeline and outbox against the session's Rasa; tests put posts in the inbox themselves."""
+    async with running_desk(rasa, redis_server, key_prefix, "pipeline,outbox") as running:
+        yield running
 
 
 def _answer(kb: KnowledgeBase, faq_id: str, lang: str) -> str:
@@ -186,3 +197,54 @@ async def test_spam_is_ignored_and_personal_data_never_echoed(desk: Desk) -> Non
     assert "ABCPE1234F" not in text.upper()
     await asyncio.sleep(1.0)
     assert await desk.emu.control.posts(in_reply_to=spam) == []
+
+
+async def test_the_whole_desk_through_ingest_replies_once_and_never_to_itself(
+    rasa: RasaServer, redis_server: RedisServer, key_prefix: str
+) -> None:
+    """With ingest (stream + polling): citizens' posts are answered; the desk's own replies,
+    retweets and duplicates never enter the inbox."""
+    async with running_desk(
+        rasa, redis_server, key_prefix, "ingest,pipeline,outbox", ingest_poll_interval_s=1.0
+    ) as live:
+        await asyncio.sleep(1.5)  # the stream connects and its rules are synced
+        control = live.emu.control
+        for name in ("ravi_k", "fan_1"):
+            await control.create_user(name)
+        asks = [
+            await control.publish("ravi_k", "@MoCI_Seva how do I apply for IEC?"),
+            await control.publish("ravi_k", "@MoCI_Seva what is an SEZ?"),
+        ]
+        await control.publish("fan_1", "", retweet_of=asks[0]["id"])
+        for ask in asks:
+            assert (await live.decision(str(ask["id"])))["decision"]["action"] == "answer_faq"
+            assert await live.thread(str(ask["id"]))
+        await asyncio.sleep(2.5)  # two more polling rounds over the same posts
+        entries = await live.redis.xrange(live.keys.inbox)
+        ids = [json.loads(fields["post"])["id"] for _, fields in entries]
+        assert sorted(ids) == sorted(str(a["id"]) for a in asks)  # no replies, retweets, duplicates
+        skipped = await live.redis.hgetall(live.keys.counter("ingest_skipped"))
+        assert int(skipped.get("retweet", 0)) >= 1
+        calls = await control.calls()
+        assert int(calls["api"].get("stream", 0)) >= 1  # the lease holder held the stream
+
+
+async def test_hashtag_only_posts_are_recovered_by_search_polling(
+    rasa: RasaServer, redis_server: RedisServer, key_prefix: str
+) -> None:
+    """Without a stream, hashtag-only posts arrive through recent search, marked not repliable."""
+    async with running_desk(
+        rasa, redis_server, key_prefix, "ingest", ingest_stream=False, ingest_poll_interval_s=0.5
+    ) as live:
+        await live.emu.control.create_user("tagger")
+        published = [
+            await live.emu.control.publish("tagger", f"#mociseva SEZ approvals are slow, case {i}")
+            for i in range(5)
+        ]
+        async with asyncio.timeout(20):
+            while await live.redis.xlen(live.keys.inbox) < len(published):
+                await asyncio.sleep(0.2)
+        entries = await live.redis.xrange(live.keys.inbox)
+        posts = [json.loads(fields["post"]) for _, fields in entries]
+        assert sorted(p["id"] for p in posts) == sorted(str(p["id"]) for p in published)
+        assert all(p["reply_allowed"] is False for p in posts)

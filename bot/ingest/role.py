@@ -1,0 +1,205 @@
+"""The ``ingest`` role: the filtered stream plus mentions/search polling, under one lease.
+
+Only the lease holder talks to X (X allows one stream connection per app): it syncs the
+rules, holds the stream, and polls mentions (and, for hashtags and keywords, recent
+search) since the saved cursors: at start, after every stream drop, and every
+``SEVA_INGEST_POLL_INTERVAL_S`` as a safety net. Every post goes through ``Intake``, which
+skips the desk's own posts, retweets and posts older than the horizon (each counted by
+reason), marks whether a public reply is allowed, and hands it to the ``Sink``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import structlog
+
+from bot.clock import Clock
+from bot.ingest.normalise import for_account, is_own
+from bot.ingest.rules import sync_rules
+from bot.ingest.sink import Sink
+from bot.keys import LEASE_TTL_MS
+from bot.lease import Lease, run_as_leader
+from bot.lifecycle import RoleContext
+from bot.settings import Settings
+from bot.x.models import Post, XClient
+
+if TYPE_CHECKING:
+    from bot.app import Deps
+
+log = structlog.get_logger("ingest")
+
+
+class Intake:
+    """Decides what enters the inbox; the stream's ``StreamEvents``."""
+
+    def __init__(self, sink: Sink, settings: Settings, clock: Clock, account_id: str) -> None:
+        self._sink = sink
+        self._s = settings
+        self._clock = clock
+        self.account_id = account_id
+        self.backfill = asyncio.Event()  # set on a stream drop: poll at once
+        self.last_post_at: float | None = None
+
+    async def take(self, post: Post) -> bool:
+        """Skip or queue one post; return whether it was queued now."""
+        if is_own(post, self.account_id, self._s.account_handle):
+            await self._sink.skip(post, "own_post")
+            return False
+        if post.is_retweet:
+            await self._sink.skip(post, "retweet")
+            return False
+        horizon = self._clock.now() - timedelta(seconds=self._s.ingest_horizon_s)
+        if post.created_at is not None and post.created_at < horizon:
+            await self._sink.skip(post, "older_than_horizon")
+            return False
+        post = for_account(
+            post,
+            handle=self._s.account_handle,
+            account_id=self.account_id,
+            reply_restriction=self._s.x_reply_restriction,
+        )
+        self.last_post_at = self._clock.monotonic()
+        return await self._sink.add(post)
+
+    async def on_post(self, post: Post) -> None:
+        """A post from the stream."""
+        await self.take(post)
+
+    async def on_disconnect(self, reason: str) -> None:
+        """The stream dropped: backfill what it may have missed."""
+        del reason
+        self.backfill.set()
+
+
+class Poller:
+    """Mentions (and search for hashtags/keywords) since the saved cursors."""
+
+    def __init__(
+        self, x: XClient, intake: Intake, sink: Sink, settings: Settings, clock: Clock
+    ) -> None:
+        self._x = x
+        self._intake = intake
+        self._sink = sink
+        self._s = settings
+        self._clock = clock
+        self.reads = 0
+
+    async def poll(self) -> int:
+        """One round over every source; return how many posts were queued."""
+        queued = await self._source("mentions")
+        if self._s.hashtags or self._s.keywords:
+            queued += await self._source("search")
+        return queued
+
+    def _query(self) -> str:
+        terms = [f"#{t.lstrip('#')}" for t in self._s.hashtags] + [
+            f'"{k}"' for k in self._s.keywords
+        ]
+        own = self._s.account_handle.lstrip("@")
+        return f"({' OR '.join(terms)}) -is:retweet -from:{own}"
+
+    async def _source(self, source: str) -> int:
+        since = await self._sink.cursor(source)
+        first_start = since is None
+        lookback = self._clock.now() - timedelta(seconds=self._s.ingest_first_lookback_s)
+        newest: str | None = None
+        token: str | None = None
+        queued = 0
+        for _ in range(self._s.ingest_max_pages):
+            if source == "mentions":
+                page = await self._x.mentions(
+                    self._intake.account_id, since_id=since, pagination_token=token
+                )
+            else:
+                page = await self._x.search_recent(self._query(), since_id=since, next_token=token)
+            self.reads += 1
+            newest = newest or page.newest_id
+            for post in page.posts:
+                if first_start and post.created_at is not None and post.created_at < lookback:
+                    # A first start does not replay history beyond the look-back window.
+                    await self._sink.skip(post, "before_first_start")
+                    continue
+                queued += await self._intake.take(post)
+            if not page.next_token:
+                break
+            token = page.next_token
+        if newest:
+            # Only now, with every post of this round in the inbox, does the cursor move.
+            await self._sink.advance_cursor(source, newest)
+        return queued
+
+
+class IngestRole:
+    """Holds the stream lease; the holder streams and polls."""
+
+    name = "ingest"
+
+    def __init__(self, x: XClient) -> None:
+        self._x = x
+        self.intake: Intake | None = None
+
+    async def run(self, ctx: RoleContext) -> None:
+        """Ingest while leader; stand by otherwise."""
+        s = ctx.settings
+        sink = Sink(ctx.redis, ctx.keys)
+
+        async def work(lost: asyncio.Event) -> None:
+            account_id = s.account_user_id or (await self._x.me())[0]
+            intake = Intake(sink, s, ctx.clock, account_id)
+            self.intake = intake
+            poller = Poller(self._x, intake, sink, s, ctx.clock)
+            if s.ingest_stream:
+                await sync_rules(self._x, s)
+            tasks = [asyncio.create_task(self._poll_loop(poller, intake, lost, ctx))]
+            if s.ingest_stream:
+                tasks.append(asyncio.create_task(self._x.stream(intake, lost)))
+            try:
+                await lost.wait()
+            finally:
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await task
+
+        def on_state(*, leader: bool) -> None:
+            ctx.health["leader"] = leader
+            ctx.health["ingested"] = sink.added
+
+        lease = Lease(ctx.redis, ctx.keys.lease("ingest"), s.instance_id, LEASE_TTL_MS)
+        await run_as_leader(lease, ctx.stop, work, on_state)
+
+    @staticmethod
+    async def _poll_loop(
+        poller: Poller, intake: Intake, lost: asyncio.Event, ctx: RoleContext
+    ) -> None:
+        while not lost.is_set():
+            intake.backfill.clear()
+            try:
+                await poller.poll()
+            except Exception as err:
+                log.warning("poll failed", error=f"{type(err).__name__}: {err}")
+            ctx.health["reads"] = poller.reads
+            with contextlib.suppress(TimeoutError):
+                waiter = asyncio.create_task(intake.backfill.wait())
+                stopper = asyncio.create_task(lost.wait())
+                try:
+                    await asyncio.wait(
+                        {waiter, stopper},
+                        timeout=ctx.settings.ingest_poll_interval_s,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                finally:
+                    waiter.cancel()
+                    stopper.cancel()
+
+
+def build_role(deps: Deps) -> IngestRole:
+    """Construct the ingest role with the shared X client."""
+    from bot.app import x_client
+
+    return IngestRole(x_client(deps))

@@ -1,0 +1,79 @@
+"""The one place a post enters the inbox: dedupe and XADD in a single atomic step.
+
+``SET seen NX`` and ``XADD`` run in one Lua script, so a post is either new and queued,
+or already seen and skipped; a crash between the two cannot lose or double it. Cursors
+move only after every post of a fetch is in (``advance_cursor``), so a restart refetches
+at worst a few posts, which the seen-keys then drop: at-least-once into Redis, exactly
+once in effect.
+"""
+
+from __future__ import annotations
+
+import json
+
+import structlog
+from redis.asyncio import Redis
+
+from bot.keys import SEEN_TTL_S, Keys
+from bot.x.models import Post
+
+log = structlog.get_logger("ingest")
+
+_ADD = """
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('XADD', KEYS[2], '*', 'post', ARGV[1], 'source', ARGV[3])
+  return 1
+end
+return 0
+"""
+# Move a cursor forward only (ids are decimal strings: longer is larger, then lexical).
+_ADVANCE = """
+local cur = redis.call('GET', KEYS[1])
+if (not cur) or (#ARGV[1] > #cur) or (#ARGV[1] == #cur and ARGV[1] > cur) then
+  redis.call('SET', KEYS[1], ARGV[1])
+  return 1
+end
+return 0
+"""
+
+
+class Sink:
+    """Writes posts into the inbox exactly once per post id."""
+
+    def __init__(self, redis: Redis, keys: Keys) -> None:
+        self._redis = redis
+        self._keys = keys
+        self.added = 0
+        self.duplicates = 0
+
+    async def add(self, post: Post) -> bool:
+        """Queue ``post`` unless it was seen; return whether it was new."""
+        new = await self._redis.eval(
+            _ADD,
+            2,
+            self._keys.seen(post.id),
+            self._keys.inbox,
+            json.dumps(post.to_fields(), ensure_ascii=False),
+            str(SEEN_TTL_S),
+            post.source.value,
+        )
+        if new:
+            self.added += 1
+            log.info("ingested", post_id=post.id, source=post.source.value)
+        else:
+            self.duplicates += 1
+        return bool(new)
+
+    async def skip(self, post: Post, reason: str) -> None:
+        """Count a post the desk does not take, by reason (shown in status and metrics)."""
+        await self._redis.hincrby(self._keys.counter("ingest_skipped"), reason, 1)
+        log.info("skipped", post_id=post.id, reason=reason)
+
+    async def cursor(self, source: str) -> str | None:
+        """The newest post id fully ingested from ``source``."""
+        value = await self._redis.get(self._keys.cursor(source))
+        return str(value) if value else None
+
+    async def advance_cursor(self, source: str, post_id: str) -> None:
+        """Move ``source``'s cursor to ``post_id`` if that is newer."""
+        await self._redis.eval(_ADVANCE, 1, self._keys.cursor(source), post_id)
