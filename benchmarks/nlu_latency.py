@@ -18,13 +18,13 @@ import time
 from pathlib import Path
 
 from bot.clock import SystemClock
+from bot.demo.procs import free_port
 from bot.kb.source import FileKB
 from bot.nlu.client import RasaClient
 from bot.nlu.evaluate import load_cases
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
 from bot.settings import load_settings
-from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
