@@ -168,3 +168,26 @@ async def test_concurrent_edits_cannot_overwrite_each_other(
     assert await store.apply(1, edited, who="a", when="t", summary="edit") == 2
     with pytest.raises(KBError, match="changed while this edit was prepared"):
         await store.apply(1, data, who="b", when="t", summary="stale edit")
+
+
+def test_a_template_edit_is_validated_and_live(
+    kb_files: KBFiles,
+    seva_kb: Callable[..., Result],
+    redis_server: RedisServer,
+    key_prefix: str,
+    tmp_path: Path,
+) -> None:
+    """Admins edit templates like any item; a template that breaks the limit is refused."""
+    _import(seva_kb, *kb_files(None))
+    good = tmp_path / "greeting.j2"
+    good.write_text(
+        "Namaste! How can the Ministry of Commerce & Industry help you today?", encoding="utf-8"
+    )
+    result = seva_kb("set", "template/en/greeting", "--file", str(good), "--by", "editor")
+    assert result.exit_code == 0, result.output
+    assert _live(redis_server, key_prefix).templates["en/greeting"].startswith("Namaste!")
+    bad = tmp_path / "ack.j2"
+    bad.write_text("{{ docket }} " + "x" * 300, encoding="utf-8")
+    refused = seva_kb("set", "template/en/ack", "--file", str(bad))
+    assert refused.exit_code == 1
+    assert "over the limit" in refused.output

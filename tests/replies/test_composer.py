@@ -155,3 +155,14 @@ def test_values_cannot_mention_anyone() -> None:
     assert "@someone" not in text
     assert "help@dgft.gov.in" in text
     assert defuse("@a") != "@a"
+
+
+async def test_an_unverified_answer_says_where_to_confirm_it(tmp_path: Path) -> None:
+    """An FAQ entry not checked on an official page carries 'confirm on <site>'; a verified one does not."""
+    composer = _composer(tmp_path)
+    unverified = " ".join(await composer.compose("faq", "en", _post(), {"faq_id": "iec-fee"}))
+    verified = " ".join(await composer.compose("faq", "en", _post(), {"faq_id": "iec-apply"}))
+    assert "Please confirm the latest details on dgft.gov.in" in unverified
+    assert "confirm" not in verified
+    hindi = " ".join(await composer.compose("faq", "hi", _post(), {"faq_id": "iec-fee"}))
+    assert "dgft.gov.in पर अवश्य देखें" in hindi
