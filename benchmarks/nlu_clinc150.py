@@ -47,7 +47,7 @@ def _score(
 
 
 async def main(config: Path, data_path: Path) -> None:
-    data = json.loads(data_path.read_text())  # noqa: ASYNC240 (once, before any work)
+    data = json.loads(data_path.read_text())
     work = Path(tempfile.mkdtemp(prefix="clinc150-"))
     try:
         (work / "data").mkdir()

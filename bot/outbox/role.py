@@ -9,6 +9,7 @@ from bot.keys import LEASE_TTL_MS, OUTBOX_GROUP
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
 from bot.outbox.budget import PostBudget
+from bot.outbox.jobs import ReplyJob
 from bot.outbox.poster import OnBlocked, Poster
 from bot.streams import StreamWorker
 from bot.x.models import XClient
@@ -64,7 +65,17 @@ class OutboxRole:
 
 
 def build_role(deps: Deps) -> OutboxRole:
-    """Construct the outbox role with the shared X client."""
-    from bot.app import x_client
+    """Construct the outbox role with the shared X client; refusals mark the ticket."""
+    from bot.app import ticket_desk, x_client
 
-    return OutboxRole(x_client(deps), on_blocked=None)
+    tickets = ticket_desk(deps)
+    counter = deps.keys.counter("outbox_blocked")
+
+    async def on_blocked(job: ReplyJob, reason: str) -> None:
+        # X refused the reply (e.g. ReplyNotAllowed): the ticket goes to an officer, who
+        # answers by hand on X; a job without a ticket is counted for the status page.
+        await deps.redis.hincrby(counter, reason, 1)
+        if job.docket:
+            await tickets.mark_manual(job.docket, reason)
+
+    return OutboxRole(x_client(deps), on_blocked=on_blocked)

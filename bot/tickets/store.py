@@ -243,3 +243,18 @@ class TicketStore:
             msg = f"no ticket {docket}"
             raise TicketError(msg)
         return ticket
+
+    async def mark_manual(self, docket: str, reason: str) -> None:
+        """X refused an automatic reply: an officer must answer this ticket by hand."""
+        event = {
+            "at": self._clock.now().isoformat(),
+            "by": "outbox",
+            "event": "manual_reply_needed",
+            "reason": reason,
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self._keys.ticket(docket), mapping={"reply_allowed": "0", "manual_reason": reason}
+            )
+            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
+            await pipe.execute()

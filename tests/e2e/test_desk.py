@@ -20,6 +20,7 @@ from bot.app import build
 from bot.clock import SystemClock
 from bot.ingest.normalise import for_account
 from bot.kb.schema import KnowledgeBase
+from bot.kb.source import RedisKB
 from bot.keys import Keys
 from bot.nlu.server import RasaServer
 from bot.settings import Settings, load_settings
@@ -248,3 +249,50 @@ async def test_hashtag_only_posts_are_recovered_by_search_polling(
         posts = [json.loads(fields["post"]) for _, fields in entries]
         assert sorted(p["id"] for p in posts) == sorted(str(p["id"]) for p in published)
         assert all(p["reply_allowed"] is False for p in posts)
+
+
+async def test_passport_referral_follows_the_directory_s_verification(desk: Desk) -> None:
+    """Verified MEA contact: the referral gives it. Marked unverified (live edit): the site and CPGRAMS only."""
+    first = await desk.post("traveller_a", "@MoCI_Seva whom do I contact about my passport?")
+    decision = await desk.decision(first)
+    assert decision["decision"]["action"] == "refer"
+    assert decision["decision"]["body_id"] == "mea-passport"
+    verified_reply = " ".join(await desk.thread(first))
+    assert "1800-258-1800" in verified_reply
+    assert "pgportal.gov.in" in verified_reply
+
+    store = RedisKB(desk.redis, desk.keys)
+    live = await store.load()
+    body = live.body("mea-passport")
+    assert body is not None
+    unverified = live.model_copy(
+        update={
+            "directory": [
+                d.model_copy(update={"verified": False}) if d.id == "mea-passport" else d
+                for d in live.directory
+            ]
+        }
+    )
+    await store.apply(
+        live.version, unverified, who="test", when="now", summary="mark MEA unverified"
+    )
+
+    second = await desk.post("traveller_b", "@MoCI_Seva whom do I contact about my passport?")
+    assert (await desk.decision(second))["decision"]["action"] == "refer"
+    fallback = " ".join(await desk.thread(second))
+    assert "1800-258-1800" not in fallback
+    assert body.web in fallback
+    assert "pgportal.gov.in" in fallback
+
+
+async def test_two_citizens_asking_the_same_faq_both_get_their_answer(desk: Desk) -> None:
+    """Same question, same answer, two authors: both threads are posted (no duplicate-content rejection)."""
+    a = await desk.post("same_q_a", "@MoCI_Seva what is an SEZ?")
+    b = await desk.post("same_q_b", "@MoCI_Seva what is an SEZ?")
+    thread_a, thread_b = await desk.thread(a), await desk.thread(b)
+    assert thread_a
+    assert thread_b
+    assert set(thread_a).isdisjoint(thread_b)  # every part differs by its reference
+    for post_id in (a, b):
+        record = json.loads(await desk.redis.get(desk.keys.decision(post_id)))
+        assert record["decision"]["faq_id"] == "sez-what-is"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -214,3 +216,17 @@ async def test_blue_green_publish_loses_no_parse_call(
     assert published.url != blue.url
     assert results[-1] == published.url
     assert blue_stopped
+
+
+def test_seva_nlu_eval_meets_the_floors_on_the_shipped_model(model: Path) -> None:
+    """`seva nlu eval` on the held-out set prints the figures and exits 0 (floors met)."""
+    del model  # trained (or cached) by the fixture
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "nlu", "eval", "--json"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    figures = json.loads(proc.stdout[proc.stdout.index("{") :])
+    assert figures["failures"] == []
+    assert min(figures["macro_f1"].values()) >= 0.85
+    assert figures["escalation_recall"] >= 0.95

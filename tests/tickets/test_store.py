@@ -98,3 +98,16 @@ async def test_status_is_only_for_the_ticket_s_author(
     assert getattr(mine, "docket", None) == ticket.docket
     assert await store.status_for(ticket.docket, "8") == "not_yours"
     assert await store.status_for("MOCI-1999-000001", "7") is None
+
+
+async def test_a_refused_reply_hands_the_ticket_to_an_officer(
+    redis: Any, keys: Keys, settings: Settings
+) -> None:
+    """When X refuses the automatic reply, the ticket is marked for a manual reply, with history."""
+    store = _store(redis, keys, settings, FakeClock())
+    ticket = await store.create(_post(1), "dgft", reason="r", reply_allowed=True, nlu=None)
+    await store.mark_manual(ticket.docket, "reply_not_allowed")
+    marked = await store.get(ticket.docket)
+    assert marked is not None
+    assert marked.reply_allowed is False
+    assert (await store.history(ticket.docket))[-1]["event"] == "manual_reply_needed"
