@@ -103,9 +103,12 @@ async def run(
             published[str(post["id"])] = time.perf_counter()
         # Collect replies (first part of each thread) as they appear.
         answered: dict[str, float] = {}
+        own_posts = 0
         deadline = time.perf_counter() + (60 if raised else 30)
         while time.perf_counter() < deadline and len(answered) < len(published):
-            for reply in await emu.control.posts(author=emu.ministry["username"]):
+            mine = await emu.control.posts(author=emu.ministry["username"])
+            own_posts = len(mine)
+            for reply in mine:
                 refs = {r["type"]: r["id"] for r in reply.get("referenced_tweets", [])}
                 parent = str(refs.get("replied_to", ""))
                 if parent in published and parent not in answered:
@@ -125,9 +128,13 @@ async def run(
     waiting = len(published) - len(answered)
     if waiting:
         per_window = settings.outbox_limit_15m
+        parts = own_posts / max(1, len(answered))  # posts per reply thread, as observed
+        backlog = round(waiting * parts)
+        windows = -(-backlog // per_window)  # ceiling division
         print(
-            f"  {waiting} replies still in the outbox at the end of the run; at {per_window} posts per "
-            f"15 min they wait up to {15 * (waiting // max(1, per_window) + 1)} min"
+            f"  {own_posts} posts made for {len(answered)} replies ({parts:.1f} parts each); {waiting} replies "
+            f"(~{backlog} posts) wait in the outbox; at {per_window} posts per 15 min the last goes out "
+            f"after ~{15 * windows} min (the 300-per-3-hours limit stretches larger backlogs further)"
         )
 
 
