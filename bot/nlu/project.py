@@ -146,19 +146,19 @@ class Project:
             "--out", str(self.models),
             "--fixed-model-name", target.name.removesuffix(".tar.gz"),
         ]  # fmt: skip
-        proc = subprocess.Popen(  # noqa: S603 (our own venv's rasa, fixed arguments)
-            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env()
-        )
-        assert proc.stdout is not None
         tail: list[str] = []
-        for raw in proc.stdout:
-            line = raw.rstrip()
-            tail = [*tail[-30:], line]
-            if any(
-                k in line
-                for k in ("Starting to train", "Finished training", "Epochs", "Your Rasa model")
-            ):
-                progress(f"  rasa: {line[:160]}")
+        with subprocess.Popen(  # noqa: S603 (our own venv's rasa, fixed arguments)
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=_env()
+        ) as proc:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                line = raw.rstrip()
+                tail = [*tail[-30:], line]
+                if any(
+                    k in line
+                    for k in ("Starting to train", "Finished training", "Epochs", "Your Rasa model")
+                ):
+                    progress(f"  rasa: {line[:160]}")
         if proc.wait() != 0 or not target.exists():
             msg = "rasa train failed:\n" + "\n".join(tail)
             raise NLUError(msg)
