@@ -134,6 +134,8 @@ class Settings(BaseSettings):
     )  # a first start reads back this far
     ingest_horizon_s: float = Field(default=7 * 24 * 3600.0, gt=0)  # older posts are skipped
     ingest_max_pages: int = Field(default=10, ge=1)  # pages per source per poll (reads cost money)
+    ingest_silence_alarm_s: float = Field(default=3600.0, gt=0)  # quiet this long is an alarm ...
+    ingest_silence_min_daily: int = Field(default=20, ge=1)  # ... when the last day had this many
 
     # --- knowledge base: the files `seva kb import` reads and `validate` checks ---------
     kb_dir: Path = Path("faq_kb")

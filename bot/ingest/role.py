@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING
 
 import structlog
 
+from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
 from bot.ingest.normalise import for_account, is_own
 from bot.ingest.rules import sync_rules
+from bot.ingest.silence import SilenceWatch
 from bot.ingest.sink import Sink
 from bot.keys import LEASE_TTL_MS
 from bot.lease import Lease, run_as_leader
@@ -42,7 +44,11 @@ class Intake:
         self._clock = clock
         self.account_id = account_id
         self.backfill = asyncio.Event()  # set on a stream drop: poll at once
-        self.last_post_at: float | None = None
+        self.silence = SilenceWatch(
+            clock,
+            alarm_after_s=settings.ingest_silence_alarm_s,
+            min_daily=settings.ingest_silence_min_daily,
+        )
 
     async def take(self, post: Post) -> bool:
         """Skip or queue one post; return whether it was queued now."""
@@ -62,8 +68,10 @@ class Intake:
             account_id=self.account_id,
             reply_restriction=self._s.x_reply_restriction,
         )
-        self.last_post_at = self._clock.monotonic()
-        return await self._sink.add(post)
+        added = await self._sink.add(post)
+        if added:
+            self.silence.arrived()
+        return added
 
     async def on_post(self, post: Post) -> None:
         """A post from the stream."""
@@ -184,6 +192,7 @@ class IngestRole:
             except Exception as err:
                 log.warning("poll failed", error=f"{type(err).__name__}: {err}")
             ctx.health["reads"] = poller.reads
+            await _check_silence(intake, ctx)
             with contextlib.suppress(TimeoutError):
                 waiter = asyncio.create_task(intake.backfill.wait())
                 stopper = asyncio.create_task(lost.wait())
@@ -196,6 +205,15 @@ class IngestRole:
                 finally:
                     waiter.cancel()
                     stopper.cancel()
+
+
+async def _check_silence(intake: Intake, ctx: RoleContext) -> None:
+    """Raise or clear the silence alarm after each polling round."""
+    problem = intake.silence.problem()
+    if problem:
+        await raise_alarm(ctx.redis, ctx.keys, ctx.clock, "ingest_silence", problem)
+    else:
+        await clear_alarm(ctx.redis, ctx.keys, "ingest_silence")
 
 
 def build_role(deps: Deps) -> IngestRole:

@@ -1,0 +1,106 @@
+"""Rules sync and intake decisions, against the emulator and a real Redis."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from bot.clock import FakeClock, SystemClock
+from bot.ingest.role import Intake
+from bot.ingest.rules import desired_rules, sync_rules
+from bot.ingest.sink import Sink
+from bot.settings import Settings, load_settings
+from bot.x.adapter import TweepyXClient
+from bot.x.emulator import EmulatorConfig, running_emulator
+from bot.x.models import Post, Source
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Any]:
+    async with running_emulator(EmulatorConfig(keepalive_s=0.5)) as running:
+        yield running
+
+
+def _emu_settings(emu: Any, **extra: Any) -> Settings:
+    return load_settings(
+        x_base_url=emu.base_url, x_bearer_token=emu.config.app_bearer,
+        x_user_access_token=emu.ministry["user_token"], account_handle=emu.ministry["username"],
+        account_user_id=emu.ministry["id"], **extra,
+    )  # fmt: skip
+
+
+async def test_rules_are_synced_idempotently(emu: Any) -> None:
+    """First sync adds the handle, hashtag and keyword rules; a second changes nothing; a
+    changed config removes the stale rule."""
+    settings = _emu_settings(emu, hashtags=["mociseva"], keywords=["DGFT"])
+    x = TweepyXClient(settings, SystemClock())
+    try:
+        assert await sync_rules(x, settings) == (3, 0)
+        assert await sync_rules(x, settings) == (0, 0)
+        values = sorted(r.value for r in await x.get_rules())
+        assert values == sorted(r.value for r in desired_rules(settings))
+        fewer = _emu_settings(emu, hashtags=["mociseva"], keywords=[])
+        assert await sync_rules(x, fewer) == (0, 1)
+        assert len(await x.get_rules()) == 2
+    finally:
+        await x.close()
+
+
+def _post(post_id: str, **kw: Any) -> Post:
+    clock = FakeClock()
+    base = Post(
+        id=post_id, author_id="42", author_handle="citizen", text="@MoCI_Seva hello", lang="en",
+        created_at=clock.now(), conversation_id=post_id, mentions=("moci_seva",), source=Source.STREAM,
+    )  # fmt: skip
+    return replace(base, **kw)
+
+
+async def test_intake_skips_own_posts_retweets_and_old_posts_and_dedupes(
+    redis: Any, keys: Any, settings: Settings
+) -> None:
+    """Only new, foreign, recent, original posts enter the inbox, once; each skip is counted."""
+    clock = FakeClock()
+    intake = Intake(
+        Sink(redis, keys), settings.model_copy(update={"account_handle": "MoCI_Seva"}), clock, "999"
+    )
+    assert await intake.take(_post("1"))
+    assert not await intake.take(_post("1", source=Source.MENTIONS))  # same post from polling
+    assert not await intake.take(_post("2", author_id="999", author_handle="MoCI_Seva"))
+    assert not await intake.take(_post("3", referenced=(("retweeted", "1"),)))
+    assert not await intake.take(_post("4", created_at=clock.now() - timedelta(days=30)))
+    hashtag_only = _post("5", text="#mociseva SEZ delays", mentions=())
+    assert await intake.take(hashtag_only)
+    entries = await redis.xrange(keys.inbox)
+    posts = [json.loads(f["post"]) for _, f in entries]
+    assert [p["id"] for p in posts] == ["1", "5"]
+    assert [p["reply_allowed"] for p in posts] == [True, False]
+    skipped = await redis.hgetall(keys.counter("ingest_skipped"))
+    assert skipped == {"own_post": "1", "retweet": "1", "older_than_horizon": "1"}
+
+
+def test_silence_alarms_only_when_traffic_was_expected() -> None:
+    """An hour without posts after a busy day is an alarm; a quiet desk's quiet is not."""
+    from bot.ingest.silence import SilenceWatch
+
+    clock = FakeClock()
+    watch = SilenceWatch(clock, alarm_after_s=3600, min_daily=20)
+    assert watch.problem() is None
+    for _ in range(5):
+        watch.arrived()
+        clock.advance(60)
+    clock.advance(7200)
+    assert watch.problem() is None  # 5 posts a day: two quiet hours are normal
+    for _ in range(30):
+        watch.arrived()
+        clock.advance(60)
+    assert watch.problem() is None
+    clock.advance(3600)
+    assert watch.problem() is not None
+    assert "no post for" in str(watch.problem())
+    watch.arrived()
+    assert watch.problem() is None
