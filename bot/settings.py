@@ -134,6 +134,7 @@ class Settings(BaseSettings):
     )  # a first start reads back this far
     ingest_horizon_s: float = Field(default=7 * 24 * 3600.0, gt=0)  # older posts are skipped
     ingest_max_pages: int = Field(default=10, ge=1)  # pages per source per poll (reads cost money)
+    ingest_read_budget_per_hour: int = Field(default=5_000, ge=1)  # posts read by polling (billed)
     ingest_silence_alarm_s: float = Field(default=3600.0, gt=0)  # quiet this long is an alarm ...
     ingest_silence_min_daily: int = Field(default=20, ge=1)  # ... when the last day had this many
 

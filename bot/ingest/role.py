@@ -16,6 +16,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 import structlog
+from redis.asyncio import Redis
 
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
@@ -23,7 +24,7 @@ from bot.ingest.normalise import for_account, is_own
 from bot.ingest.rules import sync_rules
 from bot.ingest.silence import SilenceWatch
 from bot.ingest.sink import Sink
-from bot.keys import LEASE_TTL_MS
+from bot.keys import LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
 from bot.settings import Settings
@@ -87,14 +88,37 @@ class Poller:
     """Mentions (and search for hashtags/keywords) since the saved cursors."""
 
     def __init__(
-        self, x: XClient, intake: Intake, sink: Sink, settings: Settings, clock: Clock
+        self,
+        x: XClient,
+        intake: Intake,
+        sink: Sink,
+        settings: Settings,
+        clock: Clock,
+        *,
+        redis: Redis,
+        keys: Keys,
     ) -> None:
         self._x = x
         self._intake = intake
         self._sink = sink
         self._s = settings
         self._clock = clock
+        self._redis = redis
+        self._keys = keys
         self.reads = 0
+
+    async def _within_budget(self, posts_read: int) -> bool:
+        """Count posts read this hour (X bills reads); False once the hourly budget is spent."""
+        hour = self._clock.now().strftime("%Y-%m-%dT%H")
+        key = self._keys.counter("ingest_reads")
+        total = int(await self._redis.hincrby(key, hour, posts_read))
+        await self._redis.expire(key, 7 * 24 * 3600)
+        if total <= self._s.ingest_read_budget_per_hour:
+            await clear_alarm(self._redis, self._keys, "ingest_read_budget")
+            return True
+        detail = f"{total} posts read in hour {hour}, budget {self._s.ingest_read_budget_per_hour}"
+        await raise_alarm(self._redis, self._keys, self._clock, "ingest_read_budget", detail)
+        return False
 
     async def poll(self) -> int:
         """One round over every source; return how many posts were queued."""
@@ -125,6 +149,7 @@ class Poller:
             else:
                 page = await self._x.search_recent(self._query(), since_id=since, next_token=token)
             self.reads += 1
+            within = await self._within_budget(len(page.posts))
             newest = newest or page.newest_id
             for post in page.posts:
                 if first_start and post.created_at is not None and post.created_at < lookback:
@@ -132,7 +157,9 @@ class Poller:
                     await self._sink.skip(post, "before_first_start")
                     continue
                 queued += await self._intake.take(post)
-            if not page.next_token:
+            if not page.next_token or not within:
+                # Over budget the cursor still moves to what was read; older unread posts
+                # would only be missed if more than a page arrived while over budget.
                 break
             token = page.next_token
         if newest:
@@ -159,7 +186,7 @@ class IngestRole:
             account_id = s.account_user_id or (await self._x.me())[0]
             intake = Intake(sink, s, ctx.clock, account_id)
             self.intake = intake
-            poller = Poller(self._x, intake, sink, s, ctx.clock)
+            poller = Poller(self._x, intake, sink, s, ctx.clock, redis=ctx.redis, keys=ctx.keys)
             if s.ingest_stream:
                 await sync_rules(self._x, s)
             tasks = [asyncio.create_task(self._poll_loop(poller, intake, lost, ctx))]

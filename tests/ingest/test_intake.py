@@ -104,3 +104,25 @@ def test_silence_alarms_only_when_traffic_was_expected() -> None:
     assert "no post for" in str(watch.problem())
     watch.arrived()
     assert watch.problem() is None
+
+
+async def test_polling_past_the_read_budget_raises_an_alarm(
+    emu: Any, redis: Any, keys: Any
+) -> None:
+    """Reads are billed: past the hourly budget the poller stops paging and says so."""
+    from bot.ingest.role import Poller
+
+    settings = _emu_settings(emu, ingest_read_budget_per_hour=10, key_prefix=keys.prefix)
+    await emu.control.create_user("reader")
+    for i in range(30):
+        await emu.control.publish("reader", f"@{emu.ministry['username']} question {i}")
+    x = TweepyXClient(settings, SystemClock())
+    try:
+        clock = SystemClock()
+        intake = Intake(Sink(redis, keys), settings, clock, emu.ministry["id"])
+        poller = Poller(x, intake, Sink(redis, keys), settings, clock, redis=redis, keys=keys)
+        await poller.poll()
+    finally:
+        await x.close()
+    assert await redis.exists(keys.alarm("ingest_read_budget"))
+    assert await redis.xlen(keys.inbox) == 30  # what was read is still taken in
