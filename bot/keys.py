@@ -105,6 +105,16 @@ class Keys:
         return self._k("queue", dept)
 
     @property
+    def claims(self) -> str:
+        """Sorted set of claimed dockets scored by claim time (idle claims go back)."""
+        return self._k("claims")
+
+    @property
+    def sla_warn(self) -> str:
+        """Sorted set of open dockets scored by their 75 % warning time."""
+        return self._k("sla", "warn")
+
+    @property
     def sla_due(self) -> str:
         """Sorted set of dockets scored by due time."""
         return self._k("sla", "due")

@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     ingest_silence_alarm_s: float = Field(default=3600.0, gt=0)  # quiet this long is an alarm ...
     ingest_silence_min_daily: int = Field(default=20, ge=1)  # ... when the last day had this many
 
+    # --- tickets and SLA ---------------------------------------------------------------------
+    sla_tick_s: float = Field(default=30.0, gt=0)  # how often the SLA leader looks at due times
+    tickets_claim_idle_s: float = Field(default=1800.0, gt=0)  # an idle claim returns to the queue
+
     # --- knowledge base: the files `seva kb import` reads and `validate` checks ---------
     kb_dir: Path = Path("faq_kb")
     responses_dir: Path = Path("responses")

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 from bot.clock import Clock
 from bot.errors import TicketError
 from bot.kb.source import KBSource
-from bot.keys import SLA_DEFAULT_HOURS, Keys
+from bot.keys import SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
 from bot.settings import Settings
 from bot.x.models import Post
 
@@ -60,6 +60,17 @@ class Ticket:
     due_at: datetime
     nlu: dict[str, Any] = field(default_factory=dict)
     followups: int = 0
+    extra: dict[str, str] = field(default_factory=dict)  # workflow fields (officer, level, ...)
+
+    @property
+    def officer(self) -> str | None:
+        """Who holds or last acted on the ticket."""
+        return self.extra.get("officer") or None
+
+    @property
+    def level(self) -> int:
+        """The escalation level reached (0 = the officer level)."""
+        return int(self.extra.get("level") or 0)
 
     def to_hash(self) -> dict[str, str]:
         """The Redis hash fields."""
@@ -98,11 +109,13 @@ class Ticket:
             due_at=datetime.fromisoformat(h["due_at"]),
             nlu=json.loads(h.get("nlu") or "{}"),
             followups=int(h.get("followups") or 0),
+            extra={k: v for k, v in h.items() if k not in _CORE},
         )
 
 
-# KEYS: seq, queue, sla_due. ARGV: docket prefix, year, ticket key prefix, hash JSON,
-# history event JSON, created score, due score, conversation key ('' for none), conv TTL.
+# KEYS: seq, queue, sla_due, sla_warn. ARGV: docket prefix, year, ticket key prefix, hash JSON,
+# history event JSON, created score, due score, conversation key ('' for none), conv TTL,
+# warning-time score.
 # The docket number is only known inside the script, so the ticket keys are built here.
 _CREATE = """
 local n = redis.call('INCR', KEYS[1])
@@ -117,10 +130,29 @@ event['docket'] = docket
 redis.call('RPUSH', ARGV[3] .. docket .. ':history', cjson.encode(event))
 redis.call('ZADD', KEYS[2], ARGV[6], docket)
 redis.call('ZADD', KEYS[3], ARGV[7], docket)
+redis.call('ZADD', KEYS[4], ARGV[10], docket)
 if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
 return docket
 """
 _CONVERSATION_TTL_S = 90 * 24 * 3600
+_CORE = frozenset(
+    {
+        "docket",
+        "dept",
+        "state",
+        "post_id",
+        "author_id",
+        "author_handle",
+        "conversation_id",
+        "text",
+        "reason",
+        "reply_allowed",
+        "created_at",
+        "due_at",
+        "nlu",
+        "followups",
+    }
+)
 
 
 class TicketStore:
@@ -170,12 +202,14 @@ class TicketStore:
         }
         conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
         ticket_key_prefix = self._keys.ticket("")
+        warn_at = now + (due - now) * SLA_WARN_FRACTION
         docket = await self._redis.eval(
             _CREATE,
-            3,
+            4,
             self._keys.docket_seq(self._prefix, now.year),
             self._keys.queue(dept),
             self._keys.sla_due,
+            self._keys.sla_warn,
             self._prefix,
             str(now.year),
             ticket_key_prefix,
@@ -185,6 +219,7 @@ class TicketStore:
             str(due.timestamp()),
             conv,
             str(_CONVERSATION_TTL_S),
+            str(warn_at.timestamp()),
         )
         ticket.docket = str(docket)
         return ticket

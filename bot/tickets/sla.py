@@ -1,0 +1,206 @@
+"""The SLA scheduler (the ``sla`` role): 75 % warnings, breach escalation, interim replies.
+
+Two sorted sets drive it: ``sla_warn`` (dockets by their 75 % time) and ``sla_due`` (by due
+time). Every tick the leader takes what is due on the injected clock, so tests move
+through 48 hours in milliseconds. A breach escalates the ticket one level up its
+department's chain (officer → head → cell), records the breach, gives the next level a
+fresh SLA period, and queues one public "still working on it" reply (job id
+``interim:<docket>:<level>``, so a rerun can never post it twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import structlog
+from redis.asyncio import Redis
+
+from bot.clock import Clock
+from bot.kb.source import KBSource
+from bot.keys import LEASE_TTL_MS, SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
+from bot.lease import Lease, run_as_leader
+from bot.lifecycle import RoleContext
+from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.pipeline.effects import Composer
+from bot.tickets.store import Ticket, TicketStore
+from bot.x.models import Post
+
+if TYPE_CHECKING:
+    from bot.app import Deps
+
+log = structlog.get_logger("sla")
+
+
+class Scheduler:
+    """One pass over what is due: warnings, then breaches."""
+
+    def __init__(  # noqa: PLR0917 (its collaborators, in one place)
+        self,
+        redis: Redis,
+        keys: Keys,
+        clock: Clock,
+        store: TicketStore,
+        kb: KBSource,
+        composer: Composer,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._store = store
+        self._kb = kb
+        self._composer = composer
+        self.warned = 0
+        self.breached = 0
+
+    async def tick(self) -> None:
+        """Handle every warning and breach that is due now."""
+        now = self._clock.time()
+        for raw in await self._redis.zrangebyscore(self._keys.sla_warn, "-inf", now):
+            await self._warn(str(raw))
+        for raw in await self._redis.zrangebyscore(self._keys.sla_due, "-inf", now):
+            await self._breach(str(raw))
+
+    async def _warn(self, docket: str) -> None:
+        removed = await self._redis.zrem(self._keys.sla_warn, docket)
+        ticket = await self._store.get(docket)
+        if (
+            not removed
+            or ticket is None
+            or ticket.state.value in {"answered", "closed", "referred"}
+        ):
+            return
+        event = {
+            "at": self._clock.now().isoformat(),
+            "by": "sla",
+            "event": "sla_warning",
+            "due_at": ticket.due_at.isoformat(),
+        }
+        await self._redis.rpush(self._keys.ticket_history(docket), json.dumps(event))
+        await self._redis.hincrby(self._keys.counter("sla"), "warnings", 1)
+        self.warned += 1
+        log.warning("sla warning: 75% of the time used", docket=docket, dept=ticket.dept)
+
+    async def _breach(self, docket: str) -> None:
+        ticket = await self._store.get(docket)
+        if ticket is None or ticket.state.value in {"answered", "closed", "referred"}:
+            await self._redis.zrem(self._keys.sla_due, docket)  # the clock stopped
+            return
+        kb = await self._kb.load()
+        dept = kb.department(ticket.dept)
+        chain = dept.escalation_chain if dept else ["officer", "head", "cell"]
+        hours = dept.sla_hours if dept else float(SLA_DEFAULT_HOURS)
+        level = min(ticket.level + 1, len(chain) - 1)
+        now = self._clock.now()
+        next_due = now + timedelta(hours=hours)
+        # Claim the breach atomically: only the tick that moves the due time handles it.
+        moved = await self._redis.zadd(
+            self._keys.sla_due, {docket: next_due.timestamp()}, xx=True, ch=True
+        )
+        if not moved:
+            return
+        event = {
+            "at": now.isoformat(),
+            "by": "sla",
+            "event": "sla_breach",
+            "escalated_to": chain[level],
+            "level": level,
+        }
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self._keys.ticket(docket),
+                mapping={
+                    "level": str(level),
+                    "escalated_to": chain[level],
+                    "due_at": next_due.isoformat(),
+                    "breaches": str(int(ticket.extra.get("breaches") or 0) + 1),
+                },
+            )
+            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
+            pipe.zadd(
+                self._keys.sla_warn,
+                {docket: (now + (next_due - now) * SLA_WARN_FRACTION).timestamp()},
+            )
+            pipe.hincrby(self._keys.counter("sla_breaches"), ticket.dept, 1)
+            pipe.hincrby(
+                self._keys.counter("sla_breaches_by_officer"), ticket.officer or "unclaimed", 1
+            )
+            await pipe.execute()
+        self.breached += 1
+        log.warning("sla breach: escalated", docket=docket, to=chain[level])
+        if ticket.reply_allowed:
+            await self._interim(ticket, level)
+
+    async def _interim(self, ticket: Ticket, level: int) -> None:
+        post = Post(
+            id=ticket.post_id,
+            author_id=ticket.author_id,
+            author_handle=ticket.author_handle,
+            text=ticket.text,
+            lang=None,
+            created_at=ticket.created_at,
+            conversation_id=ticket.conversation_id,
+        )
+        lang = str(ticket.nlu.get("lang") or "en")
+        variables: dict[str, Any] = {"docket": ticket.docket, "dept": ticket.dept}
+        parts = await self._composer.compose("interim", lang, post, variables)
+        job = ReplyJob(
+            job_id=f"interim:{ticket.docket}:{level}",
+            in_reply_to=ticket.post_id,
+            parts=parts,
+            kind="interim",
+            priority=Priority.HIGH,
+            docket=ticket.docket,
+            lang=lang,
+        )
+        await enqueue(self._redis, self._keys, job)
+
+
+class SlaRole:
+    """Runs the scheduler under a lease, and returns idle claims to their queues."""
+
+    name = "sla"
+
+    def __init__(self, scheduler: Scheduler, requeue: Any) -> None:
+        self.scheduler = scheduler
+        self._requeue = requeue
+
+    async def run(self, ctx: RoleContext) -> None:
+        """Tick while leader."""
+
+        async def work(lost: asyncio.Event) -> None:
+            while not lost.is_set():
+                try:
+                    await self.scheduler.tick()
+                    await self._requeue()
+                except Exception as err:
+                    log.warning("sla tick failed", error=f"{type(err).__name__}: {err}")
+                ctx.health["breached"] = self.scheduler.breached
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), timeout=ctx.settings.sla_tick_s)
+
+        lease = Lease(ctx.redis, ctx.keys.lease("sla"), ctx.settings.instance_id, LEASE_TTL_MS)
+        await run_as_leader(lease, ctx.stop, work)
+
+
+def build_role(deps: Deps) -> SlaRole:
+    """Wire the scheduler with the shared ticket store, the live KB and the composer."""
+    from bot.app import kb_source, ticket_desk
+    from bot.replies.composer import ReplyComposer
+    from bot.tickets.workflow import Workflow
+
+    kb = kb_source(deps)
+    store = ticket_desk(deps)
+    scheduler = Scheduler(
+        deps.redis,
+        deps.keys,
+        deps.clock,
+        store,
+        kb,
+        ReplyComposer(kb, timezone=deps.settings.reply_timezone),
+    )
+    workflow = Workflow(deps.redis, deps.keys, deps.clock, store)
+    return SlaRole(scheduler, lambda: workflow.requeue_idle(deps.settings.tickets_claim_idle_s))
