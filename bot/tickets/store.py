@@ -161,6 +161,8 @@ class TicketStore:
     def __init__(
         self, redis: Redis, keys: Keys, clock: Clock, kb: KBSource, settings: Settings
     ) -> None:
+        self.redis = redis  # public: the workflow and the CLI read the same keys
+        self.keys = keys
         self._redis = redis
         self._keys = keys
         self._clock = clock
@@ -201,6 +203,7 @@ class TicketStore:
             "reason": reason,
         }
         conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
+        fields = ticket.to_hash() | {"first_due_at": due.isoformat()}
         ticket_key_prefix = self._keys.ticket("")
         warn_at = now + (due - now) * SLA_WARN_FRACTION
         docket = await self._redis.eval(
@@ -213,7 +216,7 @@ class TicketStore:
             self._prefix,
             str(now.year),
             ticket_key_prefix,
-            json.dumps(ticket.to_hash(), ensure_ascii=False),
+            json.dumps(fields, ensure_ascii=False),
             json.dumps(event),
             str(now.timestamp()),
             str(due.timestamp()),

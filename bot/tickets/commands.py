@@ -1,0 +1,151 @@
+"""``seva tickets``: the officer's command line.
+
+An officer works in one department (``--dept``) and sees its tickets at the officer level;
+a head (``--role head``) also sees the ones escalated past it. Replies go through the
+outbox (threaded, length-checked, exactly once).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import click
+
+from bot.clock import SystemClock
+from bot.errors import TicketError
+from bot.kb.source import RedisKB
+from bot.keys import Keys
+from bot.settings import load_settings
+from bot.store import connect
+from bot.tickets.store import TicketStore
+from bot.tickets.workflow import Workflow
+
+_T = TypeVar("_T")
+
+
+def _run(action: Callable[[TicketStore, Workflow], Awaitable[_T]]) -> _T:
+    settings = load_settings()
+
+    async def main() -> _T:
+        redis = connect(settings.redis_url)
+        keys = Keys(settings.key_prefix)
+        clock = SystemClock()
+        store = TicketStore(redis, keys, clock, RedisKB(redis, keys), settings)
+        try:
+            return await action(store, Workflow(redis, keys, clock, store))
+        finally:
+            await redis.aclose()
+
+    try:
+        return asyncio.run(main())
+    except TicketError as err:
+        click.echo(f"seva tickets: {err}", err=True)
+        sys.exit(1)
+
+
+_OFFICER = click.option(
+    "--officer", required=True, help="Your officer id (recorded in the history)."
+)
+
+
+@click.group()
+def tickets() -> None:
+    """Department queues: list, show, claim, reply, transfer, refer, close."""
+
+
+@tickets.command("list")
+@click.option("--dept", required=True, help="Your department id (see faq_kb/departments.yml).")
+@click.option(
+    "--role", type=click.Choice(["officer", "head"]), default="officer", show_default=True
+)
+def list_command(dept: str, role: str) -> None:
+    """Open tickets of a department, oldest first."""
+
+    async def action(store: TicketStore, flow: Workflow) -> list[Any]:
+        del flow
+        dockets = [str(d) for d in await store.redis.zrange(store.keys.queue(dept), 0, -1)]
+        claimed = [str(d) for d in await store.redis.zrange(store.keys.claims, 0, -1)]
+        found = [
+            t
+            for d in dict.fromkeys(dockets + claimed)
+            if (t := await store.get(d)) and t.dept == dept
+        ]
+        return [t for t in found if role == "head" or t.level == 0]
+
+    for t in _run(action):
+        flag = f" [escalated: {t.extra.get('escalated_to')}]" if t.level else ""
+        manual = " [reply by hand]" if not t.reply_allowed else ""
+        due = f"{t.due_at:%d %b %H:%M}"
+        click.echo(f"{t.docket}  {t.state.value:11} due {due}  {t.text[:60]!r}{flag}{manual}")
+
+
+@tickets.command()
+@click.argument("docket")
+def show(docket: str) -> None:
+    """A ticket and its whole history."""
+
+    async def action(store: TicketStore, flow: Workflow) -> tuple[Any, list[dict[str, Any]]]:
+        del flow
+        return await store.require(docket), await store.history(docket)
+
+    ticket, history = _run(action)
+    click.echo(
+        f"{ticket.docket} [{ticket.dept}] {ticket.state.value}, due {ticket.due_at.isoformat()}"
+    )
+    click.echo(f"from @{ticket.author_handle}: {ticket.text}")
+    for event in history:
+        detail = {k: v for k, v in event.items() if k not in {"at", "by", "event", "docket"}}
+        click.echo(f"  {event['at']}  {event['by']:10} {event['event']} {detail or ''}")
+
+
+@tickets.command()
+@click.argument("docket")
+@_OFFICER
+def claim(docket: str, officer: str) -> None:
+    """Take a ticket (no one else can hold it meanwhile)."""
+    _run(lambda _store, flow: flow.claim(docket, officer))
+    click.echo(f"{docket} is yours")
+
+
+@tickets.command()
+@click.argument("docket")
+@click.argument("text")
+@_OFFICER
+def reply(docket: str, text: str, officer: str) -> None:
+    """Answer the citizen publicly (through the outbox)."""
+    job = _run(lambda _store, flow: flow.reply(docket, officer, text))
+    click.echo(f"queued {job.job_id if job else ''}: {len(job.parts) if job else 0} post(s)")
+
+
+@tickets.command()
+@click.argument("docket")
+@click.argument("to_dept")
+@_OFFICER
+def transfer(docket: str, to_dept: str, officer: str) -> None:
+    """Move a ticket to another department (history and clock go with it)."""
+    _run(lambda _store, flow: flow.transfer(docket, officer, to_dept))
+    click.echo(f"{docket} transferred to {to_dept}")
+
+
+@tickets.command()
+@click.argument("docket")
+@click.argument("body_id")
+@_OFFICER
+def refer(docket: str, body_id: str, officer: str) -> None:
+    """Refer to another ministry (see faq_kb/directory.yml); the local clock stops."""
+    _run(lambda _store, flow: flow.refer(docket, officer, body_id))
+    click.echo(f"{docket} referred to {body_id}")
+
+
+@tickets.command()
+@click.argument("docket")
+@click.option("--reason", default="resolved", show_default=True)
+@click.option("--manual", is_flag=True, help="You replied by hand on X (hashtag-only posts).")
+@_OFFICER
+def close(docket: str, reason: str, manual: bool, officer: str) -> None:
+    """Close a ticket."""
+    _run(lambda _store, flow: flow.close(docket, officer, reason, manual=manual))
+    click.echo(f"{docket} closed")

@@ -1,0 +1,66 @@
+"""``seva sla``: the SLA report (text or JSON for the dashboard) and the daily digest."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import click
+
+from bot.clock import SystemClock
+from bot.keys import Keys
+from bot.settings import load_settings
+from bot.store import connect
+from bot.tickets.report import Figures, digest, report
+
+
+def _figures() -> dict[str, Figures]:
+    settings = load_settings()
+
+    async def main() -> dict[str, Figures]:
+        redis = connect(settings.redis_url)
+        try:
+            return await report(redis, Keys(settings.key_prefix), SystemClock())
+        finally:
+            await redis.aclose()
+
+    return asyncio.run(main())
+
+
+@click.group()
+def sla() -> None:
+    """SLA figures: response and clearance rates, time to first response, backlog, breaches."""
+
+
+@sla.command("report")
+@click.option("--json", "as_json", is_flag=True, help="JSON for the dashboard.")
+def report_command(as_json: bool) -> None:
+    """Figures for the last day, week, month and all time."""
+    figs = _figures()
+    if as_json:
+        click.echo(json.dumps({k: v.to_json() for k, v in figs.items()}, indent=2))
+        return
+    for name, f in figs.items():
+        click.echo(
+            f"{name:6} tickets {f.tickets:5}  answered {f.response_rate:6.1%}  "
+            f"closed {f.clearance_rate:6.1%}  within SLA {f.within_sla:6.1%}  "
+            f"first response median {f.median_first_response_h} h, p90 {f.p90_first_response_h} h  "
+            f"referrals {f.referrals}  manual {f.manual_reply_tickets}"
+        )
+        if f.backlog_by_dept:
+            click.echo(f"       backlog {f.backlog_by_dept} by age {f.backlog_by_age}")
+        if f.breaches_by_dept:
+            click.echo(f"       breaches {f.breaches_by_dept} by officer {f.breaches_by_officer}")
+
+
+@sla.command("digest")
+@click.option("--json", "as_json", is_flag=True)
+def digest_command(as_json: bool) -> None:
+    """The daily digest for the minister's office."""
+    figs = _figures()
+    if as_json:
+        click.echo(
+            json.dumps({"day": figs["day"].to_json(), "week": figs["week"].to_json()}, indent=2)
+        )
+    else:
+        click.echo(digest(figs))
