@@ -1,8 +1,9 @@
 """End-to-end reply latency: emulator publish -> reply posted, at a steady rate.
 
-The whole desk runs in this process (ingest, pipeline, outbox, built by the composition
-root) against the X emulator over HTTP, a real Rasa server and a private redis-server.
-Citizens post FAQ questions at ``--rate`` posts/s for ``--seconds``.
+The desk runs as its own daemon process (ingest, pipeline, outbox) against the X emulator
+(in this process) over HTTP, a real Rasa server and a private redis-server, all on this
+machine. Citizens post FAQ questions at ``--rate`` posts/s for ``--seconds``; latency is
+measured on the emulator's own timestamps: the citizen's post to the desk's first reply part.
 
 Run 1 ("limits raised"): the emulator's and the outbox's post limits are raised far above
 X's, LABELLED AS SUCH, to measure the desk itself. Run 2 ("X's real limits"): 100 posts per
@@ -17,21 +18,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import build
 from bot.demo.procs import free_port
 from bot.kb.source import FileKB
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
-from bot.settings import load_settings
 from bot.x.emulator import EmulatorConfig, running_emulator
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,6 +47,10 @@ QUESTIONS = [
     "what documents are needed for IEC",
     "startup recognition kaise milega",
 ]
+
+
+def _epoch(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()  # Python 3.11 reads the trailing Z
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -68,27 +74,32 @@ async def run(
             "outbox_daily_budget_usd": 1e9,
         }
     async with running_emulator(config) as emu:
-        settings = load_settings(
-            roles="ingest,pipeline,outbox",
-            redis_url=redis_url,
-            key_prefix=f"bench{secrets.token_hex(4)}",
-            x_base_url=emu.base_url,
-            x_bearer_token=emu.config.app_bearer,
-            x_user_access_token=emu.ministry["user_token"],
-            account_handle=emu.ministry["username"],
-            account_user_id=emu.ministry["id"],
-            rasa_urls=[rasa.url],
-            rasa_token=rasa.token,
-            kb_dir=REPO / "faq_kb",
-            responses_dir=REPO / "responses",
-            ingest_poll_interval_s=5.0,
-            log_level="warning",
-            web_port=0,
-            **extra,
+        # The desk runs as its own daemon process, as in production; the emulator (X) stays
+        # in this process, so the two do not share an event loop.
+        env = (
+            {k: v for k, v in os.environ.items() if not k.startswith("SEVA_")}
+            | {
+                "SEVA_ROLES": "ingest,pipeline,outbox",
+                "SEVA_REDIS_URL": redis_url,
+                "SEVA_KEY_PREFIX": f"bench{secrets.token_hex(4)}",
+                "SEVA_X_BASE_URL": emu.base_url,
+                "SEVA_X_BEARER_TOKEN": emu.config.app_bearer,
+                "SEVA_X_USER_ACCESS_TOKEN": emu.ministry["user_token"],
+                "SEVA_ACCOUNT_HANDLE": emu.ministry["username"],
+                "SEVA_ACCOUNT_USER_ID": emu.ministry["id"],
+                "SEVA_RASA_URLS": rasa.url,
+                "SEVA_RASA_TOKEN": rasa.token or "",
+                "SEVA_KB_DIR": str(REPO / "faq_kb"),
+                "SEVA_RESPONSES_DIR": str(REPO / "responses"),
+                "SEVA_INGEST_POLL_INTERVAL_S": "5",
+                "SEVA_LOG_LEVEL": "warning",
+                "SEVA_WEB_PORT": "0",
+            }
+            | {f"SEVA_{k.upper()}": str(v) for k, v in extra.items()}
         )
-        runner, _deps = build(settings)
-        task = asyncio.create_task(runner.run())
-        await asyncio.sleep(3.0)  # stream connected, rules synced, KB seeded
+        daemon = subprocess.Popen([sys.executable, str(REPO / "daemon.py")], cwd=REPO, env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        await asyncio.sleep(4.0)  # stream connected, rules synced, KB seeded
         users = [f"bench_user_{i}" for i in range(50)]
         for u in users:
             await emu.control.create_user(u)
@@ -100,7 +111,7 @@ async def run(
             await asyncio.sleep(max(0.0, target - time.perf_counter()))
             text = f"@{emu.ministry['username']} {QUESTIONS[i % len(QUESTIONS)]} (#{i})"
             post = await emu.control.publish(users[i % len(users)], text)
-            published[str(post["id"])] = time.perf_counter()
+            published[str(post["id"])] = _epoch(post["created_at"])  # X's (the emulator's) clock
         # Collect replies (first part of each thread) as they appear.
         answered: dict[str, float] = {}
         own_posts = 0
@@ -112,10 +123,10 @@ async def run(
                 refs = {r["type"]: r["id"] for r in reply.get("referenced_tweets", [])}
                 parent = str(refs.get("replied_to", ""))
                 if parent in published and parent not in answered:
-                    answered[parent] = time.perf_counter()
+                    answered[parent] = _epoch(reply["created_at"])  # when X created the reply
             await asyncio.sleep(0.2)
-        runner.stop.set()
-        await asyncio.wait_for(task, 60)
+        daemon.terminate()
+        await asyncio.to_thread(daemon.wait, 30)
     latencies = [answered[p] - published[p] for p in answered]
     print(
         f"\n[{label}] {len(published)} posts at {rate:g}/s over {seconds:g} s; replies seen: {len(answered)}"
@@ -127,7 +138,7 @@ async def run(
         )
     waiting = len(published) - len(answered)
     if waiting:
-        per_window = settings.outbox_limit_15m
+        per_window = int(extra.get("outbox_limit_15m", 100))
         parts = own_posts / max(1, len(answered))  # posts per reply thread, as observed
         backlog = round(waiting * parts)
         windows = -(-backlog // per_window)  # ceiling division
