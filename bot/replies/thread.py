@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 from twitter_text import extract_urls_with_indices
@@ -121,6 +122,9 @@ def _best_cut(
     return cut
 
 
+_weight = lru_cache(maxsize=16_384)(weighted_length)
+
+
 def decorate(body: str, index: int, total: int, ref: str | None) -> str:
     """One post: ``2/3 `` before the body when threaded, `` · Ref X`` after it."""
     prefix = f"{index}/{total} " if total > 1 else ""
@@ -138,9 +142,13 @@ def thread(text: str, *, ref: str | None = None, limit: int = MAX_WEIGHTED) -> l
     total = 1
     while True:
         width = total
+        # Weights add up across the plain-ASCII decorations (a space separates them from the
+        # body), so the body's weight is computed once per distinct body and cached: the same
+        # answer threads the same way for every citizen, and twitter-text parsing is slow.
+        room = limit - _weight(decorate("", width, width, ref))
 
-        def fits(body: str, width: int = width) -> bool:
-            return weighted_length(decorate(body, width, width, ref)) <= limit
+        def fits(body: str, room: int = room) -> bool:
+            return _weight(body) <= room
 
         pieces = chunks(text, fits)
         if len(pieces) <= total or (total > 1 and len(str(len(pieces))) <= len(str(total))):
