@@ -12,11 +12,13 @@ import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis as sync_redis
@@ -221,3 +223,27 @@ def rasa(
         yield server
     finally:
         server.stop()
+
+
+def start_daemon(
+    emu: Any, redis_url: str, key_prefix: str, **settings: str
+) -> subprocess.Popen[bytes]:
+    """Run ``daemon.py`` against an emulator and a Redis, as the ministry; ``settings`` are
+    extra SEVA_* values by lower-case name (``roles="ingest"``)."""
+    env = (
+        {k: v for k, v in os.environ.items() if not k.startswith("SEVA_")}
+        | {
+            "SEVA_REDIS_URL": redis_url,
+            "SEVA_KEY_PREFIX": key_prefix,
+            "SEVA_X_BASE_URL": emu.base_url,
+            "SEVA_X_BEARER_TOKEN": emu.config.app_bearer,
+            "SEVA_X_USER_ACCESS_TOKEN": emu.ministry["user_token"],
+            "SEVA_ACCOUNT_USER_ID": emu.ministry["id"],
+            "SEVA_ACCOUNT_HANDLE": emu.ministry["username"],
+        }
+        | {f"SEVA_{name.upper()}": value for name, value in settings.items()}
+    )
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip

@@ -8,9 +8,7 @@ finds its own pending job first.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,7 +16,7 @@ import pytest
 
 from bot.outbox.jobs import Priority, ReplyJob, enqueue, state_of
 from bot.x.emulator import EmulatorConfig, running_emulator
-from tests.conftest import ROOT, RedisServer
+from tests.conftest import RedisServer, start_daemon
 
 
 @pytest.fixture
@@ -28,25 +26,13 @@ async def emu() -> AsyncIterator[Any]:
 
 
 def _start_outbox(emu: Any, redis_server: RedisServer, key_prefix: str) -> subprocess.Popen[bytes]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SEVA_")},
-        "SEVA_ROLES": "outbox",
-        "SEVA_INSTANCE_ID": "outbox-1",
-        "SEVA_REDIS_URL": redis_server.url,
-        "SEVA_KEY_PREFIX": key_prefix,
-        "SEVA_X_BASE_URL": emu.base_url,
-        "SEVA_X_BEARER_TOKEN": emu.config.app_bearer,
-        "SEVA_X_USER_ACCESS_TOKEN": emu.ministry["user_token"],
-        "SEVA_ACCOUNT_USER_ID": emu.ministry["id"],
-        "SEVA_ACCOUNT_HANDLE": emu.ministry["username"],
-        "SEVA_OUTBOX_CLAIM_IDLE_MS": "1000",
-    }
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "daemon.py")],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    return start_daemon(
+        emu,
+        redis_server.url,
+        key_prefix,
+        roles="outbox",
+        instance_id="outbox-1",
+        outbox_claim_idle_ms="1000",
     )
 
 

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import subprocess
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from bot.x.emulator import EmulatorConfig, running_emulator
-from tests.conftest import ROOT, RedisServer
+from tests.conftest import RedisServer, start_daemon
 
 N_POSTS = 1000
 DROPS_AT = (200, 450, 800)
@@ -34,25 +32,11 @@ async def emu() -> AsyncIterator[Any]:
 def _start_ingest(
     emu: Any, redis_server: RedisServer, key_prefix: str, instance: str = "ingest-1"
 ) -> subprocess.Popen[bytes]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SEVA_")},
-        "SEVA_ROLES": "ingest",
-        "SEVA_INSTANCE_ID": instance,  # a restart with the same id takes its lease back at once
-        "SEVA_REDIS_URL": redis_server.url,
-        "SEVA_KEY_PREFIX": key_prefix,
-        "SEVA_X_BASE_URL": emu.base_url,
-        "SEVA_X_BEARER_TOKEN": emu.config.app_bearer,
-        "SEVA_X_USER_ACCESS_TOKEN": emu.ministry["user_token"],
-        "SEVA_ACCOUNT_USER_ID": emu.ministry["id"],
-        "SEVA_ACCOUNT_HANDLE": emu.ministry["username"],
-        "SEVA_INGEST_POLL_INTERVAL_S": "1",
-        "SEVA_X_STREAM_READ_TIMEOUT_S": "2",
-        "SEVA_X_BACKOFF_HTTP_INITIAL_S": "0.2",
-        "SEVA_X_BACKOFF_NETWORK_STEP_S": "0.1",
-    }
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    # A restart with the same instance id takes its lease back at once.
+    return start_daemon(
+        emu, redis_server.url, key_prefix, roles="ingest", instance_id=instance,
+        ingest_poll_interval_s="1", x_stream_read_timeout_s="2",
+        x_backoff_http_initial_s="0.2", x_backoff_network_step_s="0.1",
     )  # fmt: skip
 
 
