@@ -126,3 +126,30 @@ async def test_polling_past_the_read_budget_raises_an_alarm(
         await x.close()
     assert await redis.exists(keys.alarm("ingest_read_budget"))
     assert await redis.xlen(keys.inbox) == 30  # what was read is still taken in
+
+
+async def test_a_first_start_does_not_replay_history(emu: Any, redis: Any, keys: Any) -> None:
+    """With no saved cursor, posts older than the look-back are skipped; the cursor then moves
+    and later posts come in."""
+    from bot.ingest.role import Poller
+
+    settings = _emu_settings(emu, ingest_first_lookback_s=60, key_prefix=keys.prefix)
+    await emu.control.create_user("oldtimer")
+    for i in range(5):
+        await emu.control.publish("oldtimer", f"@{emu.ministry['username']} old question {i}")
+    clock = FakeClock(start=SystemClock().time() + 3600)  # the daemon first starts an hour later
+    x = TweepyXClient(settings, SystemClock())
+    try:
+        sink = Sink(redis, keys)
+        intake = Intake(sink, settings, clock, emu.ministry["id"])
+        poller = Poller(x, intake, sink, settings, clock, redis=redis, keys=keys)
+        assert await poller.poll() == 0
+        assert await redis.xlen(keys.inbox) == 0
+        assert await sink.cursor("mentions") is not None
+        skipped = await redis.hgetall(keys.counter("ingest_skipped"))
+        assert skipped == {"before_first_start": "5"}
+        await emu.control.publish("oldtimer", f"@{emu.ministry['username']} a new question")
+        clock.advance(1)
+        assert await poller.poll() == 1
+    finally:
+        await x.close()
