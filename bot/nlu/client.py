@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 import aiohttp
@@ -166,8 +167,10 @@ class RasaClient:
                 if resp.status != _HTTP_OK:
                     body = (await resp.text())[:200]
                     msg = f"{url} answered {resp.status}: {body}"
-                    if resp.status in {401, 403, 400}:
-                        raise NLUError(msg)  # our fault, not an outage: do not retry
+                    if resp.status == HTTPStatus.BAD_REQUEST:
+                        raise NLUError(msg)  # this text, not the server: a human reads it
+                    # 401/403 (a wrong token) is a configuration fault: posts wait and the
+                    # breaker opens, exactly as for an outage, until someone fixes it.
                     raise NLUUnavailableError(msg)
                 data: dict[str, Any] = await resp.json()
         except (aiohttp.ClientError, TimeoutError, OSError) as err:

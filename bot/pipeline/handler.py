@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from bot import pii
 from bot.clock import Clock
-from bot.errors import NLUUnavailableError
+from bot.errors import NLUError, NLUUnavailableError
 from bot.keys import Keys
 from bot.pipeline.decide import Action, Decision, Signals, Thresholds, decide, faq_id_of
 from bot.settings import Settings
@@ -146,6 +146,12 @@ class PipelineHandler:
                 raise Defer(
                     self._s.nlu_retry_s, "NLU unavailable; post waits in the inbox"
                 ) from None
+            nlu_ok = False
+            info = {**self._u.entities_only(post.text), "intent": "", "confidence": 0.0}
+        except NLUError as err:
+            # The NLU refused this one text: a human reads it rather than the post being
+            # retried into the dead-letter stream.
+            log.warning("nlu refused the post; escalating", error=str(err)[:200])
             nlu_ok = False
             info = {**self._u.entities_only(post.text), "intent": "", "confidence": 0.0}
         intent = str(info.get("intent", ""))

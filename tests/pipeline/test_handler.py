@@ -92,3 +92,27 @@ async def test_after_the_wait_a_human_answers_instead(
     assert decision.action is Action.ESCALATE
     assert decision.dept == "dgft"
     assert "NLU unavailable" in decision.reason
+
+
+class RefusingNLU(DeadNLU):
+    """An NLU server that refuses this particular text (HTTP 400)."""
+
+    async def understand(self, text: str) -> dict[str, Any]:
+        from bot.errors import NLUError
+
+        raise NLUError("400 bad request")
+
+
+async def test_a_text_the_nlu_refuses_goes_to_a_human_at_once(
+    redis: Any, keys: Keys, settings: Settings
+) -> None:
+    """Not retried into the dead-letter stream: escalated to its department straight away."""
+    clock = FakeClock()
+    effects = Recorder()
+    handler = PipelineHandler(
+        redis=redis, keys=keys, clock=clock, settings=settings, understanding=RefusingNLU(),
+        effects=effects, thresholds=Thresholds(),
+    )  # fmt: skip
+    await handler(f"{int(clock.time() * 1000)}-0", _fields())
+    [decision] = effects.applied
+    assert decision.action is Action.ESCALATE
