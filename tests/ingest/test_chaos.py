@@ -138,7 +138,10 @@ async def test_two_daemons_hold_one_stream_and_a_killed_holder_hands_over(
 
     procs = {i: _start_ingest(emu, redis_server, key_prefix, f"ingest-{i}") for i in ("a", "b")}
     try:
-        await asyncio.sleep(4.0)
+        async with asyncio.timeout(60):  # two daemons start (slowly on a loaded machine)
+            while int((await emu.control.calls())["api"].get("stream", 0)) < 1:
+                await asyncio.sleep(0.2)
+        await asyncio.sleep(3.0)  # time for a second connection, were there to be one
         calls = await emu.control.calls()
         assert int(calls["api"].get("stream", 0)) == 1  # one connection between them
         holder = str(await redis.get(keys.lease("ingest")))
