@@ -131,7 +131,8 @@ async def _start_rasa(procs: Procs, env: dict[str, str], token: str) -> str:
         "-p",
         str(port),
     ]
-    procs.start("rasa", [*argv, "--auth-token", token], {**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    # "=" form: a random token may start with "-", which argparse reads as an option.
+    procs.start("rasa", [*argv, f"--auth-token={token}"], {**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
     _step(
         f"Rasa {'trained and ' if trained else ''}starting with {model.name} on port {port} (~20 s)"
     )

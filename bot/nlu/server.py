@@ -50,7 +50,8 @@ class RasaServer:
             "--log-file", str(self.log_path or os.devnull),
         ]  # fmt: skip
         if self.token:
-            cmd += ["--auth-token", self.token]
+            # "=" form: a random token may start with "-", which argparse reads as an option.
+            cmd.append(f"--auth-token={self.token}")
         sink = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115, PTH123
         try:
             self.proc = subprocess.Popen(  # noqa: S603 (our own venv's rasa, fixed arguments)
