@@ -1,5 +1,9 @@
 """Complaint cues: words that turn a question about an FAQ topic into a grievance.
 
+A portal that is down is a grievance too ("is the DGFT site down for everyone?" wants an
+officer, not the helpdesk FAQ); "band" alone is not ("kis sector me FDI band hai?" asks
+which sectors are closed), so only a site or portal that is "band" counts.
+
 "How do I modify my IEC?" wants the how-to answer; "my IEC modification has been pending
 for weeks" wants an officer, though both are about the same topic and the classifier
 sees mostly the same words. A citizen who complains and gets a how-to answer has been
@@ -21,16 +25,19 @@ pending|stuck|delay(?:ed|s)?|not\s+(?:yet\s+)?(?:received|issued|credited|releas
 |why\s+(?:is|does|did|has)\s+the\s+government|withdraw|roll\s*back|demand|unacceptable|disappointed|hurting|killing|destroy\w*
 |vanished|disappeared|still\s+no|already\s+(?:submitted|paid|applied)|keep\s+asking|(?:a|one|two|\d+)\s+(?:months?|years?)\s+ago
 |terrible|worst|pathetic|cheated|fraud\s+by
+|(?:portal|site|website|server)\s+(?:is\s+)?(?:down|crashed|not\s+(?:opening|loading))|(?:down|crashed)\s+(?:since|again|for)
 """
 _HI = r"""
 लंबित|अटक\w*|लटका|देरी|विलंब|जवाब\s*नहीं|उत्तर\s*नहीं|कोई\s*कार्रवाई\s*नहीं|खारिज|अस्वीकार|ठुकरा\w*|अन्याय|अनुचित|रिश्वत|भ्रष्टाचार
 |वसूली|परेशान|शिकायत|रिफंड|वापस\s*नहीं|दो\s*बार(?![\u0900-\u097F])|इंतजार|इंतज़ार|नहीं\s*मिल\w*|नहीं\s*आ\w*|बंद\s*कर\s*दिया|तबाह|बर्बाद|नुकसान|क्यों\s*नहीं
 |खराब|बदतर|सुनता\s*नहीं|सुनवाई\s*नहीं|धोखा|पहले\s*ही\s*(?:दे|जमा)
+|नहीं\s*खुल|डाउन\s*है|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
 """
 _HINGLISH = r"""
 pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|reject|anyay|galat|rishwat|corruption|vasooli
 |pareshan|shikayat|complaint|refund|wapas\s+nahi|do\s+baar|intezaar|intezar|nahi\s+mil\w*|nahi\s+aay\w*|band\s+kar\s+di\w*
 |barbaad|tabah|nuksaan|nuksan|kyu\s+nahi|mazaak|bekaar|jhanjhat|kharab|sunta\s+nahi|dhokha|pehle\s+hi\s+de
+|down\s+hai|(?:site|portal|website|server)\s+(?:\w+\s+){0,2}band|khul\s+nahi|nahi\s+khul\w*|chal\s+nahi\s+raha
 """
 # Hindi cues must start a word: "लंबित" (pending) is inside "निलंबित" (suspended).
 _NOT_AFTER_DEVANAGARI = r"(?<![\u0900-\u097F])"

@@ -17,6 +17,11 @@ from spacy.matcher import PhraseMatcher
 
 from bot import pii
 from bot.kb.schema import KnowledgeBase
+from bot.nlu.lang import HINGLISH_WORDS
+
+# Acronyms that are also everyday romanised Hindi: "DIN" (a director's number, MCA) is
+# "din" (day) in "2 din se portal band hai". These match only as written, in capitals.
+_EVERYDAY_WORDS = HINGLISH_WORDS | {"din", "mai", "main", "par", "sab", "aaj", "kal"}
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class EntityFinder:
         self.version = kb.version
         self._nlp = spacy.blank("xx")
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
+        self._exact = PhraseMatcher(self._nlp.vocab, attr="ORTH")
         for body in kb.directory:
             if body.id == "cpgrams":  # CPGRAMS is a channel, not a body to refer to
                 continue
@@ -63,10 +69,11 @@ class EntityFinder:
         self._prefix = docket_prefix.upper()
 
     def _add(self, key: str, names: list[str]) -> None:
-        patterns = [
-            self._nlp.make_doc(n) for n in dict.fromkeys(n.strip() for n in names) if n.strip()
-        ]
-        self._matcher.add(key, patterns)
+        unique = [n for n in dict.fromkeys(n.strip() for n in names) if n]
+        exact = [n for n in unique if n.isupper() and n.lower() in _EVERYDAY_WORDS]
+        self._matcher.add(key, [self._nlp.make_doc(n) for n in unique if n not in exact])
+        if exact:
+            self._exact.add(key, [self._nlp.make_doc(n) for n in exact])
 
     def find(self, text: str) -> Entities:
         """Return the entities in ``text``."""
@@ -74,7 +81,8 @@ class EntityFinder:
             dict.fromkeys(f"{self._prefix}-{y}-{n}" for y, n in self._docket.findall(text))
         )
         doc = self._nlp.make_doc(text)
-        matches = sorted(self._matcher(doc), key=lambda m: (m[1], -(m[2] - m[1])))
+        found = [*self._matcher(doc), *self._exact(doc)]
+        matches = sorted(found, key=lambda m: (m[1], -(m[2] - m[1])))
         bodies: list[str] = []
         depts: list[str] = []
         spans: list[tuple[str, str, str]] = []

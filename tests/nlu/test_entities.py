@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.kb import files
+from bot.kb.schema import KnowledgeBase
 from bot.nlu.entities import EntityFinder
 from tests.kb.conftest import small_kb, write_kb
 
@@ -38,3 +39,13 @@ def test_personal_data_kinds_are_flagged_not_kept(tmp_path: Path) -> None:
     found = _finder(tmp_path).find("my aadhaar 2345 6789 0124 and phone 9876543210")
     assert "phone" in found.pii
     assert all("9876543210" not in str(v) for v in (found.pii, found.bodies, found.depts))
+
+
+def test_acronyms_that_are_everyday_hindi_words_match_only_in_capitals(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """ "2 din se" (for two days) is not MCA's DIN; "my DIN" still is."""
+    finder = EntityFinder(shipped_kb, "MOCI")
+    assert finder.find("DGFT portal 2 din se band hai").bodies == ()
+    assert finder.find("my DIN is deactivated").bodies == ("mca",)
+    assert finder.find("dgft portal down hai").depts == ("dgft",)  # other acronyms: any case

@@ -1,0 +1,19 @@
+"""Complaint cues: an outage report is a grievance; a closed sector is not."""
+
+from __future__ import annotations
+
+from bot.nlu.cues import complaint_cues
+
+
+def test_a_portal_that_is_down_is_a_complaint_in_three_languages() -> None:
+    """ "Site down", "साइट ... बंद", "website down hai" all carry a cue."""
+    assert complaint_cues("is the DGFT website down for everyone?")
+    assert complaint_cues("डीजीएफटी की साइट कल से बंद है")
+    assert complaint_cues("kya sirf mere liye DGFT website down hai?")
+    assert complaint_cues("dgft portal subah se nahi khul raha")
+
+
+def test_band_alone_is_not_an_outage() -> None:
+    """ "Which sectors is FDI closed (band) in?" is a question for the FAQ, not a complaint."""
+    assert [] == complaint_cues("kis business me foreign investment bilkul band hai?")
+    assert [] == complaint_cues("किस क्षेत्र में विदेशी निवेश बंद है?")
