@@ -17,6 +17,7 @@ REPLY_STATE_TTL_S = 90 * 24 * 3600
 SLA_DEFAULT_HOURS = 48
 SLA_WARN_FRACTION = 0.75
 CLAIM_IDLE_TIMEOUT_S = 30 * 60
+STORM_WINDOW_H = 24  # a post joins a storm whose master is at most this old
 
 # Consumer-group names.
 PIPELINE_GROUP = "pipeline"
@@ -118,6 +119,25 @@ class Keys:
     def sla_due(self) -> str:
         """Sorted set of dockets scored by due time."""
         return self._k("sla", "due")
+
+    @property
+    def storm_pending(self) -> str:
+        """Sorted set of new tickets the storm sweep has not looked at, by creation time."""
+        return self._k("storm", "pending")
+
+    @property
+    def storm_profiles(self) -> str:
+        """Hash of open storms: master docket -> profile JSON (``bot.tickets.gist``)."""
+        return self._k("storm", "profiles")
+
+    def storm(self, master: str) -> str:
+        """Sorted set of the dockets grouped under a master ticket, by creation time."""
+        return self._k("storm", master)
+
+    @property
+    def storm_fanout(self) -> str:
+        """Set of answered masters whose answer has not yet reached every member."""
+        return self._k("storm", "fanout")
 
     def conversation(self, conversation_id: str) -> str:
         """Maps an X conversation to its open ticket, so follow-ups attach."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import socket
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -23,6 +24,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from bot.errors import SettingsError
 
 ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_PREFIX = "SEVA_"
 
 CSV = Annotated[list[str], NoDecode]
@@ -141,6 +143,12 @@ class Settings(BaseSettings):
     # --- tickets and SLA ---------------------------------------------------------------------
     sla_tick_s: float = Field(default=30.0, gt=0)  # how often the SLA leader looks at due times
     tickets_claim_idle_s: float = Field(default=1800.0, gt=0)  # an idle claim returns to the queue
+    storm_threshold: float = Field(default=0.5, ge=0, le=1)  # how close a post must be to a storm
+    storm_window_h: float = Field(default=24.0, gt=0)  # a storm accepts posts this long
+    # Working hours, for departments whose SLA counts only those (``business_hours: true``).
+    sla_business_open: str = "09:30"
+    sla_business_close: str = "18:00"
+    sla_business_days: CSV = Field(default=["mon", "tue", "wed", "thu", "fri"])
 
     # --- knowledge base: the files `seva kb import` reads and `validate` checks ---------
     kb_dir: Path = Path("faq_kb")
@@ -151,7 +159,10 @@ class Settings(BaseSettings):
     web_host: str = "127.0.0.1"
     web_port: int = Field(default=8080, ge=0, le=65535)
 
-    @field_validator("roles", "watch_handles", "hashtags", "keywords", "rasa_urls", mode="before")
+    @field_validator(
+        "roles", "watch_handles", "hashtags", "keywords", "rasa_urls", "sla_business_days",
+        mode="before",
+    )  # fmt: skip
     @classmethod
     def _csv(cls, value: Any) -> Any:
         return _split_csv(value)
@@ -164,6 +175,24 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown role(s) {unknown}; expected some of {list(ALL_ROLES)}")
         if not value:
             raise ValueError(f"at least one of {list(ALL_ROLES)}")
+        return value
+
+    @field_validator("sla_business_days")
+    @classmethod
+    def _day_names(cls, value: list[str]) -> list[str]:
+        days = [v.lower()[:3] for v in value]
+        unknown = sorted(set(days) - set(WEEKDAYS))
+        if unknown or not days:
+            raise ValueError(f"comma-separated day names from {', '.join(WEEKDAYS)}")
+        return days
+
+    @field_validator("sla_business_open", "sla_business_close")
+    @classmethod
+    def _clock_time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value)
+        except ValueError:
+            raise ValueError("a time of day such as 09:30") from None
         return value
 
     @field_validator("account_handle")

@@ -247,3 +247,26 @@ def start_daemon(
         [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+_MEASURED = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture
+def measured(request: pytest.FixtureRequest) -> Any:
+    """Record a figure a test measured; every one is printed in pytest's closing summary."""
+    lines = request.config.stash.setdefault(_MEASURED, [])
+
+    def record(line: str) -> None:
+        lines.append(f"{request.node.name}: {line}")
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    """Print the figures tests measured (the storm test's precision and recall, ...)."""
+    lines = config.stash.get(_MEASURED, [])
+    if lines:
+        terminalreporter.section("measured")
+        for line in lines:
+            terminalreporter.write_line(line)

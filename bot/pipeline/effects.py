@@ -37,6 +37,10 @@ class TicketDesk(Protocol):
         """Return the ticket, None if unknown, or "not_yours"."""
         ...
 
+    async def reopen_for(self, post: Post) -> Any | None:
+        """Reopen the author's answered ticket of the post's conversation, if any."""
+        ...
+
 
 class Composer(Protocol):
     """Builds the final reply parts: rendered, threaded, guarded, unique to the target."""
@@ -125,12 +129,18 @@ class DeskEffects:
         if existing:
             found = await self._tickets.status_for(existing, post.author_id)
             return _ticket_vars(found, existing)
+        # "Still not fixed!" under an answered ticket: the same grievance, reopened.
+        reopened = await self._tickets.reopen_for(post)
+        if reopened is not None:
+            await self._redis.set(self._keys.post_ticket(post.id), reopened.docket)
+            return _ticket_vars(reopened, reopened.docket)
         ticket = await self._tickets.create(
             post,
             decision.dept,
             reason=decision.reason,
             reply_allowed=not decision.manual_reply,
-            nlu={k: info.get(k) for k in ("intent", "confidence", "lang")},
+            # Departments and bodies named: storm grouping compares them (bot.tickets.storm).
+            nlu={k: info.get(k) for k in ("intent", "confidence", "lang", "depts", "bodies")},
         )
         await self._redis.set(self._keys.post_ticket(post.id), ticket.docket)
         return _ticket_vars(ticket, ticket.docket)

@@ -21,7 +21,7 @@ from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
 from bot.tickets.store import TicketStore
-from bot.tickets.workflow import Workflow
+from bot.tickets.workflow import Workflow, manual_reply_link
 
 _T = TypeVar("_T")
 
@@ -53,7 +53,7 @@ _OFFICER = click.option(
 
 @click.group()
 def tickets() -> None:
-    """Department queues: list, show, claim, reply, transfer, refer, close."""
+    """Department queues: list, show, claim, reply, transfer, refer, close, reopen."""
 
 
 @tickets.command("list")
@@ -78,6 +78,8 @@ def list_command(dept: str, role: str) -> None:
     for t in _run(action):
         flag = f" [escalated: {t.extra.get('escalated_to')}]" if t.level else ""
         manual = " [reply by hand]" if not t.reply_allowed else ""
+        storm = int(t.extra.get("storm_size") or 0)
+        flag += f" [storm: {storm} more authors]" if storm else ""
         due = f"{t.due_at:%d %b %H:%M}"
         click.echo(f"{t.docket}  {t.state.value:11} due {due}  {t.text[:60]!r}{flag}{manual}")
 
@@ -96,6 +98,15 @@ def show(docket: str) -> None:
         f"{ticket.docket} [{ticket.dept}] {ticket.state.value}, due {ticket.due_at.isoformat()}"
     )
     click.echo(f"from @{ticket.author_handle}: {ticket.text}")
+    if ticket.extra.get("storm_of"):
+        click.echo(f"part of the storm under {ticket.extra['storm_of']}: answer that ticket")
+    if storm := int(ticket.extra.get("storm_size") or 0):
+        click.echo(f"storm master: your answer also goes to {storm} more authors")
+    if not ticket.reply_allowed:
+        click.echo(
+            f"X allows no API reply here. Reply by hand at {manual_reply_link(ticket)}, "
+            f"then record it: seva tickets close {ticket.docket} --manual --officer YOU"
+        )
     for event in history:
         detail = {k: v for k, v in event.items() if k not in {"at", "by", "event", "docket"}}
         click.echo(f"  {event['at']}  {event['by']:10} {event['event']} {detail or ''}")
@@ -138,6 +149,16 @@ def refer(docket: str, body_id: str, officer: str) -> None:
     """Refer to another ministry (see faq_kb/directory.yml); the local clock stops."""
     _run(lambda _store, flow: flow.refer(docket, officer, body_id))
     click.echo(f"{docket} referred to {body_id}")
+
+
+@tickets.command()
+@click.argument("docket")
+@click.option("--why", required=True, help="Recorded in the history.")
+@_OFFICER
+def reopen(docket: str, why: str, officer: str) -> None:
+    """Reopen an answered or closed ticket (back in the queue, with a fresh SLA period)."""
+    ticket = _run(lambda _store, flow: flow.reopen(docket, officer, why))
+    click.echo(f"{docket} reopened, due {ticket.due_at.isoformat()}")
 
 
 @tickets.command()

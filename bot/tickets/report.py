@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from bot.clock import Clock
 from bot.keys import Keys
 from bot.tickets.store import OPEN_STATES, Ticket
+from bot.tickets.storm import STORM_JOB
 
 PERIODS = {"day": 1, "week": 7, "month": 30}
 AGE_BUCKETS = ((24, "<24h"), (48, "24-48h"), (float("inf"), ">48h"))
@@ -38,6 +39,8 @@ class Figures:
     breaches_by_officer: dict[str, int] = field(default_factory=dict)
     referrals: int = 0
     manual_reply_tickets: int = 0
+    storms: int = 0  # master tickets with at least one member
+    storm_members: int = 0  # tickets answered through their storm's master
 
     def to_json(self) -> dict[str, Any]:
         """JSON for the dashboard."""
@@ -91,6 +94,8 @@ def figures(tickets: list[Ticket], now: datetime, period: str) -> Figures:
             out.breaches_by_officer[who] = out.breaches_by_officer.get(who, 0) + breaches
         out.referrals += t.state.value == "referred" or bool(t.extra.get("referred_to"))
         out.manual_reply_tickets += not t.reply_allowed
+        out.storms += int(t.extra.get("storm_size") or 0) > 0
+        out.storm_members += bool(t.extra.get("storm_of"))
     n = len(chosen)
     out.response_rate = round(responded / n, 4)
     out.clearance_rate = round(sum(t.state.value == "closed" for t in chosen) / n, 4)
@@ -124,9 +129,66 @@ def digest(figs: dict[str, Figures]) -> str:
             f"Breaches this week: {sum(w.breaches_by_dept.values())}. "
             f"Manual-reply tickets: {w.manual_reply_tickets}."
         ),
+        (
+            f"Storms this week: {w.storms}, grouping {w.storm_members} more posts "
+            "under their master tickets."
+        ),
     ]
     return "\n".join(lines)
 
 
 def _by_dept(counts: dict[str, int]) -> str:
     return f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))})" if counts else ""
+
+
+@dataclass(frozen=True)
+class StormReport:
+    """How a storm's answer is reaching its members."""
+
+    master: str
+    dept: str
+    size: int  # members, not counting the master
+    answered_at: str | None
+    sent: int
+    pending: int
+    fan_out_s: float | None  # from the master's answer to the last member's post, when done
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON for the dashboard."""
+        return asdict(self)
+
+
+async def storm_reports(redis: Redis, keys: Keys) -> list[StormReport]:
+    """Every storm with members: its size, and how long its answer took to reach them all."""
+    out = []
+    fixed = {keys.storm_pending, keys.storm_profiles, keys.storm_fanout}
+    async for key in redis.scan_iter(keys.storm("*"), count=500):
+        if str(key) in fixed:
+            continue
+        raw: Any = await redis.hgetall(keys.ticket(str(key).rsplit(":", 1)[-1]))
+        if raw and "docket" in raw:
+            out.append(await _storm_report(redis, keys, Ticket.from_hash(raw)))
+    return sorted(out, key=lambda r: r.master)
+
+
+async def _storm_report(redis: Redis, keys: Keys, master: Ticket) -> StormReport:
+    dockets = [str(d) for d in await redis.zrange(keys.storm(master.docket), 0, -1)]
+    sent_at: list[float] = []
+    for docket in dockets:
+        raw: Any = await redis.hget(keys.reply(f"answer:{docket}:{STORM_JOB}"), "sent_at")
+        if raw is not None:
+            sent_at.append(float(raw))
+    answered = master.extra.get("answered_at") or master.extra.get("first_response_at")
+    done = bool(dockets) and len(sent_at) == len(dockets) and answered is not None
+    took = (
+        max(sent_at) - datetime.fromisoformat(answered).timestamp() if done and answered else None
+    )
+    return StormReport(
+        master=master.docket,
+        dept=master.dept,
+        size=len(dockets),
+        answered_at=answered,
+        sent=len(sent_at),
+        pending=len(dockets) - len(sent_at),
+        fan_out_s=round(took, 3) if took is not None else None,
+    )

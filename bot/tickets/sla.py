@@ -1,5 +1,8 @@
 """The SLA scheduler (the ``sla`` role): 75 % warnings, breach escalation, interim replies.
 
+The same leader also groups storms (``bot.tickets.storm``), because grouping must have
+one writer at a time and this role already holds a lease.
+
 Two sorted sets drive it: ``sla_warn`` (dockets by their 75 % time) and ``sla_due`` (by due
 time). Every tick the leader takes what is due on the injected clock, so tests move
 through 48 hours in milliseconds. A breach escalates the ticket one level up its
@@ -13,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
@@ -21,12 +23,13 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.kb.source import KBSource
-from bot.keys import LEASE_TTL_MS, SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
+from bot.keys import LEASE_TTL_MS, SLA_WARN_FRACTION, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.pipeline.effects import Composer
 from bot.tickets.store import Ticket, TicketStore
+from bot.tickets.storm import Storms
 from bot.x.models import Post
 
 if TYPE_CHECKING:
@@ -53,6 +56,7 @@ class Scheduler:
         self._store = store
         self._kb = kb
         self._composer = composer
+        self._storms = Storms(redis, keys, clock, store)
         self.warned = 0
         self.breached = 0
 
@@ -92,10 +96,9 @@ class Scheduler:
         kb = await self._kb.load()
         dept = kb.department(ticket.dept)
         chain = dept.escalation_chain if dept else ["officer", "head", "cell"]
-        hours = dept.sla_hours if dept else float(SLA_DEFAULT_HOURS)
         level = min(ticket.level + 1, len(chain) - 1)
         now = self._clock.now()
-        next_due = now + timedelta(hours=hours)
+        next_due = await self._store.due_from(ticket.dept, now)
         # Claim the breach atomically: only the tick that moves the due time handles it.
         moved = await self._redis.zadd(
             self._keys.sla_due, {docket: next_due.timestamp()}, xx=True, ch=True
@@ -133,8 +136,13 @@ class Scheduler:
         log.warning("sla breach: escalated", docket=docket, to=chain[level])
         if ticket.reply_allowed:
             await self._interim(ticket, level)
+        # Every author in a storm waits on the master's clock, so each hears it too.
+        for member in await self._storms.each_member(docket):
+            await self._interim(member, level, Priority.LOW)
 
-    async def _interim(self, ticket: Ticket, level: int) -> None:
+    async def _interim(
+        self, ticket: Ticket, level: int, priority: Priority = Priority.HIGH
+    ) -> None:
         post = Post(
             id=ticket.post_id,
             author_id=ticket.author_id,
@@ -152,7 +160,7 @@ class Scheduler:
             in_reply_to=ticket.post_id,
             parts=parts,
             kind="interim",
-            priority=Priority.HIGH,
+            priority=priority,
             docket=ticket.docket,
             lang=lang,
         )
@@ -160,13 +168,14 @@ class Scheduler:
 
 
 class SlaRole:
-    """Runs the scheduler under a lease, and returns idle claims to their queues."""
+    """Under one lease: groups storms, finishes fan-outs, ticks the SLA, requeues idle claims."""
 
     name = "sla"
 
-    def __init__(self, scheduler: Scheduler, requeue: Any) -> None:
+    def __init__(self, scheduler: Scheduler, requeue: Any, storms: Storms) -> None:
         self.scheduler = scheduler
         self._requeue = requeue
+        self.storms = storms
 
     async def run(self, ctx: RoleContext) -> None:
         """Tick while leader."""
@@ -174,6 +183,8 @@ class SlaRole:
         async def work(lost: asyncio.Event) -> None:
             while not lost.is_set():
                 try:
+                    await self.storms.sweep()
+                    await self.storms.finish_fan_outs()
                     await self.scheduler.tick()
                     await self._requeue()
                 except Exception as err:
@@ -202,5 +213,15 @@ def build_role(deps: Deps) -> SlaRole:
         kb,
         ReplyComposer(kb, timezone=deps.settings.reply_timezone),
     )
-    workflow = Workflow(deps.redis, deps.keys, deps.clock, store)
-    return SlaRole(scheduler, lambda: workflow.requeue_idle(deps.settings.tickets_claim_idle_s))
+    storms = Storms(
+        deps.redis,
+        deps.keys,
+        deps.clock,
+        store,
+        threshold=deps.settings.storm_threshold,
+        window_h=deps.settings.storm_window_h,
+    )
+    workflow = Workflow(deps.redis, deps.keys, deps.clock, store, storms)
+    return SlaRole(
+        scheduler, lambda: workflow.requeue_idle(deps.settings.tickets_claim_idle_s), storms
+    )

@@ -11,16 +11,17 @@ from bot.clock import SystemClock
 from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
-from bot.tickets.report import Figures, digest, report
+from bot.tickets.report import Figures, StormReport, digest, report, storm_reports
 
 
-def _figures() -> dict[str, Figures]:
+def _figures() -> tuple[dict[str, Figures], list[StormReport]]:
     settings = load_settings()
 
-    async def main() -> dict[str, Figures]:
+    async def main() -> tuple[dict[str, Figures], list[StormReport]]:
         redis = connect(settings.redis_url)
+        keys, clock = Keys(settings.key_prefix), SystemClock()
         try:
-            return await report(redis, Keys(settings.key_prefix), SystemClock())
+            return await report(redis, keys, clock), await storm_reports(redis, keys)
         finally:
             await redis.aclose()
 
@@ -36,28 +37,38 @@ def sla() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON for the dashboard.")
 def report_command(as_json: bool) -> None:
     """Figures for the last day, week, month and all time."""
-    figs = _figures()
+    figs, storms = _figures()
     if as_json:
-        click.echo(json.dumps({k: v.to_json() for k, v in figs.items()}, indent=2))
+        out: dict[str, object] = {k: v.to_json() for k, v in figs.items()}
+        out["storms"] = [s.to_json() for s in storms]
+        click.echo(json.dumps(out, indent=2))
         return
     for name, f in figs.items():
         click.echo(
             f"{name:6} tickets {f.tickets:5}  answered {f.response_rate:6.1%}  "
             f"closed {f.clearance_rate:6.1%}  within SLA {f.within_sla:6.1%}  "
             f"first response median {f.median_first_response_h} h, p90 {f.p90_first_response_h} h  "
-            f"referrals {f.referrals}  manual {f.manual_reply_tickets}"
+            f"referrals {f.referrals}  manual {f.manual_reply_tickets}  "
+            f"storms {f.storms} ({f.storm_members} tickets grouped)"
         )
         if f.backlog_by_dept:
             click.echo(f"       backlog {f.backlog_by_dept} by age {f.backlog_by_age}")
         if f.breaches_by_dept:
             click.echo(f"       breaches {f.breaches_by_dept} by officer {f.breaches_by_officer}")
+    for st in storms:
+        took = f"took {st.fan_out_s / 60:.1f} min" if st.fan_out_s is not None else "in progress"
+        answered = f"answered {st.answered_at}, {st.sent} sent, {st.pending} waiting, {took}"
+        click.echo(
+            f"storm {st.master} [{st.dept}]: {st.size} more authors; "
+            + (answered if st.answered_at else "not answered yet")
+        )
 
 
 @sla.command("digest")
 @click.option("--json", "as_json", is_flag=True)
 def digest_command(as_json: bool) -> None:
     """The daily digest for the minister's office."""
-    figs = _figures()
+    figs, _storms = _figures()
     if as_json:
         click.echo(
             json.dumps({"day": figs["day"].to_json(), "week": figs["week"].to_json()}, indent=2)

@@ -14,17 +14,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import ResponseError
 
 from bot.clock import Clock
 from bot.errors import TicketError
 from bot.kb.source import KBSource
 from bot.keys import SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
 from bot.settings import Settings
+from bot.tickets.hours import WorkingHours, due_after
 from bot.x.models import Post
 
 OPEN_STATES = frozenset({"new", "claimed", "transferred", "reopened"})
@@ -113,9 +115,9 @@ class Ticket:
         )
 
 
-# KEYS: seq, queue, sla_due, sla_warn. ARGV: docket prefix, year, ticket key prefix, hash JSON,
-# history event JSON, created score, due score, conversation key ('' for none), conv TTL,
-# warning-time score.
+# KEYS: seq, queue, sla_due, sla_warn, storm_pending. ARGV: docket prefix, year, ticket key
+# prefix, hash JSON, history event JSON, created score, due score, conversation key ('' for
+# none), conv TTL, warning-time score, '1' if the storm sweep should look at it.
 # The docket number is only known inside the script, so the ticket keys are built here.
 _CREATE = """
 local n = redis.call('INCR', KEYS[1])
@@ -132,7 +134,29 @@ redis.call('ZADD', KEYS[2], ARGV[6], docket)
 redis.call('ZADD', KEYS[3], ARGV[7], docket)
 redis.call('ZADD', KEYS[4], ARGV[10], docket)
 if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
+if ARGV[11] == '1' then redis.call('ZADD', KEYS[5], ARGV[6], docket) end
 return docket
+"""
+# Reopen an answered or closed ticket. KEYS: ticket hash, history, queue, sla_due, sla_warn.
+# ARGV: author id that must match ('' for any: an officer reopening), now (iso), now
+# (score), due (iso), due (score), warning (score), event JSON.
+_REOPEN = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'answered' and state ~= 'closed' then
+  return {err = 'only an answered or closed ticket can be reopened (it is '
+    .. tostring(state) .. ')'}
+end
+if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'author_id') ~= ARGV[1] then
+  return {err = 'not the author of the ticket'}
+end
+redis.call('HSET', KEYS[1], 'state', 'reopened', 'due_at', ARGV[4], 'reopened_at', ARGV[2],
+  'updated_at', ARGV[2], 'level', '0')
+redis.call('HINCRBY', KEYS[1], 'reopens', 1)
+redis.call('RPUSH', KEYS[2], ARGV[7])
+redis.call('ZADD', KEYS[3], ARGV[3], redis.call('HGET', KEYS[1], 'docket'))
+redis.call('ZADD', KEYS[4], ARGV[5], redis.call('HGET', KEYS[1], 'docket'))
+redis.call('ZADD', KEYS[5], ARGV[6], redis.call('HGET', KEYS[1], 'docket'))
+return 'reopened'
 """
 _CONVERSATION_TTL_S = 90 * 24 * 3600
 _CORE = frozenset(
@@ -168,18 +192,22 @@ class TicketStore:
         self._clock = clock
         self._kb = kb
         self._prefix = settings.docket_prefix
+        self._working = WorkingHours.from_settings(settings)
 
-    async def _sla_hours(self, dept: str) -> float:
+    async def due_from(self, dept: str, start: datetime) -> datetime:
+        """When a ticket of ``dept`` opened (or escalated) at ``start`` is due."""
         kb = await self._kb.load()
         department = kb.department(dept)
-        return department.sla_hours if department else float(SLA_DEFAULT_HOURS)
+        hours = department.sla_hours if department else float(SLA_DEFAULT_HOURS)
+        business = bool(department and department.business_hours)
+        return due_after(start, hours, self._working if business else None)
 
     async def create(
         self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
     ) -> Ticket:
         """Open a ticket for ``post`` in ``dept``; return it with its docket and due time."""
         now = self._clock.now()
-        due = now + timedelta(hours=await self._sla_hours(dept))
+        due = await self.due_from(dept, now)
         ticket = Ticket(
             docket="",
             dept=dept,
@@ -208,11 +236,12 @@ class TicketStore:
         warn_at = now + (due - now) * SLA_WARN_FRACTION
         docket = await self._redis.eval(
             _CREATE,
-            4,
+            5,
             self._keys.docket_seq(self._prefix, now.year),
             self._keys.queue(dept),
             self._keys.sla_due,
             self._keys.sla_warn,
+            self._keys.storm_pending,
             self._prefix,
             str(now.year),
             ticket_key_prefix,
@@ -223,6 +252,8 @@ class TicketStore:
             conv,
             str(_CONVERSATION_TTL_S),
             str(warn_at.timestamp()),
+            # Hashtag-only posts need a hand reply each, so grouping them saves no work.
+            "1" if reply_allowed else "0",
         )
         ticket.docket = str(docket)
         return ticket
@@ -237,14 +268,16 @@ class TicketStore:
         raw: Any = await self._redis.lrange(self._keys.ticket_history(docket), 0, -1)
         return [json.loads(r) for r in raw]
 
-    async def open_ticket_for(self, post: Post) -> str | None:
-        """The open ticket of the post's conversation, if any."""
+    async def _conversation_ticket(self, post: Post) -> Ticket | None:
+        """The ticket the post's conversation started, whatever its state."""
         if not post.conversation_id:
             return None
         docket = await self._redis.get(self._keys.conversation(post.conversation_id))
-        if not docket:
-            return None
-        ticket = await self.get(str(docket))
+        return await self.get(str(docket)) if docket else None
+
+    async def open_ticket_for(self, post: Post) -> str | None:
+        """The open ticket of the post's conversation, if any."""
+        ticket = await self._conversation_ticket(post)
         return ticket.docket if ticket and ticket.state.value in OPEN_STATES else None
 
     async def attach_followup(self, post: Post) -> Ticket | None:
@@ -264,6 +297,58 @@ class TicketStore:
             pipe.hincrby(self._keys.ticket(docket), "followups", 1)
             await pipe.execute()
         return await self.get(docket)
+
+    async def reopen(
+        self, docket: str, by: str, why: str, *, author_id: str | None = None
+    ) -> Ticket:
+        """Reopen an answered or closed ticket with a fresh SLA period; ``TicketError`` if not.
+
+        ``author_id``: only that author may reopen it (a citizen's follow-up); None for an
+        officer. The first due time stays, so "answered within the SLA" keeps its meaning.
+        """
+        ticket = await self.require(docket)
+        now = self._clock.now()
+        due = await self.due_from(ticket.dept, now)
+        warn_at = now + (due - now) * SLA_WARN_FRACTION
+        event = {"at": now.isoformat(), "by": by, "event": "reopened", "why": why}
+        try:
+            await self._redis.eval(
+                _REOPEN,
+                5,
+                self._keys.ticket(docket),
+                self._keys.ticket_history(docket),
+                self._keys.queue(ticket.dept),
+                self._keys.sla_due,
+                self._keys.sla_warn,
+                author_id or "",
+                now.isoformat(),
+                str(now.timestamp()),
+                due.isoformat(),
+                str(due.timestamp()),
+                str(warn_at.timestamp()),
+                json.dumps(event, ensure_ascii=False),
+            )
+        except ResponseError as err:
+            raise TicketError(f"{docket}: {err}") from err
+        return await self.require(docket)
+
+    async def reopen_for(self, post: Post) -> Ticket | None:
+        """A complaint by a ticket's author in its conversation, after it was answered: reopen.
+
+        Returns the reopened ticket, or None when the conversation has no such ticket (then
+        the post gets a ticket of its own).
+        """
+        ticket = await self._conversation_ticket(post)
+        if ticket is None or ticket.author_id != post.author_id:
+            return None
+        if ticket.state.value not in {"answered", "closed"}:
+            return None
+        why = f"the citizen wrote again (post {post.id})"
+        try:
+            return await self.reopen(ticket.docket, post.author_handle or post.author_id, why,
+                                     author_id=post.author_id)  # fmt: skip
+        except TicketError:
+            return None  # changed state meanwhile: a ticket of its own is the safe outcome
 
     async def status_for(self, docket: str, author_id: str) -> Ticket | str | None:
         """The ticket for its own author; "not_yours" for anyone else; None if unknown."""

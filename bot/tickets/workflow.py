@@ -20,6 +20,7 @@ from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.composer import reference
 from bot.replies.thread import thread
 from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
+from bot.tickets.storm import Storms
 
 # KEYS: ticket hash, history list, claims zset, queue of the ticket's dept.
 # ARGV: officer, now (iso), now (score), allowed states (comma list), new state, event JSON.
@@ -50,14 +51,27 @@ return 'claimed'
 """
 
 
+def manual_reply_link(ticket: Ticket) -> str:
+    """Where an officer answers a post by hand on X (hashtag-only posts)."""
+    return f"https://x.com/i/web/status/{ticket.post_id}"
+
+
 class Workflow:
     """What officers do with tickets (the CLI and the dashboard call this)."""
 
-    def __init__(self, redis: Redis, keys: Keys, clock: Clock, store: TicketStore) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        clock: Clock,
+        store: TicketStore,
+        storms: Storms | None = None,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._clock = clock
         self._store = store
+        self._storms = storms or Storms(redis, keys, clock, store)
         self.claims_key = keys.claims
 
     def _event(self, officer: str, event: str, **extra: Any) -> str:
@@ -154,8 +168,7 @@ class Workflow:
         if not ticket.reply_allowed:
             raise TicketError(
                 f"{docket}: X does not allow an API reply to this post; reply by hand at "
-                f"https://x.com/i/web/status/{ticket.post_id} and record it with "
-                "`seva tickets close --manual`"
+                f"{manual_reply_link(ticket)} and record it with `seva tickets close --manual`"
             )
         n = int(await self._redis.hincrby(self._keys.ticket(docket), "replies", 1))
         parts = thread(f"{text.strip()} (docket {docket})", ref=reference(f"{docket}:{n}"))
@@ -172,7 +185,12 @@ class Workflow:
         await self._transition(
             ticket, officer, {"claimed"}, "answered", "answered", job=job.job_id, parts=len(parts)
         )
-        await self._redis.zrem(self.claims_key, docket)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(self.claims_key, docket)
+            pipe.hset(self._keys.ticket(docket), "answered_at", self._clock.now().isoformat())
+            await pipe.execute()
+        # A storm's master: the same answer goes to every member, each under its own docket.
+        await self._storms.answer(docket, officer, text)
         return job
 
     async def _first_response(self, docket: str) -> None:
@@ -199,6 +217,8 @@ class Workflow:
             pipe.zrem(self.claims_key, docket)
             pipe.zadd(self._keys.queue(to_dept), {docket: ticket.created_at.timestamp()})
             await pipe.execute()
+        fields = {"dept": to_dept}
+        await self._storms.follow(docket, officer, "transferred", fields, responded=False)
 
     async def refer(self, docket: str, officer: str, body_id: str) -> None:
         """Refer to another ministry: the local SLA clock stops (reported separately)."""
@@ -213,6 +233,12 @@ class Workflow:
             pipe.zrem(self.claims_key, docket)
             await pipe.execute()
         await self._first_response(docket)
+        fields = {"state": "referred", "referred_to": body_id, "officer": officer}
+        await self._storms.follow(docket, officer, "referred", fields, responded=True)
+
+    async def reopen(self, docket: str, officer: str, why: str) -> Ticket:
+        """Reopen an answered or closed ticket: back in its queue with a fresh SLA period."""
+        return await self._store.reopen(docket, officer, why)
 
     async def close(self, docket: str, officer: str, reason: str, *, manual: bool = False) -> None:
         """Close a ticket (``manual``: the officer replied by hand on X); the clock stops."""
@@ -235,3 +261,13 @@ class Workflow:
             await pipe.execute()
         if manual:
             await self._first_response(docket)
+            # A hand reply on X reached the master's author only: the members still wait.
+            await self._storms.release(docket, "master answered by hand on X")
+            return
+        fields = {
+            "state": "closed",
+            "officer": officer,
+            "closed_at": self._clock.now().isoformat(),
+            "close_reason": f"{reason} (with storm {docket})",
+        }
+        await self._storms.follow(docket, officer, "closed", fields, responded=False)

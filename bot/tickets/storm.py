@@ -1,0 +1,338 @@
+"""Storms: many posts about one issue, grouped under a master ticket and answered once.
+
+When a portal goes down, hundreds of citizens post about it in three languages. Officers
+should see one ticket, answer it once, and every author should still get an answer.
+
+- Every new ticket that X lets us answer is queued for the storm sweep
+  (``Keys.storm_pending``, written in the same Lua call that creates the ticket).
+- The sweep runs in the SLA leader (one process at a time, under its lease), so storms
+  are never built twice in parallel. For each pending ticket it compares the post's gist
+  with the open storms' profiles (``bot.tickets.gist``). A match *joins* the storm: the
+  member leaves its department queue and the SLA sets (the master's clock governs), and
+  both tickets record it in their history. No match, and the ticket becomes a possible
+  master itself.
+- When an officer answers the master, the answer goes to every member through the
+  outbox's low-priority stream, so the fan-out spreads over X's rate windows behind fresh
+  answers. Each member's text carries its own docket, so no two posts are identical (X
+  refuses duplicate content) and every job id is unique (``answer:<docket>:storm``). A
+  fan-out interrupted by a crash is finished by the next sweep.
+- Transfers, referrals and closes of the master carry over to the members; a master
+  closed after a hand reply on X releases its members, who still need an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+
+from bot.clock import Clock
+from bot.keys import STORM_WINDOW_H, Keys
+from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.replies.composer import reference
+from bot.replies.thread import thread
+from bot.tickets.gist import DEFAULT_THRESHOLD, Profile, best_storm, gist, merges
+from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
+
+log = structlog.get_logger("storm")
+STORM_JOB = "storm"  # the job-id suffix of a member's copy of the master's answer
+_SWEEP_BATCH = 500
+
+# Join a member to a master, only if the member is still new and unclaimed and the master
+# still open: an officer's claim between the sweep's read and this call wins.
+# KEYS: member hash, member history, master hash, master history, members zset, queue of
+# the member's dept, sla_due, sla_warn. ARGV: master docket, member docket, created score,
+# member event JSON, master event JSON.
+_JOIN = """
+if redis.call('HGET', KEYS[1], 'state') ~= 'new' then return 0 end
+if redis.call('HGET', KEYS[1], 'storm_of') then return 0 end
+local master_state = redis.call('HGET', KEYS[3], 'state')
+if master_state ~= 'new' and master_state ~= 'claimed' and master_state ~= 'transferred'
+  and master_state ~= 'reopened' then return 0 end
+redis.call('HSET', KEYS[1], 'storm_of', ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('HINCRBY', KEYS[3], 'storm_size', 1)
+redis.call('RPUSH', KEYS[4], ARGV[5])
+redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
+redis.call('ZREM', KEYS[6], ARGV[2])
+redis.call('ZREM', KEYS[7], ARGV[2])
+redis.call('ZREM', KEYS[8], ARGV[2])
+return 1
+"""
+
+# Mark a member answered by the storm's answer, once. KEYS: member hash, history.
+# ARGV: officer, now (iso), event JSON.
+_ANSWERED = """
+local state = redis.call('HGET', KEYS[1], 'state')
+if state ~= 'new' and state ~= 'transferred' and state ~= 'reopened' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'answered', 'officer', ARGV[1], 'updated_at', ARGV[2],
+  'answered_at', ARGV[2])
+redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[2])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+return 1
+"""
+
+
+class Storms:
+    """Groups new tickets into storms and carries the master's actions to its members."""
+
+    def __init__(  # noqa: PLR0917 (its collaborators and two limits, in one place)
+        self,
+        redis: Redis,
+        keys: Keys,
+        clock: Clock,
+        store: TicketStore,
+        threshold: float = DEFAULT_THRESHOLD,
+        window_h: float = STORM_WINDOW_H,
+    ) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._store = store
+        self._threshold = threshold
+        self._window_s = window_h * 3600
+
+    # --- grouping ----------------------------------------------------------------------
+    async def sweep(self) -> list[tuple[str, str]]:
+        """Group every pending new ticket, then fold storms; return (member, master) pairs."""
+        pending = [
+            str(d) for d in await self._redis.zrange(self._keys.storm_pending, 0, _SWEEP_BATCH)
+        ]
+        if not pending:
+            return []
+        storms = await self._open_storms()
+        joined: list[tuple[str, str]] = []
+        for docket in pending:
+            ticket = await self._store.get(docket)
+            if ticket is not None and ticket.state.value == "new" and ticket.reply_allowed:
+                pair = await self._place(ticket, storms)
+                if pair:
+                    joined.append(pair)
+            await self._redis.zrem(self._keys.storm_pending, docket)
+        joined += await self._fold(storms)
+        if joined:
+            log.info("storm: grouped", moved=len(joined), masters=len({m for _, m in joined}))
+        return joined
+
+    async def _place(self, ticket: Ticket, storms: dict[str, Profile]) -> tuple[str, str] | None:
+        alone = _profile_of(ticket)
+        near = [p for p in storms.values() if self._near(alone, p)]
+        storm = best_storm(alone, near, self._threshold)
+        if storm is not None and await self._join(ticket, storm.master):
+            storm.absorb(alone)
+            await self._save(storm)
+            return ticket.docket, storm.master
+        storms[ticket.docket] = alone
+        await self._save(alone)
+        return None
+
+    def _near(self, a: Profile, b: Profile) -> bool:
+        return abs(a.created_at - b.created_at) <= self._window_s
+
+    async def _fold(self, storms: dict[str, Profile]) -> list[tuple[str, str]]:
+        """Fold storms that turned out to be one (``gist.merges``) into the larger."""
+        moved: list[tuple[str, str]] = []
+        for small, big in merges(list(storms.values()), self._threshold):
+            if not self._near(storms[small], storms[big]):
+                continue
+            master = await self._store.get(small)
+            if master is None or not await self._join(master, big):
+                continue  # an officer took the smaller master meanwhile: it stays apart
+            moved.append((small, big))
+            for docket in await self.members(small):
+                await self._move(docket, small, big)
+                moved.append((docket, big))
+            await self._redis.hdel(self._keys.storm_profiles, small)
+            await self._save(storms[big])
+        return moved
+
+    async def _move(self, docket: str, old: str, new: str) -> None:
+        at = self._clock.now().isoformat()
+        event = {"at": at, "by": "storm", "event": "storm_merged", "from": old, "master": new}
+        created: Any = await self._redis.zscore(self._keys.storm(old), docket)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(self._keys.ticket(docket), "storm_of", new)
+            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
+            pipe.zrem(self._keys.storm(old), docket)
+            pipe.zadd(self._keys.storm(new), {docket: float(created or 0)})
+            pipe.hincrby(self._keys.ticket(old), "storm_size", -1)
+            pipe.hincrby(self._keys.ticket(new), "storm_size", 1)
+            await pipe.execute()
+
+    async def _open_storms(self) -> dict[str, Profile]:
+        """The profiles of storms that may still take members; closed ones are dropped."""
+        raw: Any = await self._redis.hgetall(self._keys.storm_profiles)
+        now = self._clock.time()
+        storms = {}
+        for master, data in raw.items():
+            profile = Profile.from_json(json.loads(data))
+            ticket = await self._store.get(str(master))
+            still_open = ticket is not None and ticket.state.value in OPEN_STATES
+            if still_open and now - profile.created_at <= self._window_s:
+                storms[str(master)] = profile
+            else:
+                await self._redis.hdel(self._keys.storm_profiles, str(master))
+        return storms
+
+    async def _save(self, profile: Profile) -> None:
+        await self._redis.hset(
+            self._keys.storm_profiles, profile.master, json.dumps(profile.to_json())
+        )
+
+    async def _join(self, member: Ticket, master: str) -> bool:
+        at = self._clock.now().isoformat()
+        k = self._keys
+        joined = await self._redis.eval(
+            _JOIN,
+            8,
+            k.ticket(member.docket),
+            k.ticket_history(member.docket),
+            k.ticket(master),
+            k.ticket_history(master),
+            k.storm(master),
+            k.queue(member.dept),
+            k.sla_due,
+            k.sla_warn,
+            master,
+            member.docket,
+            str(member.created_at.timestamp()),
+            json.dumps({"at": at, "by": "storm", "event": "storm_joined", "master": master}),
+            json.dumps({"at": at, "by": "storm", "event": "storm_member", "member": member.docket}),
+        )
+        if joined:
+            log.debug("storm: grouped", member=member.docket, master=master)
+        return bool(joined)
+
+    async def members(self, master: str) -> list[str]:
+        """The dockets grouped under ``master``, oldest first."""
+        return [str(d) for d in await self._redis.zrange(self._keys.storm(master), 0, -1)]
+
+    # --- carrying the master's actions over ---------------------------------------------
+    async def answer(self, master: str, officer: str, text: str) -> list[ReplyJob]:
+        """The officer answered the master: queue that answer to every member.
+
+        The text is kept on the master first, so a fan-out cut short by a crash is
+        finished by ``finish_fan_outs`` with the same words.
+        """
+        if not await self.members(master):
+            return []
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self._keys.ticket(master),
+                mapping={"storm_answer": text, "storm_answered_by": officer},
+            )
+            pipe.sadd(self._keys.storm_fanout, master)
+            await pipe.execute()
+        return await self._fan_out(master)
+
+    async def finish_fan_outs(self) -> int:
+        """Complete interrupted fan-outs; return how many jobs were queued."""
+        queued = 0
+        for master in await self._redis.smembers(self._keys.storm_fanout):
+            queued += len(await self._fan_out(str(master)))
+        return queued
+
+    async def _fan_out(self, master: str) -> list[ReplyJob]:
+        ticket = await self._store.require(master)
+        text = ticket.extra.get("storm_answer", "")
+        officer = ticket.extra.get("storm_answered_by", "desk")
+        jobs = []
+        for docket in await self.members(master):
+            member = await self._store.get(docket)
+            if member is None or member.state.value not in {"new", "transferred", "reopened"}:
+                continue
+            job = _member_job(member, text)
+            if await enqueue(self._redis, self._keys, job):
+                jobs.append(job)
+            at = self._clock.now().isoformat()
+            event = {"at": at, "by": officer, "event": "answered", "storm_of": master}
+            await self._redis.eval(
+                _ANSWERED,
+                2,
+                self._keys.ticket(docket),
+                self._keys.ticket_history(docket),
+                officer,
+                at,
+                json.dumps({**event, "job": job.job_id}),
+            )
+        await self._redis.srem(self._keys.storm_fanout, master)
+        if jobs:
+            log.info("storm: answer fanned out", master=master, replies=len(jobs))
+        return jobs
+
+    async def each_member(self, master: str) -> list[Ticket]:
+        """The members still waiting for an answer (for transfers, referrals, closes)."""
+        found = []
+        for docket in await self.members(master):
+            member = await self._store.get(docket)
+            if member is not None and member.state.value in OPEN_STATES:
+                found.append(member)
+        return found
+
+    async def follow(
+        self, master: str, officer: str, event: str, fields: dict[str, str], *, responded: bool
+    ) -> int:
+        """Carry a transfer, referral or close of the master over to its waiting members.
+
+        ``responded``: the action counts as the desk's response (a referral does), so the
+        member's first-response time is set too. Returns how many members followed.
+        """
+        at = self._clock.now().isoformat()
+        members = await self.each_member(master)
+        for member in members:
+            record = {"at": at, "by": officer, "event": event, "storm_of": master, **fields}
+            async with self._redis.pipeline(transaction=True) as pipe:
+                mapping: dict[str, str] = {**fields, "updated_at": at}
+                pipe.hset(self._keys.ticket(member.docket), mapping=mapping)  # type: ignore[arg-type]
+                if responded:
+                    pipe.hsetnx(self._keys.ticket(member.docket), "first_response_at", at)
+                pipe.rpush(
+                    self._keys.ticket_history(member.docket),
+                    json.dumps(record, ensure_ascii=False),
+                )
+                await pipe.execute()
+        return len(members)
+
+    async def release(self, master: str, why: str) -> list[str]:
+        """Give the waiting members back their own queue place and clock."""
+        released = []
+        at = self._clock.now().isoformat()
+        for member in await self.each_member(master):
+            event = {"at": at, "by": "storm", "event": "storm_released", "master": master}
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.hdel(self._keys.ticket(member.docket), "storm_of")
+                pipe.hset(self._keys.ticket(member.docket), "storm_released", why)
+                pipe.rpush(self._keys.ticket_history(member.docket), json.dumps(event))
+                pipe.zadd(
+                    self._keys.queue(member.dept), {member.docket: member.created_at.timestamp()}
+                )
+                pipe.zadd(self._keys.sla_due, {member.docket: member.due_at.timestamp()})
+                pipe.zrem(self._keys.storm(master), member.docket)
+                pipe.hincrby(self._keys.ticket(master), "storm_size", -1)
+                await pipe.execute()
+            released.append(member.docket)
+        return released
+
+
+def _profile_of(ticket: Ticket) -> Profile:
+    """A one-post storm for a ticket; entities come from the NLU record the pipeline kept."""
+    entities = [f"dept:{d}" for d in ticket.nlu.get("depts") or []]
+    entities += [f"body:{b}" for b in ticket.nlu.get("bodies") or []]
+    return Profile.of(
+        gist(ticket.text, entities), master=ticket.docket, created_at=ticket.created_at.timestamp()
+    )
+
+
+def _member_job(member: Ticket, text: str) -> ReplyJob:
+    body = f"{text.strip()} (docket {member.docket})"
+    return ReplyJob(
+        job_id=f"answer:{member.docket}:{STORM_JOB}",
+        in_reply_to=member.post_id,
+        parts=thread(body, ref=reference(member.docket)),
+        kind="answer",
+        priority=Priority.LOW,  # behind fresh answers, across as many rate windows as needed
+        docket=member.docket,
+        lang=str(member.nlu.get("lang") or "en"),
+    )
