@@ -81,6 +81,24 @@ SCRIPT: list[Line] = [
         "how to correct an IEC; the PAN and phone are never echoed and are masked in logs",
     ),
     Line(
+        "storm_exporter",
+        f"{HANDLE} DGFT portal is down since morning, I cannot file my IEC update",
+        "escalate",
+        "a storm begins: the SLA leader groups the next two under this ticket",
+    ),
+    Line(
+        "storm_niryat",
+        f"{HANDLE} डीजीएफटी की वेबसाइट सुबह से नहीं खुल रही, आईईसी अपडेट नहीं हो पा रहा",
+        "escalate",
+        "the same outage in Hindi: one storm",
+    ),
+    Line(
+        "storm_bhai",
+        f"{HANDLE} bhai dgft ki site band hai subah se, IEC update nahi ho raha",
+        "escalate",
+        "the same outage in Hinglish: one storm",
+    ),
+    Line(
         "spam_bot",
         f"{HANDLE} FREE crypto giveaway!!! click bit.ly/xyz to claim 1000 USDT now",
         "ignore",

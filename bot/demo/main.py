@@ -35,6 +35,7 @@ from bot.demo.crowd import SCRIPT, Line
 from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
 from bot.keys import Keys
 from bot.store import connect
+from bot.tickets.report import storm_reports
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR_ADMIN = "emulator-admin"
@@ -207,6 +208,7 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
             "SEVA_RESPONSES_DIR": str(ROOT / "responses"),
             "SEVA_NLU_DIR": str(ROOT / "nlu"),
             "SEVA_INGEST_POLL_INTERVAL_S": "5",
+            "SEVA_SLA_TICK_S": "2",  # storms are grouped within seconds for the show
         }
         procs.start("daemon", [sys.executable, str(ROOT / "daemon.py")], daemon_env)
         missing = sorted(set(_ROLE_NEEDS) - set(roles))
@@ -223,7 +225,7 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
         elif crowd:
             _step("the crowd needs the ingest, pipeline and outbox roles; not posting")
         await _feed(redis, keys, control, tracked, procs, stop, started, duration_s)
-        _summary(tracked)
+        await _report(redis, keys, tracked, stop)
         return 0
     finally:
         if control is not None:
@@ -374,6 +376,21 @@ def _print(t: Tracked) -> None:
         click.secho(f"  ↳ {part}", fg="green")
     if t.replied_at is not None:
         click.echo(f"  (reply after {t.replied_at - t.published_at:.1f} s)")
+
+
+async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asyncio.Event) -> None:
+    """The run's summary, then the storms the SLA leader grouped and how to answer one."""
+    _summary(tracked)
+    for _ in range(50):  # the leader sweeps every SEVA_SLA_TICK_S; give it a few ticks
+        if stop.is_set() or not await redis.zcard(keys.storm_pending):
+            break
+        await asyncio.sleep(0.2)
+    for storm in await storm_reports(redis, keys):
+        click.echo(
+            f"  storm {storm.master}: {storm.size} more authors grouped under it; one answer "
+            f"reaches all: seva tickets claim {storm.master} --officer YOU, then "
+            f"seva tickets reply {storm.master} '...' --officer YOU"
+        )
 
 
 def _summary(tracked: list[Tracked]) -> None:
