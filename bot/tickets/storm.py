@@ -210,14 +210,14 @@ class Storms:
         return [str(d) for d in await self._redis.zrange(self._keys.storm(master), 0, -1)]
 
     # --- carrying the master's actions over ---------------------------------------------
-    async def answer(self, master: str, officer: str, text: str) -> list[ReplyJob]:
-        """The officer answered the master: queue that answer to every member.
+    async def prepare_answer(self, master: str, officer: str, text: str) -> None:
+        """Keep the officer's answer on the master *before* the master is marked answered.
 
-        The text is kept on the master first, so a fan-out cut short by a crash is
-        finished by ``finish_fan_outs`` with the same words.
+        Then a crash anywhere later loses nothing: once the master is answered,
+        ``finish_fan_outs`` (every SLA tick) sends these same words to the members.
         """
         if not await self.members(master):
-            return []
+            return
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 self._keys.ticket(master),
@@ -225,6 +225,9 @@ class Storms:
             )
             pipe.sadd(self._keys.storm_fanout, master)
             await pipe.execute()
+
+    async def answer(self, master: str) -> list[ReplyJob]:
+        """The master is answered: queue its answer to every waiting member now."""
         return await self._fan_out(master)
 
     async def finish_fan_outs(self) -> int:
@@ -236,7 +239,9 @@ class Storms:
 
     async def _fan_out(self, master: str) -> list[ReplyJob]:
         ticket = await self._store.require(master)
-        text = ticket.extra.get("storm_answer", "")
+        if ticket.state.value not in {"answered", "closed"} or "storm_answer" not in ticket.extra:
+            return []  # the officer's reply did not go through (yet): members wait with it
+        text = ticket.extra["storm_answer"]
         officer = ticket.extra.get("storm_answered_by", "desk")
         jobs = []
         for docket in await self.members(master):

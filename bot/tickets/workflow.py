@@ -13,6 +13,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot import pii
 from bot.clock import Clock
 from bot.errors import TicketError
 from bot.keys import CLAIM_IDLE_TIMEOUT_S, Keys
@@ -170,6 +171,8 @@ class Workflow:
                 f"{docket}: X does not allow an API reply to this post; reply by hand at "
                 f"{manual_reply_link(ticket)} and record it with `seva tickets close --manual`"
             )
+        await self._refuse_personal_data(ticket, text)
+        await self._storms.prepare_answer(docket, officer, text)
         n = int(await self._redis.hincrby(self._keys.ticket(docket), "replies", 1))
         parts = thread(f"{text.strip()} (docket {docket})", ref=reference(f"{docket}:{n}"))
         job = ReplyJob(
@@ -190,8 +193,23 @@ class Workflow:
             pipe.hset(self._keys.ticket(docket), "answered_at", self._clock.now().isoformat())
             await pipe.execute()
         # A storm's master: the same answer goes to every member, each under its own docket.
-        await self._storms.answer(docket, officer, text)
+        await self._storms.answer(docket)
         return job
+
+    async def _refuse_personal_data(self, ticket: Ticket, text: str) -> None:
+        """Refuse an answer that repeats a citizen's personal data.
+
+        Not the ticket's author's, nor, for a storm's master, any member's: the answer goes
+        to all of them.
+        """
+        posts = [ticket.text, *(m.text for m in await self._storms.each_member(ticket.docket))]
+        for source in posts:
+            if leaked := pii.echoes(text, source):
+                kinds = ", ".join(sorted({m.kind.value for m in leaked}))
+                raise TicketError(
+                    f"{ticket.docket}: the answer repeats a citizen's personal data ({kinds}); "
+                    "a public reply must not. Remove it and reply again."
+                )
 
     async def _first_response(self, docket: str) -> None:
         await self._redis.hsetnx(

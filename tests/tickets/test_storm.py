@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from bot.clock import FakeClock
+from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
 from bot.keys import Keys
@@ -227,7 +228,8 @@ async def test_members_follow_the_master_and_a_breach_tells_every_author_once(
 
 
 async def test_an_interrupted_fan_out_is_finished_by_the_next_sweep(desk: StormDesk) -> None:
-    """If the officer's process dies mid fan-out, the SLA leader finishes it, once per member."""
+    """If the officer's process dies around its reply, the SLA leader finishes the fan-out
+    once the master is answered, once per member, and never before."""
     posts = [
         ("DGFT portal is down since morning, cannot apply for IEC", "en"),
         ("DGFT website not opening since morning, IEC stuck", "en"),
@@ -235,9 +237,11 @@ async def test_an_interrupted_fan_out_is_finished_by_the_next_sweep(desk: StormD
     ]
     master, *rest = [await desk.open(t, lang) for t, lang in posts]
     await desk.storms.sweep()
-    # What ``Storms.answer`` writes before it fans out, as if the process died right after.
-    await desk.redis.hset(desk.keys.ticket(master.docket), mapping={"storm_answer": ANSWER})
-    await desk.redis.sadd(desk.keys.storm_fanout, master.docket)
+    # The officer's process dies after recording the answer, before the master is answered:
+    await desk.storms.prepare_answer(master.docket, "meera", ANSWER)
+    assert 0 == await desk.storms.finish_fan_outs()  # nothing goes out for an unsent answer
+    # ... and, on the retry, dies right after the master is marked answered.
+    await desk.redis.hset(desk.keys.ticket(master.docket), "state", "answered")
     assert 2 == await desk.storms.finish_fan_outs()
     assert 0 == await desk.storms.finish_fan_outs()
     assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
@@ -269,3 +273,21 @@ async def test_storm_figures_survive_a_restart(desk: StormDesk, settings: Settin
     finally:
         await fresh.aclose()
     assert (figs.storms, figs.storm_members) == (1, 1)
+
+
+async def test_an_answer_that_repeats_a_member_s_personal_data_is_refused(
+    desk: StormDesk,
+) -> None:
+    """The master's answer goes to every author, so no author's PAN or phone may be in it."""
+    master = await desk.open("DGFT portal is down since morning, cannot apply for IEC", "en")
+    member = await desk.open(
+        "DGFT website not opening since morning, my IEC ABCPE1234F update is stuck", "en"
+    )
+    assert [(member.docket, master.docket)] == await desk.storms.sweep()
+    await desk.flow.claim(master.docket, "meera")
+    with pytest.raises(TicketError, match=r"personal data \(pan\)"):
+        await desk.flow.reply(master.docket, "meera", "IEC ABCPE1234F is updated now.")
+    assert 0 == await desk.redis.xlen(desk.keys.outbox)
+    assert 0 == await desk.redis.xlen(desk.keys.outbox_low)
+    await desk.flow.reply(master.docket, "meera", "The portal works again; please retry.")
+    assert 1 == await desk.redis.xlen(desk.keys.outbox_low)
