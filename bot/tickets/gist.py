@@ -37,7 +37,10 @@ DEFAULT_THRESHOLD = 0.5
 MAX_SAMPLES = 12  # posts whose grams a profile keeps (the master and the latest joiners)
 _CONCEPT_WEIGHT = 0.6
 _NOISE = re.compile(r"https?://\S+|[@#][\w\u0900-\u097F]+|[a-z]{2,8}-\d{4}-\d{6}|\d+")
-_VOWELS = str.maketrans({"a": "", "e": "", "i": "", "o": "", "u": "", "w": "v", "z": "j", "q": "k"})
+# Vowels dropped, sound-alike consonants merged: "website" and "वेबसाइट" (vebsait) meet.
+_SKELETON = str.maketrans(
+    {"a": "", "e": "", "i": "", "o": "", "u": "", "w": "v", "z": "j", "q": "k"}
+)
 _NON_WORD = re.compile(r"[^a-z]+")
 
 
@@ -46,7 +49,7 @@ def skeleton(text: str) -> list[str]:
     ascii_text = anyascii(_NOISE.sub(" ", concepts.fold(text))).lower()
     words = []
     for word in _NON_WORD.split(ascii_text):
-        bones = re.sub(r"(.)\1+", r"\1", word.translate(_VOWELS)) or word[:1]
+        bones = re.sub(r"(.)\1+", r"\1", word.translate(_SKELETON)) or word[:1]
         if bones:
             words.append(bones)
     return words

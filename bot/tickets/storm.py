@@ -139,7 +139,9 @@ class Storms:
                 continue
             master = await self._store.get(small)
             if master is None or not await self._join(master, big):
-                continue  # an officer took the smaller master meanwhile: it stays apart
+                # An officer took the smaller master meanwhile: it stays apart. (The larger
+                # profile already counted it; the error fades as the storm grows.)
+                continue
             moved.append((small, big))
             for docket in await self.members(small):
                 await self._move(docket, small, big)
