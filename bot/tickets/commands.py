@@ -53,7 +53,7 @@ _OFFICER = click.option(
 
 @click.group()
 def tickets() -> None:
-    """Department queues: list, show, claim, reply, transfer, refer, close, reopen."""
+    """Department queues: list, show, claim, reply, transfer, refer, close, reopen, merge."""
 
 
 @tickets.command("list")
@@ -89,11 +89,13 @@ def list_command(dept: str, role: str) -> None:
 def show(docket: str) -> None:
     """A ticket and its whole history."""
 
-    async def action(store: TicketStore, flow: Workflow) -> tuple[Any, list[dict[str, Any]]]:
-        del flow
-        return await store.require(docket), await store.history(docket)
+    async def action(store: TicketStore, flow: Workflow) -> tuple[Any, list[Any], list[Any]]:
+        ticket = await store.require(docket)
+        waiting = ticket.state.value == "new" and not ticket.extra.get("storm_of")
+        similar = await flow.similar(docket) if waiting else []
+        return ticket, await store.history(docket), similar
 
-    ticket, history = _run(action)
+    ticket, history, similar = _run(action)
     click.echo(
         f"{ticket.docket} [{ticket.dept}] {ticket.state.value}, due {ticket.due_at.isoformat()}"
     )
@@ -106,6 +108,12 @@ def show(docket: str) -> None:
         click.echo(
             f"X allows no API reply here. Reply by hand at {manual_reply_link(ticket)}, "
             f"then record it: seva tickets close {ticket.docket} --manual --officer YOU"
+        )
+    for master, score, why in similar:
+        kept = f"kept apart: {why}" if why else "below the threshold"
+        click.echo(
+            f"resembles storm {master} (score {score}; {kept}); if it is the same issue: "
+            f"seva tickets merge {ticket.docket} {master} --officer YOU"
         )
     for event in history:
         detail = {k: v for k, v in event.items() if k not in {"at", "by", "event", "docket"}}
@@ -149,6 +157,16 @@ def refer(docket: str, body_id: str, officer: str) -> None:
     """Refer to another ministry (see faq_kb/directory.yml); the local clock stops."""
     _run(lambda _store, flow: flow.refer(docket, officer, body_id))
     click.echo(f"{docket} referred to {body_id}")
+
+
+@tickets.command()
+@click.argument("docket")
+@click.argument("master")
+@_OFFICER
+def merge(docket: str, master: str, officer: str) -> None:
+    """Put a waiting ticket into a storm: its author gets the master's answer."""
+    _run(lambda _store, flow: flow.merge(docket, master, officer))
+    click.echo(f"{docket} joined the storm under {master}")
 
 
 @tickets.command()

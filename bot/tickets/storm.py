@@ -29,11 +29,12 @@ import structlog
 from redis.asyncio import Redis
 
 from bot.clock import Clock
+from bot.errors import TicketError
 from bot.keys import STORM_WINDOW_H, Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.composer import reference
 from bot.replies.thread import thread
-from bot.tickets.gist import DEFAULT_THRESHOLD, Profile, best_storm, gist, merges
+from bot.tickets.gist import DEFAULT_THRESHOLD, Profile, best_storm, gist, merges, refusal, score
 from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
 
 log = structlog.get_logger("storm")
@@ -183,7 +184,7 @@ class Storms:
             self._keys.storm_profiles, profile.master, json.dumps(profile.to_json())
         )
 
-    async def _join(self, member: Ticket, master: str) -> bool:
+    async def _join(self, member: Ticket, master: str, by: str = "storm") -> bool:
         at = self._clock.now().isoformat()
         k = self._keys
         joined = await self._redis.eval(
@@ -200,12 +201,40 @@ class Storms:
             master,
             member.docket,
             str(member.created_at.timestamp()),
-            json.dumps({"at": at, "by": "storm", "event": "storm_joined", "master": master}),
-            json.dumps({"at": at, "by": "storm", "event": "storm_member", "member": member.docket}),
+            json.dumps({"at": at, "by": by, "event": "storm_joined", "master": master}),
+            json.dumps({"at": at, "by": by, "event": "storm_member", "member": member.docket}),
         )
         if joined:
             log.debug("storm: grouped", member=member.docket, master=master)
         return bool(joined)
+
+    async def merge(self, docket: str, master: str, officer: str) -> None:
+        """An officer puts a ticket the sweep left apart into a storm (``seva tickets merge``)."""
+        ticket = await self._store.require(docket)
+        if docket == master or not await self._join(ticket, master, by=officer):
+            target = await self._store.get(master)
+            why = "it is the master" if docket == master else (
+                f"{docket} is {ticket.state.value}, {master} is "
+                f"{target.state.value if target else 'unknown'}"
+            )  # fmt: skip
+            msg = f"cannot merge: only a new ticket joins an open master ({why})"
+            raise TicketError(msg)
+        profiles: Any = await self._redis.hget(self._keys.storm_profiles, master)
+        if profiles:
+            storm = Profile.from_json(json.loads(profiles))
+            storm.absorb(_profile_of(ticket))
+            await self._save(storm)
+
+    async def similar(self, docket: str, limit: int = 3) -> list[tuple[str, float, str | None]]:
+        """Open storms a ticket resembles: (master, score, why the sweep kept it apart)."""
+        ticket = await self._store.require(docket)
+        alone = _profile_of(ticket)
+        found = []
+        for storm in (await self._open_storms()).values():
+            if storm.master == docket or storm.size == 1:  # a lone ticket is no storm yet
+                continue
+            found.append((storm.master, round(score(alone, storm), 2), refusal(alone, storm)))
+        return sorted(found, key=lambda f: -f[1])[:limit]
 
     async def members(self, master: str) -> list[str]:
         """The dockets grouped under ``master``, oldest first."""

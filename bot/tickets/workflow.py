@@ -254,6 +254,14 @@ class Workflow:
         fields = {"state": "referred", "referred_to": body_id, "officer": officer}
         await self._storms.follow(docket, officer, "referred", fields, responded=True)
 
+    async def merge(self, docket: str, master: str, officer: str) -> None:
+        """Put a waiting ticket into an open storm: its author gets the master's answer."""
+        await self._storms.merge(docket, master, officer)
+
+    async def similar(self, docket: str) -> list[tuple[str, float, str | None]]:
+        """Open storms a ticket resembles, best first, with why the sweep kept it apart."""
+        return await self._storms.similar(docket)
+
     async def reopen(self, docket: str, officer: str, why: str) -> Ticket:
         """Reopen an answered or closed ticket: back in its queue with a fresh SLA period."""
         return await self._store.reopen(docket, officer, why)

@@ -291,3 +291,24 @@ async def test_an_answer_that_repeats_a_member_s_personal_data_is_refused(
     assert 0 == await desk.redis.xlen(desk.keys.outbox_low)
     await desk.flow.reply(master.docket, "meera", "The portal works again; please retry.")
     assert 1 == await desk.redis.xlen(desk.keys.outbox_low)
+
+
+async def test_an_officer_merges_a_ticket_the_sweep_left_apart(desk: StormDesk) -> None:
+    """`show` points to the storm a stray resembles; `merge` adds it, and it gets the answer."""
+    master = await desk.open("DGFT portal is down since morning, cannot apply for IEC", "en")
+    await desk.open("DGFT website not opening since morning, IEC stuck", "en")
+    stray = await desk.open("DGFT portal: my IEC application is pending, please check", "en")
+    await desk.storms.sweep()
+    assert "storm_of" not in (await desk.store.require(stray.docket)).extra
+    [(similar_to, _score, why)] = await desk.flow.similar(stray.docket)
+    assert (master.docket, "is about pending, not outage") == (similar_to, why)
+
+    await desk.flow.merge(stray.docket, master.docket, "meera")
+    with pytest.raises(TicketError, match="only a new ticket joins an open master"):
+        await desk.flow.merge(stray.docket, master.docket, "meera")
+    await desk.flow.claim(master.docket, "meera")
+    await desk.flow.reply(master.docket, "meera", ANSWER)
+    assert State.ANSWERED is (await desk.store.require(stray.docket)).state
+    assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
+    joined = [e for e in await desk.store.history(stray.docket) if e["event"] == "storm_joined"]
+    assert "meera" == joined[0]["by"]
