@@ -143,12 +143,17 @@ class Storms:
                 # An officer took the smaller master meanwhile: it stays apart. (The larger
                 # profile already counted it; the error fades as the storm grows.)
                 continue
-            moved.append((small, big))
-            for docket in await self.members(small):
-                await self._move(docket, small, big)
-                moved.append((docket, big))
-            await self._redis.hdel(self._keys.storm_profiles, small)
+            moved += [(small, big), *await self._move_members(small, big)]
             await self._save(storms[big])
+        return moved
+
+    async def _move_members(self, old: str, new: str) -> list[tuple[str, str]]:
+        """``old`` joined the storm of ``new``: its own members follow it there."""
+        moved = []
+        for docket in await self.members(old):
+            await self._move(docket, old, new)
+            moved.append((docket, new))
+        await self._redis.hdel(self._keys.storm_profiles, old)
         return moved
 
     async def _move(self, docket: str, old: str, new: str) -> None:
@@ -219,6 +224,7 @@ class Storms:
             )  # fmt: skip
             msg = f"cannot merge: only a new ticket joins an open master ({why})"
             raise TicketError(msg)
+        await self._move_members(docket, master)  # a small storm of its own comes along
         profiles: Any = await self._redis.hget(self._keys.storm_profiles, master)
         if profiles:
             storm = Profile.from_json(json.loads(profiles))

@@ -312,3 +312,20 @@ async def test_an_officer_merges_a_ticket_the_sweep_left_apart(desk: StormDesk) 
     assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
     joined = [e for e in await desk.store.history(stray.docket) if e["event"] == "storm_joined"]
     assert "meera" == joined[0]["by"]
+
+
+async def test_merging_a_master_brings_its_own_members_along(desk: StormDesk) -> None:
+    """Two storms one officer sees as one: merging the smaller master moves its members too."""
+    big = await desk.open("DGFT portal is down since morning, cannot apply for IEC", "en")
+    await desk.open("DGFT website not opening since morning, IEC stuck", "en")
+    await desk.open("dgft portal down hai subah se, IEC apply nahi ho raha", "hinglish")
+    small = await desk.open("DGFT portal: my IEC application is pending for a week", "en")
+    follower = await desk.open("DGFT portal pe IEC application pending hai ek hafte se", "hinglish")
+    await desk.storms.sweep()
+    assert small.docket == (await desk.store.require(follower.docket)).extra["storm_of"]
+
+    await desk.flow.merge(small.docket, big.docket, "meera")
+    for t in (small, follower):
+        assert big.docket == (await desk.store.require(t.docket)).extra["storm_of"]
+    assert 4 == len(await desk.storms.members(big.docket))
+    assert 4 == int((await desk.store.require(big.docket)).extra["storm_size"])
