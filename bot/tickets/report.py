@@ -16,7 +16,6 @@ from redis.asyncio import Redis
 from bot.clock import Clock
 from bot.keys import Keys
 from bot.tickets.store import OPEN_STATES, Ticket
-from bot.tickets.storm import STORM_JOB
 
 PERIODS = {"day": 1, "week": 7, "month": 30}
 AGE_BUCKETS = ((24, "<24h"), (48, "24-48h"), (float("inf"), ">48h"))
@@ -40,7 +39,7 @@ class Figures:
     referrals: int = 0
     manual_reply_tickets: int = 0
     storms: int = 0  # master tickets with at least one member
-    storm_members: int = 0  # tickets answered through their storm's master
+    storm_members: int = 0  # tickets grouped under a master
 
     def to_json(self) -> dict[str, Any]:
         """JSON for the dashboard."""
@@ -149,8 +148,8 @@ class StormReport:
     dept: str
     size: int  # members, not counting the master
     answered_at: str | None
-    sent: int
-    pending: int
+    sent: int  # members whose copy of the answer is on X
+    pending: int  # members still waiting for the storm's answer
     fan_out_s: float | None  # from the master's answer to the last member's post, when done
 
     def to_json(self) -> dict[str, Any]:
@@ -174,21 +173,27 @@ async def storm_reports(redis: Redis, keys: Keys) -> list[StormReport]:
 async def _storm_report(redis: Redis, keys: Keys, master: Ticket) -> StormReport:
     dockets = [str(d) for d in await redis.zrange(keys.storm(master.docket), 0, -1)]
     sent_at: list[float] = []
+    waiting = 0
     for docket in dockets:
-        raw: Any = await redis.hget(keys.reply(f"answer:{docket}:{STORM_JOB}"), "sent_at")
-        if raw is not None:
-            sent_at.append(float(raw))
-    answered = master.extra.get("answered_at") or master.extra.get("first_response_at")
-    done = bool(dockets) and len(sent_at) == len(dockets) and answered is not None
-    took = (
-        max(sent_at) - datetime.fromisoformat(answered).timestamp() if done and answered else None
-    )
+        member: Any = await redis.hgetall(keys.ticket(docket))
+        if member.get("state") in OPEN_STATES and member.get("storm_of") == master.docket:
+            waiting += 1  # not answered yet
+        elif job := member.get("storm_job"):
+            raw: Any = await redis.hget(keys.reply(job), "sent_at")
+            if raw is None:
+                waiting += 1  # answered, its copy still in the outbox
+            else:
+                sent_at.append(float(raw))
+        # Members referred, closed or released with their master count as neither.
+    answered = master.extra.get("answered_at")
+    start = datetime.fromisoformat(answered).timestamp() if answered else None
+    done = bool(sent_at) and waiting == 0 and start is not None
     return StormReport(
         master=master.docket,
         dept=master.dept,
         size=len(dockets),
         answered_at=answered,
         sent=len(sent_at),
-        pending=len(dockets) - len(sent_at),
-        fan_out_s=round(took, 3) if took is not None else None,
+        pending=waiting,
+        fan_out_s=round(max(sent_at) - start, 3) if done and start is not None else None,
     )

@@ -23,7 +23,7 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.kb.source import KBSource
-from bot.keys import LEASE_TTL_MS, SLA_WARN_FRACTION, Keys
+from bot.keys import LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
@@ -98,7 +98,7 @@ class Scheduler:
         chain = dept.escalation_chain if dept else ["officer", "head", "cell"]
         level = min(ticket.level + 1, len(chain) - 1)
         now = self._clock.now()
-        next_due = await self._store.due_from(ticket.dept, now)
+        next_due, next_warn = await self._store.clock_for(ticket.dept, now)
         # Claim the breach atomically: only the tick that moves the due time handles it.
         moved = await self._redis.zadd(
             self._keys.sla_due, {docket: next_due.timestamp()}, xx=True, ch=True
@@ -125,7 +125,7 @@ class Scheduler:
             pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
             pipe.zadd(
                 self._keys.sla_warn,
-                {docket: (now + (next_due - now) * SLA_WARN_FRACTION).timestamp()},
+                {docket: next_warn.timestamp()},
             )
             pipe.hincrby(self._keys.counter("sla_breaches"), ticket.dept, 1)
             pipe.hincrby(

@@ -139,7 +139,8 @@ return docket
 """
 # Reopen an answered or closed ticket. KEYS: ticket hash, history, queue, sla_due, sla_warn.
 # ARGV: author id that must match ('' for any: an officer reopening), now (iso), now
-# (score), due (iso), due (score), warning (score), event JSON.
+# (score), due (iso), due (score), warning (score), event JSON, storm key prefix, ticket
+# key prefix.
 _REOPEN = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'answered' and state ~= 'closed' then
@@ -151,6 +152,15 @@ if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'author_id') ~= ARGV[1] then
 end
 redis.call('HSET', KEYS[1], 'state', 'reopened', 'due_at', ARGV[4], 'reopened_at', ARGV[2],
   'updated_at', ARGV[2], 'level', '0')
+-- A reopened ticket stands on its own: it leaves its storm, and a master may take
+-- members and a new answer again.
+local master = redis.call('HGET', KEYS[1], 'storm_of')
+if master then
+  redis.call('ZREM', ARGV[8] .. master, redis.call('HGET', KEYS[1], 'docket'))
+  redis.call('HINCRBY', ARGV[9] .. master, 'storm_size', -1)
+  redis.call('HDEL', KEYS[1], 'storm_of')
+end
+redis.call('HDEL', KEYS[1], 'storm_answer')
 redis.call('HINCRBY', KEYS[1], 'reopens', 1)
 redis.call('RPUSH', KEYS[2], ARGV[7])
 redis.call('ZADD', KEYS[3], ARGV[3], redis.call('HGET', KEYS[1], 'docket'))
@@ -194,20 +204,27 @@ class TicketStore:
         self._prefix = settings.docket_prefix
         self._working = WorkingHours.from_settings(settings)
 
-    async def due_from(self, dept: str, start: datetime) -> datetime:
-        """When a ticket of ``dept`` opened (or escalated) at ``start`` is due."""
+    async def clock_for(self, dept: str, start: datetime) -> tuple[datetime, datetime]:
+        """(due, warning) times of a ticket of ``dept`` opened (or escalated) at ``start``.
+
+        The warning comes at 75 % of the period, counted the same way as the period: in
+        working hours for a business-hours department.
+        """
         kb = await self._kb.load()
         department = kb.department(dept)
         hours = department.sla_hours if department else float(SLA_DEFAULT_HOURS)
-        business = bool(department and department.business_hours)
-        return due_after(start, hours, self._working if business else None)
+        working = self._working if department and department.business_hours else None
+        return (
+            due_after(start, hours, working),
+            due_after(start, hours * SLA_WARN_FRACTION, working),
+        )
 
     async def create(
         self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
     ) -> Ticket:
         """Open a ticket for ``post`` in ``dept``; return it with its docket and due time."""
         now = self._clock.now()
-        due = await self.due_from(dept, now)
+        due, warn_at = await self.clock_for(dept, now)
         ticket = Ticket(
             docket="",
             dept=dept,
@@ -233,7 +250,6 @@ class TicketStore:
         conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
         fields = ticket.to_hash() | {"first_due_at": due.isoformat()}
         ticket_key_prefix = self._keys.ticket("")
-        warn_at = now + (due - now) * SLA_WARN_FRACTION
         docket = await self._redis.eval(
             _CREATE,
             5,
@@ -308,8 +324,7 @@ class TicketStore:
         """
         ticket = await self.require(docket)
         now = self._clock.now()
-        due = await self.due_from(ticket.dept, now)
-        warn_at = now + (due - now) * SLA_WARN_FRACTION
+        due, warn_at = await self.clock_for(ticket.dept, now)
         event = {"at": now.isoformat(), "by": by, "event": "reopened", "why": why}
         try:
             await self._redis.eval(
@@ -327,6 +342,8 @@ class TicketStore:
                 str(due.timestamp()),
                 str(warn_at.timestamp()),
                 json.dumps(event, ensure_ascii=False),
+                self._keys.storm(""),
+                self._keys.ticket(""),
             )
         except ResponseError as err:
             raise TicketError(f"{docket}: {err}") from err

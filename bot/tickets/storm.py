@@ -30,7 +30,7 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.errors import TicketError
-from bot.keys import STORM_WINDOW_H, Keys
+from bot.keys import SLA_WARN_FRACTION, STORM_WINDOW_H, Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.composer import reference
 from bot.replies.thread import thread
@@ -38,20 +38,35 @@ from bot.tickets.gist import DEFAULT_THRESHOLD, Profile, best_storm, gist, merge
 from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
 
 log = structlog.get_logger("storm")
-STORM_JOB = "storm"  # the job-id suffix of a member's copy of the master's answer
+
+
+def storm_job_id(member: str, answer_no: str) -> str:
+    """The job id of a member's copy of its master's answer number ``answer_no``."""
+    return f"answer:{member}:storm:{answer_no}"
+
+
 _SWEEP_BATCH = 500
 
-# Join a member to a master, only if the member is still new and unclaimed and the master
-# still open: an officer's claim between the sweep's read and this call wins.
-# KEYS: member hash, member history, master hash, master history, members zset, queue of
-# the member's dept, sla_due, sla_warn. ARGV: master docket, member docket, created score,
-# member event JSON, master event JSON.
+# Join a ticket to a master, atomically with the ticket's own members if it was a master
+# itself (a fold or an officer's merge). Refused unless the ticket is new, unclaimed, in no
+# storm and answerable through the API, and the master is open, in no storm itself and has
+# no answer on its way (``storm_answer``: a member that joined during the officer's reply
+# would never get it), and X lets the desk answer it too.
+# KEYS: ticket hash, its history, master hash, master history, master's members zset, queue
+# of the ticket's dept, sla_due, sla_warn, the ticket's own members zset.
+# ARGV: master docket, ticket docket, created score, ticket event JSON, master event JSON,
+# ticket key prefix, moved-member event JSON.
 _JOIN = """
+if ARGV[1] == ARGV[2] then return 0 end
 if redis.call('HGET', KEYS[1], 'state') ~= 'new' then return 0 end
 if redis.call('HGET', KEYS[1], 'storm_of') then return 0 end
+if redis.call('HGET', KEYS[1], 'reply_allowed') ~= '1' then return 0 end
 local master_state = redis.call('HGET', KEYS[3], 'state')
 if master_state ~= 'new' and master_state ~= 'claimed' and master_state ~= 'transferred'
   and master_state ~= 'reopened' then return 0 end
+if redis.call('HGET', KEYS[3], 'storm_of') then return 0 end
+if redis.call('HGET', KEYS[3], 'storm_answer') then return 0 end
+if redis.call('HGET', KEYS[3], 'reply_allowed') ~= '1' then return 0 end
 redis.call('HSET', KEYS[1], 'storm_of', ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('HINCRBY', KEYS[3], 'storm_size', 1)
@@ -60,18 +75,34 @@ redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 redis.call('ZREM', KEYS[6], ARGV[2])
 redis.call('ZREM', KEYS[7], ARGV[2])
 redis.call('ZREM', KEYS[8], ARGV[2])
-return 1
+local own = redis.call('ZRANGE', KEYS[9], 0, -1, 'WITHSCORES')
+for i = 1, #own, 2 do
+  redis.call('HSET', ARGV[6] .. own[i], 'storm_of', ARGV[1])
+  redis.call('RPUSH', ARGV[6] .. own[i] .. ':history', ARGV[7])
+  redis.call('ZADD', KEYS[5], own[i + 1], own[i])
+end
+if #own > 0 then
+  redis.call('HINCRBY', KEYS[3], 'storm_size', #own / 2)
+  redis.call('HSET', KEYS[1], 'storm_size', 0)
+  redis.call('DEL', KEYS[9])
+end
+return 1 + #own / 2
 """
 
-# Mark a member answered by the storm's answer, once. KEYS: member hash, history.
-# ARGV: officer, now (iso), event JSON.
+# Mark a member answered by the storm's answer, once, and take it out of any queue or SLA
+# set it may be in. KEYS: member hash, history, its dept queue, sla_due, sla_warn.
+# ARGV: officer, now (iso), event JSON, job id, member docket, master docket.
 _ANSWERED = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if state ~= 'new' and state ~= 'transferred' and state ~= 'reopened' then return 0 end
+if redis.call('HGET', KEYS[1], 'storm_of') ~= ARGV[6] then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'answered', 'officer', ARGV[1], 'updated_at', ARGV[2],
-  'answered_at', ARGV[2])
+  'answered_at', ARGV[2], 'storm_job', ARGV[4])
 redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[2])
 redis.call('RPUSH', KEYS[2], ARGV[3])
+redis.call('ZREM', KEYS[3], ARGV[5])
+redis.call('ZREM', KEYS[4], ARGV[5])
+redis.call('ZREM', KEYS[5], ARGV[5])
 return 1
 """
 
@@ -143,31 +174,10 @@ class Storms:
                 # An officer took the smaller master meanwhile: it stays apart. (The larger
                 # profile already counted it; the error fades as the storm grows.)
                 continue
-            moved += [(small, big), *await self._move_members(small, big)]
+            moved.append((small, big))
+            await self._redis.hdel(self._keys.storm_profiles, small)
             await self._save(storms[big])
         return moved
-
-    async def _move_members(self, old: str, new: str) -> list[tuple[str, str]]:
-        """``old`` joined the storm of ``new``: its own members follow it there."""
-        moved = []
-        for docket in await self.members(old):
-            await self._move(docket, old, new)
-            moved.append((docket, new))
-        await self._redis.hdel(self._keys.storm_profiles, old)
-        return moved
-
-    async def _move(self, docket: str, old: str, new: str) -> None:
-        at = self._clock.now().isoformat()
-        event = {"at": at, "by": "storm", "event": "storm_merged", "from": old, "master": new}
-        created: Any = await self._redis.zscore(self._keys.storm(old), docket)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys.ticket(docket), "storm_of", new)
-            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
-            pipe.zrem(self._keys.storm(old), docket)
-            pipe.zadd(self._keys.storm(new), {docket: float(created or 0)})
-            pipe.hincrby(self._keys.ticket(old), "storm_size", -1)
-            pipe.hincrby(self._keys.ticket(new), "storm_size", 1)
-            await pipe.execute()
 
     async def _open_storms(self) -> dict[str, Profile]:
         """The profiles of storms that may still take members; closed ones are dropped."""
@@ -192,9 +202,16 @@ class Storms:
     async def _join(self, member: Ticket, master: str, by: str = "storm") -> bool:
         at = self._clock.now().isoformat()
         k = self._keys
+        moved = {
+            "at": at,
+            "by": by,
+            "event": "storm_merged",
+            "from": member.docket,
+            "master": master,
+        }
         joined = await self._redis.eval(
             _JOIN,
-            8,
+            9,
             k.ticket(member.docket),
             k.ticket_history(member.docket),
             k.ticket(master),
@@ -203,37 +220,46 @@ class Storms:
             k.queue(member.dept),
             k.sla_due,
             k.sla_warn,
+            k.storm(member.docket),
             master,
             member.docket,
             str(member.created_at.timestamp()),
             json.dumps({"at": at, "by": by, "event": "storm_joined", "master": master}),
             json.dumps({"at": at, "by": by, "event": "storm_member", "member": member.docket}),
+            k.ticket(""),
+            json.dumps(moved),
         )
         if joined:
-            log.debug("storm: grouped", member=member.docket, master=master)
+            log.debug("storm: grouped", member=member.docket, master=master, tickets=joined)
         return bool(joined)
 
     async def merge(self, docket: str, master: str, officer: str) -> None:
-        """An officer puts a ticket the sweep left apart into a storm (``seva tickets merge``)."""
+        """An officer puts a ticket the sweep left apart into a storm (``seva tickets merge``).
+
+        A ticket that is a master itself brings its members along, in the same Lua call.
+        """
         ticket = await self._store.require(docket)
-        if docket == master or not await self._join(ticket, master, by=officer):
+        if not await self._join(ticket, master, by=officer):
             target = await self._store.get(master)
-            why = "it is the master" if docket == master else (
-                f"{docket} is {ticket.state.value}, {master} is "
-                f"{target.state.value if target else 'unknown'}"
-            )  # fmt: skip
-            msg = f"cannot merge: only a new ticket joins an open master ({why})"
+            msg = (
+                f"cannot merge {docket} into {master}: only a new ticket that X lets us answer "
+                "joins an open master that is in no storm itself and has no answer on its way "
+                f"({docket} is {ticket.state.value}, {master} is "
+                f"{target.state.value if target else 'unknown'})"
+            )
             raise TicketError(msg)
-        await self._move_members(docket, master)  # a small storm of its own comes along
-        profiles: Any = await self._redis.hget(self._keys.storm_profiles, master)
-        if profiles:
-            storm = Profile.from_json(json.loads(profiles))
+        await self._redis.hdel(self._keys.storm_profiles, docket)
+        raw: Any = await self._redis.hget(self._keys.storm_profiles, master)
+        if raw:
+            storm = Profile.from_json(json.loads(raw))
             storm.absorb(_profile_of(ticket))
             await self._save(storm)
 
     async def similar(self, docket: str, limit: int = 3) -> list[tuple[str, float, str | None]]:
         """Open storms a ticket resembles: (master, score, why the sweep kept it apart)."""
         ticket = await self._store.require(docket)
+        if not ticket.reply_allowed or ticket.extra.get("storm_of"):
+            return []  # a hand reply each, or already in a storm
         alone = _profile_of(ticket)
         found = []
         for storm in (await self._open_storms()).values():
@@ -250,11 +276,10 @@ class Storms:
     async def prepare_answer(self, master: str, officer: str, text: str) -> None:
         """Keep the officer's answer on the master *before* the master is marked answered.
 
-        Then a crash anywhere later loses nothing: once the master is answered,
-        ``finish_fan_outs`` (every SLA tick) sends these same words to the members.
+        From then on the master takes no new members (``_JOIN``), so nobody joins after
+        the answer was written; and a crash anywhere later loses nothing: once the master
+        is answered, ``finish_fan_outs`` (every SLA tick) sends these words to the members.
         """
-        if not await self.members(master):
-            return
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 self._keys.ticket(master),
@@ -264,7 +289,7 @@ class Storms:
             await pipe.execute()
 
     async def answer(self, master: str) -> list[ReplyJob]:
-        """The master is answered: queue its answer to every waiting member now."""
+        """The master is answered (or closed after an answer): send its answer to members."""
         return await self._fan_out(master)
 
     async def finish_fan_outs(self) -> int:
@@ -276,28 +301,35 @@ class Storms:
 
     async def _fan_out(self, master: str) -> list[ReplyJob]:
         ticket = await self._store.require(master)
-        if ticket.state.value not in {"answered", "closed"} or "storm_answer" not in ticket.extra:
+        if "storm_answer" not in ticket.extra:
+            await self._redis.srem(self._keys.storm_fanout, master)  # reopened meanwhile
+            return []
+        if ticket.state.value not in {"answered", "closed"}:
             return []  # the officer's reply did not go through (yet): members wait with it
         text = ticket.extra["storm_answer"]
         officer = ticket.extra.get("storm_answered_by", "desk")
+        answer_no = ticket.extra.get("replies", "1")  # a reopened master's next answer is new
         jobs = []
-        for docket in await self.members(master):
-            member = await self._store.get(docket)
-            if member is None or member.state.value not in {"new", "transferred", "reopened"}:
-                continue
-            job = _member_job(member, text)
+        for member in await self.each_member(master):
+            job = _member_job(member, text, answer_no)
             if await enqueue(self._redis, self._keys, job):
                 jobs.append(job)
             at = self._clock.now().isoformat()
             event = {"at": at, "by": officer, "event": "answered", "storm_of": master}
             await self._redis.eval(
                 _ANSWERED,
-                2,
-                self._keys.ticket(docket),
-                self._keys.ticket_history(docket),
+                5,
+                self._keys.ticket(member.docket),
+                self._keys.ticket_history(member.docket),
+                self._keys.queue(member.dept),
+                self._keys.sla_due,
+                self._keys.sla_warn,
                 officer,
                 at,
                 json.dumps({**event, "job": job.job_id}),
+                job.job_id,
+                member.docket,
+                master,
             )
         await self._redis.srem(self._keys.storm_fanout, master)
         if jobs:
@@ -305,11 +337,15 @@ class Storms:
         return jobs
 
     async def each_member(self, master: str) -> list[Ticket]:
-        """The members still waiting for an answer (for transfers, referrals, closes)."""
+        """The members still waiting for an answer (for answers, transfers, closes...)."""
         found = []
         for docket in await self.members(master):
             member = await self._store.get(docket)
-            if member is not None and member.state.value in OPEN_STATES:
+            if (
+                member is not None
+                and member.state.value in OPEN_STATES
+                and member.extra.get("storm_of") == master
+            ):
                 found.append(member)
         return found
 
@@ -338,11 +374,16 @@ class Storms:
         return len(members)
 
     async def release(self, master: str, why: str) -> list[str]:
-        """Give the waiting members back their own queue place and clock."""
+        """Give the waiting members back their own queue place and clock.
+
+        The clock is the member's own from its creation: the citizen has been waiting that
+        long. A warning and a breach that are already due fire on the next tick.
+        """
         released = []
         at = self._clock.now().isoformat()
         for member in await self.each_member(master):
             event = {"at": at, "by": "storm", "event": "storm_released", "master": master}
+            warn = member.created_at + (member.due_at - member.created_at) * SLA_WARN_FRACTION
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hdel(self._keys.ticket(member.docket), "storm_of")
                 pipe.hset(self._keys.ticket(member.docket), "storm_released", why)
@@ -351,6 +392,7 @@ class Storms:
                     self._keys.queue(member.dept), {member.docket: member.created_at.timestamp()}
                 )
                 pipe.zadd(self._keys.sla_due, {member.docket: member.due_at.timestamp()})
+                pipe.zadd(self._keys.sla_warn, {member.docket: warn.timestamp()})
                 pipe.zrem(self._keys.storm(master), member.docket)
                 pipe.hincrby(self._keys.ticket(master), "storm_size", -1)
                 await pipe.execute()
@@ -367,10 +409,10 @@ def _profile_of(ticket: Ticket) -> Profile:
     )
 
 
-def _member_job(member: Ticket, text: str) -> ReplyJob:
+def _member_job(member: Ticket, text: str, answer_no: str) -> ReplyJob:
     body = f"{text.strip()} (docket {member.docket})"
     return ReplyJob(
-        job_id=f"answer:{member.docket}:{STORM_JOB}",
+        job_id=storm_job_id(member.docket, answer_no),
         in_reply_to=member.post_id,
         parts=thread(body, ref=reference(member.docket)),
         kind="answer",

@@ -290,6 +290,8 @@ class Workflow:
             # A hand reply on X reached the master's author only: the members still wait.
             await self._storms.release(docket, "master answered by hand on X")
             return
+        # An answer whose fan-out a crash cut short still goes out before the members close.
+        await self._storms.answer(docket)
         fields = {
             "state": "closed",
             "officer": officer,

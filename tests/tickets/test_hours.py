@@ -56,8 +56,9 @@ def test_bad_working_hours_settings_name_the_variable() -> None:
 async def test_a_business_hours_department_gets_working_hours_due_times(
     redis: Any, keys: Keys, settings: Settings, shipped_kb: KnowledgeBase
 ) -> None:
-    """A ticket opened on Saturday evening in a working-hours department is due on Friday
-    (48 working hours later), and a breach gives the next level 48 working hours again."""
+    """A ticket opened on Saturday evening in a working-hours department is due 48 working
+    hours after Monday's opening (the next Monday), warned at 36 working hours, and a breach
+    gives the next level 48 working hours again."""
     depts = [d.model_copy(update={"business_hours": d.id == "sez"}) for d in shipped_kb.departments]
     kb = StaticKB(shipped_kb.model_copy(update={"departments": depts}))
     saturday_evening = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)  # 19:30 IST
@@ -72,6 +73,9 @@ async def test_a_business_hours_department_gets_working_hours_due_times(
     # Monday 09:30 IST + 48 working hours (8.5 a day): the next Monday, 15:00 IST.
     assert datetime(2026, 12, 7, 9, 30, tzinfo=UTC) == sez.due_at
     assert saturday_evening + timedelta(hours=48) == dgft.due_at
+    # 36 working hours from Monday 09:30: four days of 8.5 h, then 2 h on Friday: 11:30 IST.
+    warn_at = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)
+    assert warn_at.timestamp() == await redis.zscore(keys.sla_warn, sez.docket)
 
     clock.advance((sez.due_at - saturday_evening).total_seconds())  # exactly due
     scheduler = Scheduler(redis, keys, clock, store, kb, ReplyComposer(kb))

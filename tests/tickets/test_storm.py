@@ -10,8 +10,10 @@ replies spread over several 15-minute windows in milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections import Counter
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ import pytest
 import yaml
 
 from bot.clock import FakeClock
+from bot.demo.procs import free_port
 from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
@@ -35,9 +38,10 @@ from bot.tickets.gist import pair_scores
 from bot.tickets.report import all_tickets, figures, storm_reports
 from bot.tickets.sla import Scheduler
 from bot.tickets.store import State, Ticket, TicketStore
-from bot.tickets.storm import STORM_JOB, Storms
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from bot.x.models import Post
+from tests.conftest import RedisServer
 from tests.outbox.fake_x import FakeX
 
 CORPUS = Path(__file__).with_name("storm_corpus.yml")
@@ -178,8 +182,8 @@ async def test_a_storm_of_200_paraphrases_becomes_one_master_answered_to_every_a
     for t in storm_tickets:
         assert (await desk.store.require(t.docket)).state is State.ANSWERED
     for docket in members:
-        sent = await desk.redis.hgetall(desk.keys.reply(f"answer:{docket}:{STORM_JOB}"))
-        assert "sent" == sent["state"]
+        job = (await desk.store.require(docket)).extra["storm_job"]
+        assert "sent" == (await desk.redis.hgetall(desk.keys.reply(job)))["state"]
 
     # X allows 100 posts in 15 minutes: the fan-out took more than one window, and says so.
     [report] = [r for r in await storm_reports(desk.redis, desk.keys) if r.master == master]
@@ -249,30 +253,136 @@ async def test_an_interrupted_fan_out_is_finished_by_the_next_sweep(desk: StormD
         assert (await desk.store.require(m.docket)).state is State.ANSWERED
 
 
-async def test_storm_figures_survive_a_restart(desk: StormDesk, settings: Settings) -> None:
-    """A new process reading the same Redis reports the same storms and member counts."""
-    posts = [
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server of this test's own (AOF, fsync always), so it can be killed."""
+    server = RedisServer(port=free_port(), dir=tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_storm_figures_survive_a_redis_restart(
+    own_redis: RedisServer, keys: Keys, settings: Settings, shipped_kb: KnowledgeBase
+) -> None:
+    """Redis killed and restarted (AOF): the same storms and figures, and the storm grows on."""
+    first = connect(own_redis.url)
+    desk = StormDesk(first, keys, settings, shipped_kb)
+    for text, lang in [
         ("DGFT portal is down since morning, cannot apply for IEC", "en"),
         ("DGFT का पोर्टल बंद है, आईईसी आवेदन नहीं हो पा रहा", "hi"),
         ("How do I apply for an IEC?", "en"),
-    ]
-    for text, lang in posts:
+    ]:
         await desk.open(text, lang)
     await desk.storms.sweep()
-    before = await storm_reports(desk.redis, desk.keys)
-    figs = figures(await all_tickets(desk.redis, desk.keys), desk.clock.now(), "all")
+    before = await storm_reports(first, keys)
+    figs = figures(await all_tickets(first, keys), desk.clock.now(), "all")
+    await first.aclose()
 
-    fresh = connect(settings.redis_url)
+    own_redis.kill()
+    own_redis.start()
+    await asyncio.sleep(0.3)
+    fresh = connect(own_redis.url)
     try:
-        again = StormDesk(fresh, desk.keys, settings, desk.kb)
-        assert before == await storm_reports(fresh, desk.keys)
-        assert figs == figures(await all_tickets(fresh, desk.keys), desk.clock.now(), "all")
-        # The storm's profile is in Redis too: the new process keeps growing the same storm.
+        again = StormDesk(fresh, keys, settings, shipped_kb)
+        assert before == await storm_reports(fresh, keys)
+        assert figs == figures(await all_tickets(fresh, keys), desk.clock.now(), "all")
+        # The storm's profile is in Redis too: a new process keeps growing the same storm.
         late = await again.open("dgft portal subah se band hai, IEC apply nahi ho raha", "hinglish")
         assert [(late.docket, before[0].master)] == await again.storms.sweep()
     finally:
         await fresh.aclose()
     assert (figs.storms, figs.storm_members) == (1, 1)
+
+
+async def _storm_of_three(desk: StormDesk) -> tuple[Ticket, Ticket, Ticket]:
+    posts = [
+        ("DGFT portal is down since morning, cannot apply for IEC", "en"),
+        ("DGFT website not opening since morning, IEC stuck", "en"),
+        ("dgft portal down hai subah se, IEC apply nahi ho raha", "hinglish"),
+    ]
+    master, a, b = [await desk.open(t, lang) for t, lang in posts]
+    assert {(a.docket, master.docket), (b.docket, master.docket)} == set(await desk.storms.sweep())
+    return master, a, b
+
+
+async def test_no_member_joins_while_the_master_s_answer_is_being_sent(desk: StormDesk) -> None:
+    """A sweep between the officer writing the answer and the master being marked answered
+    leaves the newcomer on its own (in its queue, on its clock), never stranded."""
+    master, _a, _b = await _storm_of_three(desk)
+    await desk.flow.claim(master.docket, "meera")
+    await desk.storms.prepare_answer(master.docket, "meera", ANSWER)  # the reply, half done
+    late = await desk.open("DGFT portal not loading since morning, IEC pending", "en")
+    await desk.storms.sweep()
+    assert "storm_of" not in (await desk.store.require(late.docket)).extra
+    assert await desk.redis.zscore(desk.keys.queue(late.dept), late.docket) is not None
+    assert await desk.redis.zscore(desk.keys.sla_due, late.docket) is not None
+
+
+async def test_merges_that_would_strand_a_ticket_are_refused(desk: StormDesk) -> None:
+    """Into a member, into itself, or a hashtag-only ticket: refused, nothing changes."""
+    master, a, _b = await _storm_of_three(desk)
+    other = await desk.open("DGFT portal: my IEC application is pending, please check", "en")
+    hashtag = await desk.store.create(
+        Post(id="1960000000000009999", author_id="9", author_handle="h", lang=None,
+             text="#mociseva dgft site down", created_at=desk.clock.now(),
+             conversation_id=None, mentions_account=False),
+        "dgft", reason="complaint", reply_allowed=False, nlu={},
+    )  # fmt: skip
+    for docket, into in [
+        (master.docket, a.docket),
+        (other.docket, a.docket),
+        (master.docket, master.docket),
+        (hashtag.docket, master.docket),
+    ]:
+        with pytest.raises(TicketError, match="cannot merge"):
+            await desk.flow.merge(docket, into, "meera")
+    assert [] == await desk.flow.similar(hashtag.docket)  # and `show` suggests no merge
+    assert 2 == len(await desk.storms.members(master.docket))
+
+
+async def test_a_close_right_after_a_cut_short_fan_out_still_answers_every_member(
+    desk: StormDesk,
+) -> None:
+    """The officer's process dies after the master is answered; the officer then closes it:
+    the members get the answer first, and are closed as answered, not dropped."""
+    master, a, b = await _storm_of_three(desk)
+    await desk.flow.claim(master.docket, "meera")
+    await desk.storms.prepare_answer(master.docket, "meera", ANSWER)
+    await desk.redis.hset(desk.keys.ticket(master.docket), "state", "answered")  # then died
+    await desk.flow.close(master.docket, "meera", "resolved")
+    assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
+    for m in (a, b):
+        ticket = await desk.store.require(m.docket)
+        assert State.ANSWERED is ticket.state
+        assert "first_response_at" in ticket.extra
+
+
+async def test_a_reopened_storm_takes_members_again_and_sends_a_second_answer(
+    desk: StormDesk,
+) -> None:
+    """A member who complains again stands alone; the reopened master takes newcomers, and
+    its second answer reaches them under a new job id (not the first answer's again)."""
+    master, a, b = await _storm_of_three(desk)
+    await desk.flow.claim(master.docket, "meera")
+    await desk.flow.reply(master.docket, "meera", ANSWER)
+    reopened = await desk.flow.reopen(a.docket, "ravi", "citizen says still down")
+    assert "storm_of" not in reopened.extra
+    assert [b.docket] == await desk.storms.members(master.docket)
+    assert await desk.redis.zscore(desk.keys.queue(a.dept), a.docket) is not None
+
+    await desk.flow.reopen(master.docket, "ravi", "down again")
+    late = await desk.open("DGFT portal is down again, cannot file IEC update", "en")
+    assert [(late.docket, master.docket)] == await desk.storms.sweep()
+    await desk.flow.claim(master.docket, "ravi")
+    await desk.flow.reply(master.docket, "ravi", "Fixed for good now; sorry for the trouble.")
+    late_job = (await desk.store.require(late.docket)).extra["storm_job"]
+    assert late_job.endswith(":2")
+    assert (await desk.store.require(b.docket)).extra["storm_job"].endswith(":1")
+    assert 3 == await desk.redis.xlen(desk.keys.outbox_low)  # a and b the first, late the second
+    assert State.REOPENED is (await desk.store.require(a.docket)).state
 
 
 async def test_an_answer_that_repeats_a_member_s_personal_data_is_refused(
@@ -304,7 +414,7 @@ async def test_an_officer_merges_a_ticket_the_sweep_left_apart(desk: StormDesk) 
     assert (master.docket, "is about pending, not outage") == (similar_to, why)
 
     await desk.flow.merge(stray.docket, master.docket, "meera")
-    with pytest.raises(TicketError, match="only a new ticket joins an open master"):
+    with pytest.raises(TicketError, match="only a new ticket that X lets us answer"):
         await desk.flow.merge(stray.docket, master.docket, "meera")
     await desk.flow.claim(master.docket, "meera")
     await desk.flow.reply(master.docket, "meera", ANSWER)
