@@ -133,9 +133,12 @@ def claim(docket: str, officer: str) -> None:
 @click.argument("docket")
 @click.argument("text")
 @_OFFICER
-def reply(docket: str, text: str, officer: str) -> None:
-    """Answer the citizen publicly (through the outbox)."""
-    job = _run(lambda _store, flow: flow.reply(docket, officer, text))
+@click.option("--hi", "hindi", help="The same answer in Hindi, for authors who wrote in Hindi.")
+@click.option("--hinglish", help="The same answer in Hinglish, for authors who wrote Hinglish.")
+def reply(docket: str, text: str, officer: str, hindi: str | None, hinglish: str | None) -> None:
+    """Answer the citizen publicly (through the outbox); a storm's master answers them all."""
+    other = {"hi": hindi or "", "hinglish": hinglish or ""}
+    job = _run(lambda _store, flow: flow.reply(docket, officer, text, other))
     click.echo(f"queued {job.job_id if job else ''}: {len(job.parts) if job else 0} post(s)")
 
 

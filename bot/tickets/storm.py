@@ -273,17 +273,21 @@ class Storms:
         return [str(d) for d in await self._redis.zrange(self._keys.storm(master), 0, -1)]
 
     # --- carrying the master's actions over ---------------------------------------------
-    async def prepare_answer(self, master: str, officer: str, text: str) -> None:
+    async def prepare_answer(self, master: str, officer: str, answers: dict[str, str]) -> None:
         """Keep the officer's answer on the master *before* the master is marked answered.
 
         From then on the master takes no new members (``_JOIN``), so nobody joins after
         the answer was written; and a crash anywhere later loses nothing: once the master
         is answered, ``finish_fan_outs`` (every SLA tick) sends these words to the members.
         """
+        # answers: "" -> the answer, and language -> the same answer in that language.
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(
                 self._keys.ticket(master),
-                mapping={"storm_answer": text, "storm_answered_by": officer},
+                mapping={
+                    "storm_answer": json.dumps(answers, ensure_ascii=False),
+                    "storm_answered_by": officer,
+                },
             )
             pipe.sadd(self._keys.storm_fanout, master)
             await pipe.execute()
@@ -306,12 +310,13 @@ class Storms:
             return []
         if ticket.state.value not in {"answered", "closed"}:
             return []  # the officer's reply did not go through (yet): members wait with it
-        text = ticket.extra["storm_answer"]
+        answers: dict[str, str] = json.loads(ticket.extra["storm_answer"])
         officer = ticket.extra.get("storm_answered_by", "desk")
         answer_no = ticket.extra.get("replies", "1")  # a reopened master's next answer is new
         jobs = []
         for member in await self.each_member(master):
-            job = _member_job(member, text, answer_no)
+            lang = str(member.nlu.get("lang") or "")
+            job = _member_job(member, answers.get(lang, answers[""]), answer_no)
             if await enqueue(self._redis, self._keys, job):
                 jobs.append(job)
             at = self._clock.now().isoformat()

@@ -157,8 +157,18 @@ class Workflow:
             returned.append(ticket.docket)
         return returned
 
-    async def reply(self, docket: str, officer: str, text: str) -> ReplyJob | None:
+    async def reply(
+        self,
+        docket: str,
+        officer: str,
+        text: str,
+        translations: dict[str, str] | None = None,
+    ) -> ReplyJob | None:
         """Answer the citizen through the outbox (threaded, length-checked); mark answered.
+
+        ``translations`` ({"hi": ..., "hinglish": ...}) are the same answer in the citizens'
+        other languages: each author (the master's, and every storm member) gets the one in
+        the language they wrote in, or ``text``.
 
         A ticket whose post may not be answered through the API (hashtag-only) is not sent:
         the officer replies by hand on X and records it with ``manual_reply``.
@@ -171,10 +181,13 @@ class Workflow:
                 f"{docket}: X does not allow an API reply to this post; reply by hand at "
                 f"{manual_reply_link(ticket)} and record it with `seva tickets close --manual`"
             )
-        await self._refuse_personal_data(ticket, text)
-        await self._storms.prepare_answer(docket, officer, text)
+        answers = {"": text} | {k: v for k, v in (translations or {}).items() if v.strip()}
+        for version in answers.values():
+            await self._refuse_personal_data(ticket, version)
+        await self._storms.prepare_answer(docket, officer, answers)
         n = int(await self._redis.hincrby(self._keys.ticket(docket), "replies", 1))
-        parts = thread(f"{text.strip()} (docket {docket})", ref=reference(f"{docket}:{n}"))
+        mine = answers.get(str(ticket.nlu.get("lang") or ""), text)
+        parts = thread(f"{mine.strip()} (docket {docket})", ref=reference(f"{docket}:{n}"))
         job = ReplyJob(
             job_id=f"answer:{docket}:{n}",
             in_reply_to=ticket.post_id,

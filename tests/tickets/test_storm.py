@@ -242,7 +242,7 @@ async def test_an_interrupted_fan_out_is_finished_by_the_next_sweep(desk: StormD
     master, *rest = [await desk.open(t, lang) for t, lang in posts]
     await desk.storms.sweep()
     # The officer's process dies after recording the answer, before the master is answered:
-    await desk.storms.prepare_answer(master.docket, "meera", ANSWER)
+    await desk.storms.prepare_answer(master.docket, "meera", {"": ANSWER})
     assert 0 == await desk.storms.finish_fan_outs()  # nothing goes out for an unsent answer
     # ... and, on the retry, dies right after the master is marked answered.
     await desk.redis.hset(desk.keys.ticket(master.docket), "state", "answered")
@@ -313,7 +313,7 @@ async def test_no_member_joins_while_the_master_s_answer_is_being_sent(desk: Sto
     leaves the newcomer on its own (in its queue, on its clock), never stranded."""
     master, _a, _b = await _storm_of_three(desk)
     await desk.flow.claim(master.docket, "meera")
-    await desk.storms.prepare_answer(master.docket, "meera", ANSWER)  # the reply, half done
+    await desk.storms.prepare_answer(master.docket, "meera", {"": ANSWER})  # the reply, half done
     late = await desk.open("DGFT portal not loading since morning, IEC pending", "en")
     await desk.storms.sweep()
     assert "storm_of" not in (await desk.store.require(late.docket)).extra
@@ -350,7 +350,7 @@ async def test_a_close_right_after_a_cut_short_fan_out_still_answers_every_membe
     the members get the answer first, and are closed as answered, not dropped."""
     master, a, b = await _storm_of_three(desk)
     await desk.flow.claim(master.docket, "meera")
-    await desk.storms.prepare_answer(master.docket, "meera", ANSWER)
+    await desk.storms.prepare_answer(master.docket, "meera", {"": ANSWER})
     await desk.redis.hset(desk.keys.ticket(master.docket), "state", "answered")  # then died
     await desk.flow.close(master.docket, "meera", "resolved")
     assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
@@ -439,3 +439,28 @@ async def test_merging_a_master_brings_its_own_members_along(desk: StormDesk) ->
         assert big.docket == (await desk.store.require(t.docket)).extra["storm_of"]
     assert 4 == len(await desk.storms.members(big.docket))
     assert 4 == int((await desk.store.require(big.docket)).extra["storm_size"])
+
+
+async def test_each_author_gets_the_storm_s_answer_in_their_own_language(
+    desk: StormDesk,
+) -> None:
+    """`reply --hi ... --hinglish ...`: English, Hindi and Hinglish authors each get theirs."""
+    posts = [
+        ("DGFT portal is down since morning, cannot apply for IEC", "en"),
+        ("डीजीएफटी की वेबसाइट सुबह से नहीं खुल रही, आईईसी अपडेट नहीं हो पा रहा", "hi"),
+        ("bhai dgft ki site band hai kal se, IEC update nahi ho raha", "hinglish"),
+    ]
+    master, hindi, hinglish = [await desk.open(t, lang) for t, lang in posts]
+    await desk.storms.sweep()
+    await desk.flow.claim(master.docket, "meera")
+    versions = {
+        "hi": "डीजीएफटी पोर्टल फिर से चालू है; कृपया आईईसी आवेदन दोबारा करें।",
+        "hinglish": "DGFT portal wapas chalu hai; IEC application dobara try karein.",
+    }
+    job = await desk.flow.reply(master.docket, "meera", ANSWER, versions)
+    assert job is not None
+    assert job.parts[0].startswith(ANSWER[:20])
+    await desk.drain_outbox()
+    under = {parent: text for text, parent in desk.x.posts.values()}
+    assert under[hindi.post_id].startswith(versions["hi"][:20])
+    assert under[hinglish.post_id].startswith(versions["hinglish"][:20])
