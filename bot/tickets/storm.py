@@ -315,6 +315,8 @@ class Storms:
         answer_no = ticket.extra.get("replies", "1")  # a reopened master's next answer is new
         jobs = []
         for member in await self.each_member(master):
+            if member.state.value == "claimed":
+                continue  # an officer took this one by hand: they answer it themselves
             lang = str(member.nlu.get("lang") or "")
             job = _member_job(member, answers.get(lang, answers[""]), answer_no)
             if await enqueue(self._redis, self._keys, job):

@@ -464,3 +464,14 @@ async def test_each_author_gets_the_storm_s_answer_in_their_own_language(
     under = {parent: text for text, parent in desk.x.posts.values()}
     assert under[hindi.post_id].startswith(versions["hi"][:20])
     assert under[hinglish.post_id].startswith(versions["hinglish"][:20])
+
+
+async def test_a_member_an_officer_took_by_hand_is_left_to_that_officer(desk: StormDesk) -> None:
+    """The storm's answer skips a member someone claimed: that officer answers it."""
+    master, taken, waiting = await _storm_of_three(desk)
+    await desk.flow.claim(taken.docket, "ravi")
+    await desk.flow.claim(master.docket, "meera")
+    await desk.flow.reply(master.docket, "meera", ANSWER)
+    assert State.CLAIMED is (await desk.store.require(taken.docket)).state
+    assert State.ANSWERED is (await desk.store.require(waiting.docket)).state
+    assert 1 == await desk.redis.xlen(desk.keys.outbox_low)
