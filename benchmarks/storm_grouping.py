@@ -37,7 +37,7 @@ from bot.keys import Keys
 from bot.nlu.entities import EntityFinder
 from bot.settings import load_settings
 from bot.store import connect
-from bot.tickets.gist import cluster, gist, pair_scores
+from bot.tickets.gist import cluster, entity_ids, gist, pair_scores
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.x.models import Post
@@ -57,7 +57,7 @@ def _items(path: Path) -> list[tuple[str, int]]:
 
 def _entities(finder: EntityFinder, text: str) -> list[str]:
     found = finder.find(text)
-    return [f"dept:{d}" for d in found.depts] + [f"body:{b}" for b in found.bodies]
+    return entity_ids(found.depts, found.bodies)
 
 
 def quality(finder: EntityFinder, path: Path, orders: int) -> None:

@@ -95,6 +95,11 @@ class Gist:
         return out
 
 
+def entity_ids(depts: Iterable[str], bodies: Iterable[str]) -> list[str]:
+    """The ``dept:``/``body:`` ids a gist compares, from the entity matchers' findings."""
+    return [f"dept:{d}" for d in depts] + [f"body:{b}" for b in bodies]
+
+
 def gist(text: str, entities: Iterable[str] = ()) -> Gist:
     """The gist of ``text``; ``entities`` are the matchers' ``dept:``/``body:`` ids."""
     folded = concepts.fold(text)

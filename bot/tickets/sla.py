@@ -49,6 +49,7 @@ class Scheduler:
         store: TicketStore,
         kb: KBSource,
         composer: Composer,
+        storms: Storms | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -56,7 +57,7 @@ class Scheduler:
         self._store = store
         self._kb = kb
         self._composer = composer
-        self._storms = Storms(redis, keys, clock, store)
+        self._storms = storms or Storms(redis, keys, clock, store)  # only its members are read
         self.warned = 0
         self.breached = 0
 
@@ -205,14 +206,6 @@ def build_role(deps: Deps) -> SlaRole:
 
     kb = kb_source(deps)
     store = ticket_desk(deps)
-    scheduler = Scheduler(
-        deps.redis,
-        deps.keys,
-        deps.clock,
-        store,
-        kb,
-        ReplyComposer(kb, timezone=deps.settings.reply_timezone),
-    )
     storms = Storms(
         deps.redis,
         deps.keys,
@@ -220,6 +213,15 @@ def build_role(deps: Deps) -> SlaRole:
         store,
         threshold=deps.settings.storm_threshold,
         window_h=deps.settings.storm_window_h,
+    )
+    scheduler = Scheduler(
+        deps.redis,
+        deps.keys,
+        deps.clock,
+        store,
+        kb,
+        ReplyComposer(kb, timezone=deps.settings.reply_timezone),
+        storms,
     )
     workflow = Workflow(deps.redis, deps.keys, deps.clock, store, storms)
     return SlaRole(

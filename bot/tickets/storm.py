@@ -34,7 +34,16 @@ from bot.keys import SLA_WARN_FRACTION, STORM_WINDOW_H, Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.composer import reference
 from bot.replies.thread import thread
-from bot.tickets.gist import DEFAULT_THRESHOLD, Profile, best_storm, gist, merges, refusal, score
+from bot.tickets.gist import (
+    DEFAULT_THRESHOLD,
+    Profile,
+    best_storm,
+    entity_ids,
+    gist,
+    merges,
+    refusal,
+    score,
+)
 from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
 
 log = structlog.get_logger("storm")
@@ -409,8 +418,7 @@ class Storms:
 
 def _profile_of(ticket: Ticket) -> Profile:
     """A one-post storm for a ticket; entities come from the NLU record the pipeline kept."""
-    entities = [f"dept:{d}" for d in ticket.nlu.get("depts") or []]
-    entities += [f"body:{b}" for b in ticket.nlu.get("bodies") or []]
+    entities = entity_ids(ticket.nlu.get("depts") or [], ticket.nlu.get("bodies") or [])
     return Profile.of(
         gist(ticket.text, entities), master=ticket.docket, created_at=ticket.created_at.timestamp()
     )
