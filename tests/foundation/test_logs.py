@@ -73,3 +73,19 @@ def test_masker_masks_credentials_by_shape_not_only_by_value():
     assert "Authorization: ***" == m.text("Authorization: Bearer abcdefghijk")
     assert "sent Bearer ***" == m.text("sent Bearer abcdefghijk")
     assert "redis://:***@" in m.text("redis://:hunter2pass@10.0.0.1:6379/0")
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_personal_data_in_other_scripts_and_spellings_is_masked(fmt):
+    """Devanagari digits, dotted Aadhaar, spaced pairs and a spelled e-mail never reach a log."""
+    buf = io.StringIO()
+    logs.configure(fmt=fmt, stream=buf)
+    text = (
+        "आधार १२३४.५६७८.९०१२, aadhaar 2345.6789.0124, फ़ोन ९८७६५४३२१०, "
+        "call +91 98 76 54 32 10, mail ram.k at gmail dot com or ram.k[at]gmail[dot]com"
+    )
+    structlog.get_logger("t").info(f"post: {text}", text=text, docket=DOCKET)
+    out = buf.getvalue()
+    for raw in ("१२३४", "2345.6789", "९८७६५४३२१०", "98 76 54 32", "ram.k"):
+        assert raw not in out
+    assert DOCKET in out
