@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from bot.errors import SettingsError
+from bot.textsafe import echo
 
 # name -> "module:attribute" of a click command or group.
 LAZY_COMMANDS: dict[str, str] = {
@@ -72,7 +73,7 @@ def run_async(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
     except SettingsError as err:
-        click.echo(f"seva: {err}", err=True)
+        echo(f"seva: {err}", err=True)
         sys.exit(2)
 
 
@@ -81,7 +82,7 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except SettingsError as err:
-        click.echo(f"seva: {err}", err=True)
+        echo(f"seva: {err}", err=True)
         sys.exit(2)
 
 

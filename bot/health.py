@@ -12,6 +12,7 @@ import click
 
 from bot.keys import Keys
 from bot.store import REDIS_DOWN, Redis, connect
+from bot.textsafe import echo
 
 
 @dataclass
@@ -107,6 +108,6 @@ def status_command(as_json: bool, strict: bool) -> None:
             await redis.aclose()
 
     health = asyncio.run(_run())
-    click.echo(json.dumps(health.to_json(), indent=2) if as_json else render(health))
+    echo(json.dumps(health.to_json(), indent=2) if as_json else render(health))
     failed = not health.ok or (strict and bool(health.alarms))
     sys.exit(1 if failed else 0)

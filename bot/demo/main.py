@@ -35,6 +35,7 @@ from bot.demo.crowd import SCRIPT, Line
 from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
 from bot.keys import Keys
 from bot.store import connect
+from bot.textsafe import echo
 from bot.tickets.report import storm_reports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,25 +358,25 @@ async def _thread_of(control: Any, post_id: str) -> list[str]:
 def _print(t: Tracked) -> None:
     line = t.line
     if line.expect == "skipped":
-        click.secho(f"\n@{line.author} retweeted a post — {line.note}", fg="cyan")
+        echo(f"\n@{line.author} retweeted a post — {line.note}", fg="cyan")
         return
-    click.secho(f"\n@{line.author}: {line.text}", fg="cyan")
+    echo(f"\n@{line.author}: {line.text}", fg="cyan")
     if t.decision is None:
         return
     d, info = t.decision["decision"], t.decision.get("info", {})
     confidence = info.get("confidence")
     conf = f" ({confidence:.2f})" if isinstance(confidence, float) else ""
-    click.echo(f"  → {d['action']}{conf}: {d['reason']} [lang {info.get('lang')}]")
+    echo(f"  → {d['action']}{conf}: {d['reason']} [lang {info.get('lang')}]")
     docket = (t.decision.get("facts") or {}).get("docket")
     if docket:
-        click.echo(
+        echo(
             f"  → docket {docket}"
             + (" — an officer replies by hand on X" if d.get("manual_reply") else "")
         )
     for part in t.replies:
-        click.secho(f"  ↳ {part}", fg="green")
+        echo(f"  ↳ {part}", fg="green")
     if t.replied_at is not None:
-        click.echo(f"  (reply after {t.replied_at - t.published_at:.1f} s)")
+        echo(f"  (reply after {t.replied_at - t.published_at:.1f} s)")
 
 
 async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asyncio.Event) -> None:

@@ -21,6 +21,7 @@ from bot.nlu.server import RasaServer
 from bot.pipeline.decide import Thresholds
 from bot.settings import Settings, load_settings
 from bot.store import connect
+from bot.textsafe import echo
 
 
 def _project(settings: Settings) -> Project:
@@ -51,7 +52,7 @@ async def _load_kb(settings: Settings, source: str) -> KnowledgeBase:
 
 
 def _fail(err: Exception) -> None:
-    click.echo(f"seva nlu: {err}", err=True)
+    echo(f"seva nlu: {err}", err=True)
     sys.exit(1)
 
 
@@ -77,11 +78,11 @@ def train(kb_source: str) -> None:
     settings = load_settings()
     try:
         kb = asyncio.run(_load_kb(settings, kb_source))
-        model, _ = _project(settings).train(kb, progress=click.echo)
+        model, _ = _project(settings).train(kb, progress=echo)
     except (NLUError, KBError) as err:
         _fail(err)
         return
-    click.echo(str(model))
+    echo(str(model))
 
 
 @nlu.command()
@@ -106,7 +107,7 @@ def serve(kb_source: str, port: int, model: Path | None) -> None:
         try:
             await server.wait_ready()
             auth = "set" if token else "NOT set"
-            click.echo(f"rasa is serving {chosen.name} at {server.url} (token {auth})")
+            echo(f"rasa is serving {chosen.name} at {server.url} (token {auth})")
             await asyncio.to_thread(server.proc.wait) if server.proc else None
         finally:
             server.stop()
@@ -116,7 +117,7 @@ def serve(kb_source: str, port: int, model: Path | None) -> None:
     except (NLUError, KBError) as err:
         _fail(err)
     except KeyboardInterrupt:
-        click.echo("stopped")
+        echo("stopped")
 
 
 @nlu.command("eval")
@@ -138,7 +139,7 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
         kb = await _load_kb(settings, kb_source)
         chosen = model or project.model_path(kb)
         if not chosen.exists():
-            chosen, _ = project.train(kb, progress=click.echo)
+            chosen, _ = project.train(kb, progress=echo)
         cases = load_cases(settings.nlu_dir / "tests" / "test_set.yml")
         leaked = leaks(cases, project.training_intents(kb))
         if leaked:
@@ -156,18 +157,18 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
                 "faq_answer_precision": report.faq_answer_precision,
                 "failures": report.failures(),
             }
-            click.echo(json.dumps(figures, indent=2))
+            echo(json.dumps(figures, indent=2))
         else:
-            click.echo(f"model {chosen.name}, {report.n} held-out queries, thresholds {th}")
-            click.echo(report.render())
+            echo(f"model {chosen.name}, {report.n} held-out queries, thresholds {th}")
+            echo(report.render())
         if do_sweep:
-            click.echo(
+            echo(
                 "\nFAQ threshold sweep: threshold, macro-F1 en/hi/hinglish, "
                 "escalation recall, FAQ precision"
             )
             for value, r in sweep(cases, results, th, finder):
                 f1 = " ".join(f"{r.macro_f1.get(lang, 0):.3f}" for lang in ("en", "hi", "hinglish"))
-                click.echo(
+                echo(
                     f"  {value:.2f}  {f1}  {r.escalation_recall:.3f}  {r.faq_answer_precision:.3f}"
                 )
         failures = report.failures()
@@ -207,12 +208,12 @@ def publish(kb_source: str, port: int, force: bool) -> None:
                 token=token,
                 follow_s=2 * settings.nlu_urls_refresh_s + 1.0,
                 log_dir=settings.nlu_dir / "models",
-                progress=click.echo,
+                progress=echo,
             )
             published = await publisher.publish(kb, port or free_port(), force=force)
         finally:
             await redis.aclose()
-        click.echo(f"published {published.model} at {published.url}")
+        echo(f"published {published.model} at {published.url}")
 
     try:
         asyncio.run(run())

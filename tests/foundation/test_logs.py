@@ -89,3 +89,14 @@ def test_personal_data_in_other_scripts_and_spellings_is_masked(fmt):
     for raw in ("१२३४", "2345.6789", "९८७६५४३२१०", "98 76 54 32", "ram.k"):
         assert raw not in out
     assert DOCKET in out
+
+
+def test_console_lines_show_a_post_s_escapes_instead_of_obeying_them():
+    """A post's ANSI escape, BEL or U+202E reaches the console log escaped, visibly."""
+    buf = io.StringIO()
+    logs.configure(fmt="console", stream=buf)
+    evil = "IEC \x1b[2J\x07\u202eexe"
+    structlog.get_logger("t").info(f"post in: {evil}", text=evil, post_id=POST_ID)
+    out = buf.getvalue()
+    assert "post in: IEC \\x1b[2J\\x07\\u202eexe" in out
+    assert not {"\x1b", "\x07", "\u202e"} & set(out)
