@@ -114,6 +114,7 @@ async def _start_rasa(procs: Procs, env: dict[str, str], token: str) -> str:
     """Train (if needed) and serve the model for the shipped KB; return its URL."""
     from bot.kb.source import FileKB
     from bot.nlu.project import Project
+    from bot.nlu.server import serve_argv, serve_env
 
     project = Project(ROOT / "nlu", ROOT / ".venv-rasa")
     project.check_venv()
@@ -122,19 +123,9 @@ async def _start_rasa(procs: Procs, env: dict[str, str], token: str) -> str:
         project.train, kb, progress=lambda m: click.echo(f"    {m}")
     )
     port = free_port()
-    argv = [
-        str(project.rasa),
-        "run",
-        "--enable-api",
-        "-m",
-        str(model),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
-    # "=" form: a random token may start with "-", which argparse reads as an option.
-    procs.start("rasa", [*argv, f"--auth-token={token}"], {**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    # The token by environment, never argv (ps shows argv); Rasa dies with the demo.
+    argv = serve_argv(project, model, "127.0.0.1", port)
+    procs.start("rasa", argv, serve_env(env, token, parent_pid=os.getpid()))
     _step(
         f"Rasa {'trained and ' if trained else ''}starting with {model.name} on port {port} (~20 s)"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -91,13 +92,34 @@ def train(kb_source: str) -> None:
 @click.option(
     "--model", type=click.Path(path_type=Path, exists=True), help="Defaults to the KB's model."
 )
-def serve(kb_source: str, port: int, model: Path | None) -> None:
-    """Run `rasa run --enable-api` on loopback with SEVA_RASA_TOKEN; Ctrl-C stops it."""
+@click.option(
+    "--insecure-local",
+    is_flag=True,
+    help="Serve without SEVA_RASA_TOKEN: anyone who reaches the port can unload the model.",
+)
+def serve(kb_source: str, port: int, model: Path | None, insecure_local: bool) -> None:
+    """Run `rasa run --enable-api` on loopback behind SEVA_RASA_TOKEN; Ctrl-C or SIGTERM stops it.
+
+    The token reaches Rasa by environment (never argv, which `ps` shows), and Rasa stops
+    with this command however it ends.
+    """
     settings = load_settings()
     project = _project(settings)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    if token is None and not insecure_local:
+        echo(
+            "seva nlu: SEVA_RASA_TOKEN is not set, so Rasa's API would be open to anyone who "
+            "reaches it (DELETE /model unloads the model). Set it (or the file seva_rasa_token "
+            "in SEVA_SECRETS_DIR), or pass --insecure-local for a throwaway local server.",
+            err=True,
+        )
+        sys.exit(2)
 
     async def run() -> None:
+        # SIGTERM (docker stop, systemd, kill) cancels this task, so `finally` stops Rasa.
+        task = asyncio.current_task()
+        if task is not None:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         chosen = model or project.model_path(await _load_kb(settings, kb_source))
         if not chosen.exists():
             msg = f"no model {chosen.name}; run `seva nlu train` first"
@@ -106,9 +128,11 @@ def serve(kb_source: str, port: int, model: Path | None) -> None:
         server.start()
         try:
             await server.wait_ready()
-            auth = "set" if token else "NOT set"
+            auth = "set" if token else "NOT set (--insecure-local)"
             echo(f"rasa is serving {chosen.name} at {server.url} (token {auth})")
-            await asyncio.to_thread(server.proc.wait) if server.proc else None
+            code = await asyncio.to_thread(server.proc.wait) if server.proc else 0
+            msg = f"rasa exited with {code}"
+            raise NLUError(msg)
         finally:
             server.stop()
 
@@ -116,7 +140,7 @@ def serve(kb_source: str, port: int, model: Path | None) -> None:
         asyncio.run(run())
     except (NLUError, KBError) as err:
         _fail(err)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, asyncio.CancelledError):
         echo("stopped")
 
 
