@@ -18,7 +18,7 @@ import structlog
 
 from bot import logs
 from bot.clock import Clock, SystemClock
-from bot.errors import SettingsError
+from bot.errors import SettingsError, StoreAuthError
 from bot.keys import Keys
 from bot.lifecycle import Role, Runner
 from bot.retry import Backoff
@@ -165,7 +165,13 @@ async def serve(settings: Settings) -> int:
     )
     # Redis may not be up yet (compose starts everything at once): wait, but stay stoppable.
     backoff = Backoff(settings.redis_backoff_initial_s, settings.redis_backoff_max_s)
-    ready = await wait_ready(deps.redis, backoff, deps.clock, runner.stop)
+    try:
+        ready = await wait_ready(deps.redis, backoff, deps.clock, runner.stop)
+    except StoreAuthError as err:
+        # A configuration error: the message says it all, a traceback would add nothing.
+        log.error("redis refused our credentials; not starting", error=str(err))  # noqa: TRY400
+        await deps.redis.aclose()
+        return 2
     if not ready:
         with contextlib.suppress(Exception):
             await deps.redis.aclose()

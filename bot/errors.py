@@ -27,6 +27,10 @@ class StoreUnavailableError(SevaError):
     """Redis cannot be reached right now; the caller backs off and retries."""
 
 
+class StoreAuthError(SevaError):
+    """Redis refused our credentials (``requirepass``): a configuration error, never retried."""
+
+
 # --- the outside world: X -------------------------------------------------------------
 
 

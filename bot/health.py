@@ -9,9 +9,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import click
+from redis.exceptions import AuthenticationError
 
 from bot.keys import Keys
-from bot.store import REDIS_DOWN, Redis, connect
+from bot.store import REDIS_DOWN, Redis, auth_error, connect
 from bot.textsafe import echo
 
 
@@ -52,7 +53,8 @@ async def check(redis: Redis, keys: Keys, roles: list[str], timeout_s: float = 2
             alarms = await _scan_json(redis, keys.alarm_pattern())
     except (*REDIS_DOWN, TimeoutError) as exc:
         down = [RoleHealth(role=r, up=False) for r in roles]
-        error = str(exc) or type(exc).__name__
+        why = auth_error(exc, redis) if isinstance(exc, AuthenticationError) else exc
+        error = str(why) or type(exc).__name__
         return Health(redis=False, redis_error=error, roles=down, alarms={})
     by_role: dict[str, list[dict[str, Any]]] = {r: [] for r in roles}
     for beat in beats.values():
@@ -96,6 +98,7 @@ def render(health: Health) -> str:
 @click.option("--strict", is_flag=True, help="also exit non-zero while an alarm is raised")
 def status_command(as_json: bool, strict: bool) -> None:
     """Print the health of Redis and of each role; exit 1 when something is down."""
+    from bot.logs import Masker
     from bot.settings import load_settings
 
     settings = load_settings()
@@ -108,6 +111,8 @@ def status_command(as_json: bool, strict: bool) -> None:
             await redis.aclose()
 
     health = asyncio.run(_run())
-    echo(json.dumps(health.to_json(), indent=2) if as_json else render(health))
+    # Whatever an error or a heartbeat quotes, the Redis password and tokens never show.
+    masker = Masker(settings.secret_values())
+    echo(masker.text(json.dumps(health.to_json(), indent=2) if as_json else render(health)))
     failed = not health.ok or (strict and bool(health.alarms))
     sys.exit(1 if failed else 0)

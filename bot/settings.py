@@ -16,9 +16,9 @@ import socket
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -61,7 +61,17 @@ class Settings(BaseSettings):
     shared_dir: Path = Path("../shared")
 
     # --- redis ------------------------------------------------------------------------
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description=(
+            "Redis URL; with requirepass, redis://:PASSWORD@host:port/0 or "
+            "redis://USER:PASSWORD@host:port/0 (masked in every log line and in seva status)"
+        ),
+    )
+    redis_password: SecretStr | None = Field(
+        default=None,
+        description="Redis requirepass for a SEVA_REDIS_URL without one (e.g. a Docker secret)",
+    )
     key_prefix: str = Field(default="seva", pattern=r"^[A-Za-z0-9_.\-:]+$")
     redis_backoff_initial_s: float = Field(default=0.5, gt=0)
     redis_backoff_max_s: float = Field(default=10.0, gt=0)
@@ -106,7 +116,13 @@ class Settings(BaseSettings):
 
     # --- NLU (the Rasa server; the client arrives with the NLU issue) -------------------
     rasa_urls: CSV = Field(default_factory=lambda: ["http://127.0.0.1:5005"])
-    rasa_token: SecretStr | None = None
+    rasa_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Rasa's auth token; reaches Rasa by environment, never argv; "
+            "`seva nlu serve` refuses to start without it unless --insecure-local"
+        ),
+    )
     nlu_timeout_s: float = Field(default=3.0, gt=0)  # one parse call, end to end
     nlu_retries: int = Field(default=1, ge=0)  # further rounds over the URL list
     nlu_retry_backoff_s: float = Field(default=0.2, ge=0)
@@ -156,7 +172,10 @@ class Settings(BaseSettings):
     reply_timezone: str = "Asia/Kolkata"  # due times in replies are shown in this zone
 
     # --- web --------------------------------------------------------------------------
-    web_host: str = "127.0.0.1"
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="address the web role binds (0.0.0.0 in a container, published on loopback)",
+    )
     web_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator(
@@ -212,6 +231,23 @@ class Settings(BaseSettings):
             raise ValueError("a redis://, rediss:// or unix:// URL")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _redis_password_in_url(cls, data: Any) -> Any:
+        """Put SEVA_REDIS_PASSWORD into a SEVA_REDIS_URL that has no password of its own."""
+        if not isinstance(data, dict) or not data.get("redis_password"):
+            return data
+        password = data["redis_password"]
+        secret = password.get_secret_value() if isinstance(password, SecretStr) else str(password)
+        url = str(data.get("redis_url") or cls.model_fields["redis_url"].default)
+        parts = urlsplit(url)
+        if parts.password is None and parts.scheme != "unix":
+            user = quote(parts.username or "", safe="")
+            host = parts.netloc.rpartition("@")[2]
+            netloc = f"{user}:{quote(secret.strip(), safe='')}@{host}"
+            data = {**data, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
+        return data
+
     @field_validator("x_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -264,7 +300,17 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value():
                 values.append(value.get_secret_value())
+        if password := urlsplit(self.redis_url).password:
+            values.extend({password, unquote(password)})
         return values
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
@@ -274,6 +320,8 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
         var = ENV_PREFIX + loc[0].upper() if loc else "configuration"
         msg = e["msg"].removeprefix("Value error, ")
         given = e.get("input")
+        if isinstance(given, str) and "://" in given:
+            given = _without_password(given)
         if loc and isinstance(given, str | int | float):
             msg += f" (got {given!r})"
         problems.append((var, msg))

@@ -8,10 +8,12 @@ from typing import TypeVar
 
 import redis.asyncio as aioredis
 import structlog
+from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from bot.clock import Clock
+from bot.errors import StoreAuthError
 from bot.retry import Backoff
 
 T = TypeVar("T")
@@ -21,6 +23,18 @@ Redis = aioredis.Redis
 REDIS_DOWN = (RedisConnectionError, RedisTimeoutError, ConnectionError, OSError)
 
 log = structlog.get_logger("store")
+
+
+def auth_error(exc: AuthenticationError, redis: Redis) -> StoreAuthError:
+    """The named error for Redis refusing our credentials; it never carries the password."""
+    kwargs = redis.connection_pool.connection_kwargs
+    where = f"{kwargs.get('host', '?')}:{kwargs.get('port', '?')}"
+    given = "no password was given" if not kwargs.get("password") else "the password was wrong"
+    return StoreAuthError(
+        f"Redis at {where} refused the connection ({given}: {type(exc).__name__}); put its "
+        "requirepass in SEVA_REDIS_URL (redis://:PASSWORD@host:port/0, or redis://USER:"
+        "PASSWORD@...) or in SEVA_REDIS_PASSWORD"
+    )
 
 
 def connect(url: str) -> Redis:
@@ -41,10 +55,15 @@ async def wait_ready(
     clock: Clock,
     stop: asyncio.Event | None = None,
 ) -> bool:
-    """Ping until Redis answers (True) or ``stop`` is set (False), logging each failure."""
+    """Ping until Redis answers (True) or ``stop`` is set (False), logging each failure.
+
+    Raise ``StoreAuthError`` at once if Redis refuses our credentials: waiting cannot help.
+    """
     while stop is None or not stop.is_set():
         try:
             await redis.ping()
+        except AuthenticationError as exc:
+            raise auth_error(exc, redis) from None
         except REDIS_DOWN as exc:
             delay = backoff.next()
             log.warning(
