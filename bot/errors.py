@@ -65,6 +65,10 @@ class ReplyNotAllowedError(XError):
     """HTTP 403: the author did not summon the account (X's February 2026 reply rule)."""
 
 
+class TargetGoneError(XError):
+    """HTTP 403: the post to reply to was deleted, or is not visible to the account."""
+
+
 class CreditsDepletedError(XError):
     """HTTP 402 ``credits-depleted``: the pay-per-use balance is empty."""
 
