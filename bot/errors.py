@@ -23,6 +23,10 @@ class SettingsError(SevaError):
         super().__init__("invalid configuration:\n  " + "\n  ".join(lines))
 
 
+class RoleTaskEndedError(SevaError):
+    """A task a role depends on ended while it should still run; the role is restarted."""
+
+
 class StoreUnavailableError(SevaError):
     """Redis cannot be reached right now; the caller backs off and retries."""
 

@@ -106,6 +106,10 @@ class StreamEvents(Protocol):
         """A post matched the rules."""
         ...
 
+    async def on_connect(self) -> None:
+        """X accepted the connection (HTTP 200): the stream is up."""
+        ...
+
     async def on_disconnect(self, reason: str) -> None:
         """The connection ended (ingest then backfills)."""
         ...

@@ -101,6 +101,9 @@ class Recorder:
         if len(self.posts) >= self._n:
             self._stop.set()
 
+    async def on_connect(self) -> None:
+        self.connects = getattr(self, "connects", 0) + 1
+
     async def on_disconnect(self, reason: str) -> None:
         self.disconnects.append(reason)
 
