@@ -103,7 +103,12 @@ def ticket_desk(deps: Deps) -> Any:
     return deps.singleton(
         "tickets",
         lambda: tickets.TicketStore(
-            deps.redis, deps.keys, deps.clock, kb_source(deps), deps.settings
+            deps.redis,
+            deps.keys,
+            deps.clock,
+            kb_source(deps),
+            deps.settings,
+            require_epoch=True,  # the daemon never issues a docket from a forgetful Redis
         ),
     )
 

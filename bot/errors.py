@@ -27,6 +27,10 @@ class RoleTaskEndedError(SevaError):
     """A task a role depends on ended while it should still run; the role is restarted."""
 
 
+class AmnesiaError(SevaError):
+    """Redis lost the desk's data: no post is taken and no docket issued until recovery."""
+
+
 class StoreUnavailableError(SevaError):
     """Redis cannot be reached right now; the caller backs off and retries."""
 

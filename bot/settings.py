@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     heartbeat_ttl_s: float = Field(default=10.0, gt=0)
     shared_dir: Path = Path("../shared")
 
+    epoch_check_s: float = Field(
+        default=2.0, gt=0, description="while intake is held (Redis amnesia): re-check every"
+    )
+    recover_docket_margin: int = Field(
+        default=100,
+        ge=0,
+        description="`seva recover` starts dockets this far above the highest one seen on X",
+    )
+    recover_max_pages: int = Field(
+        default=32, ge=1, description="pages of 100 own posts `seva recover` reads (X keeps 3,200)"
+    )
+
     # --- redis ------------------------------------------------------------------------
     redis_url: str = "redis://127.0.0.1:6379/0"
     key_prefix: str = Field(default="seva", pattern=r"^[A-Za-z0-9_.\-:]+$")

@@ -21,7 +21,9 @@ from redis.asyncio import Redis
 
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
-from bot.errors import RoleTaskEndedError, XError
+from bot.dockets import docket, dockets_in
+from bot.epoch import EpochWatch, Evidence
+from bot.errors import AmnesiaError, RoleTaskEndedError, XError
 from bot.ingest.normalise import for_account, is_own
 from bot.ingest.rules import sync_rules
 from bot.ingest.silence import SilenceWatch
@@ -49,10 +51,13 @@ class Intake:
         settings: Settings,
         clock: Clock,
         account_id: str,
+        *,
         on_stream_up: Callable[[], Awaitable[None]] | None = None,
+        on_held: Callable[[], Awaitable[object]] | None = None,
     ) -> None:
         self._sink = sink
         self._on_stream_up = on_stream_up
+        self._on_held = on_held
         self._s = settings
         self._clock = clock
         self.account_id = account_id
@@ -81,7 +86,15 @@ class Intake:
             account_id=self.account_id,
             reply_restriction=self._s.x_reply_restriction,
         )
-        added = await self._sink.add(post)
+        try:
+            added = await self._sink.add(post)
+        except AmnesiaError:
+            # Redis lost its data: the post is counted, not queued. After `seva recover` the
+            # first-start look-back reads it again (mentions and search reach back an hour).
+            await self._sink.skip(post, "held_amnesia")
+            if self._on_held is not None:
+                await self._on_held()
+            return False
         if added:
             self.silence.arrived()
         return added
@@ -193,26 +206,37 @@ class IngestRole:
     def __init__(self, x: XClient) -> None:
         self._x = x
         self.intake: Intake | None = None
+        # Kept across restarts of the role, so an epoch seen once is remembered (bot.epoch).
+        self._watch: EpochWatch | None = None
 
     async def run(self, ctx: RoleContext) -> None:
         """Ingest while leader; stand by otherwise."""
         s = ctx.settings
-        sink = Sink(ctx.redis, ctx.keys)
+        sink = Sink(ctx.redis, ctx.keys, guard_epoch=True)
         ctx.gauges["ingested"] = lambda: sink.added
+        if self._watch is None:
+            self._watch = EpochWatch(ctx.redis, ctx.keys, ctx.clock, self._evidence(s))
+        watch = self._watch
 
         async def work(lost: asyncio.Event) -> None:
             account_id = s.account_user_id or (await self._x.me())[0]
+            if not await _until_clear(watch, lost, ctx):
+                return
 
             async def stream_up() -> None:
                 ctx.health["stream"] = "up"
                 await clear_alarm(ctx.redis, ctx.keys, STREAM_REFUSED)
 
-            intake = Intake(sink, s, ctx.clock, account_id, on_stream_up=stream_up)
+            intake = Intake(
+                sink, s, ctx.clock, account_id, on_stream_up=stream_up, on_held=watch.check
+            )
             self.intake = intake
             poller = Poller(self._x, intake, sink, s, ctx.clock, redis=ctx.redis, keys=ctx.keys)
             if s.ingest_stream:
                 await sync_rules(self._x, s)
-            tasks = [asyncio.create_task(self._poll_loop(poller, intake, lost, ctx), name="poll")]
+            tasks = [
+                asyncio.create_task(self._poll_loop(poller, intake, watch, lost, ctx), name="poll")
+            ]
             if s.ingest_stream:
                 tasks.append(
                     asyncio.create_task(self._stream_loop(intake, lost, ctx), name="stream")
@@ -245,14 +269,28 @@ class IngestRole:
             else:
                 return
 
+    def _evidence(self, s: Settings) -> Evidence:
+        async def evidence() -> str | None:
+            """Whether the desk answered before: dockets in its own posts on X."""
+            for post in (await self._x.own_posts()).posts:
+                for year, number in dockets_in(post.text, s.docket_prefix):
+                    seen = docket(s.docket_prefix, year, number)
+                    return f"the account's own posts on X carry dockets ({seen}, ...)"
+            return None
+
+        return evidence
+
     @staticmethod
     async def _poll_loop(
-        poller: Poller, intake: Intake, lost: asyncio.Event, ctx: RoleContext
+        poller: Poller, intake: Intake, watch: EpochWatch, lost: asyncio.Event, ctx: RoleContext
     ) -> None:
         while not lost.is_set():
             intake.backfill.clear()
             try:
-                await poller.poll()
+                if await watch.check():
+                    await poller.poll()
+                else:
+                    ctx.health["held"] = True
             except Exception as err:
                 log.warning("poll failed", error=f"{type(err).__name__}: {err}")
             ctx.health["reads"] = poller.reads
@@ -269,6 +307,18 @@ class IngestRole:
                 finally:
                     waiter.cancel()
                     stopper.cancel()
+
+
+async def _until_clear(watch: EpochWatch, lost: asyncio.Event, ctx: RoleContext) -> bool:
+    """Wait while intake is held (amnesia); return False if the lease was lost meanwhile."""
+    while not await watch.check():
+        ctx.health["held"] = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lost.wait(), timeout=ctx.settings.epoch_check_s)
+        if lost.is_set():
+            return False
+    ctx.health["held"] = False
+    return True
 
 
 async def _until_lost_or_dead(tasks: list[asyncio.Task[None]], lost: asyncio.Event) -> None:

@@ -144,6 +144,12 @@ class XClient(Protocol):
         """Return one page of recent search results, newest first."""
         ...
 
+    async def own_posts(
+        self, *, since_id: str | None = None, pagination_token: str | None = None
+    ) -> Page:
+        """One page (up to 100) of the account's own posts, newest first (costs a read)."""
+        ...
+
     async def get_posts(self, ids: list[str]) -> list[Post]:
         """Look posts up by id (for reconciliation); missing ids are simply absent."""
         ...
