@@ -75,9 +75,14 @@ def x_client(deps: Deps) -> XClient:
 
 def kb_source(deps: Deps) -> Any:
     """Return the live knowledge base (Redis), shared by every role of the process."""
-    from bot.kb.source import RedisKB
+    from bot.kb.source import FileKB, RedisKB, Reseed
 
-    return deps.singleton("kb", lambda: RedisKB(deps.redis, deps.keys))
+    reseed = Reseed(
+        files=FileKB(deps.settings.kb_dir, deps.settings.responses_dir),
+        clock=deps.clock,
+        who=f"daemon {deps.settings.instance_id} (live KB missing)",
+    )
+    return deps.singleton("kb", lambda: RedisKB(deps.redis, deps.keys, reseed=reseed))
 
 
 def nlu_client(deps: Deps) -> Any:
@@ -98,7 +103,12 @@ def ticket_desk(deps: Deps) -> Any:
     return deps.singleton(
         "tickets",
         lambda: tickets.TicketStore(
-            deps.redis, deps.keys, deps.clock, kb_source(deps), deps.settings
+            deps.redis,
+            deps.keys,
+            deps.clock,
+            kb_source(deps),
+            deps.settings,
+            require_epoch=True,  # the daemon never issues a docket from a forgetful Redis
         ),
     )
 

@@ -26,6 +26,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "tickets": "bot.tickets.commands:tickets",
     "sla": "bot.tickets.sla_commands:sla",
     "demo": "bot.demo:demo_command",
+    "recover": "bot.recover:recover_command",
 }
 
 

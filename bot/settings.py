@@ -60,6 +60,18 @@ class Settings(BaseSettings):
     heartbeat_ttl_s: float = Field(default=10.0, gt=0)
     shared_dir: Path = Path("../shared")
 
+    epoch_check_s: float = Field(
+        default=2.0, gt=0, description="while intake is held (Redis amnesia): re-check every"
+    )
+    recover_docket_margin: int = Field(
+        default=100,
+        ge=0,
+        description="`seva recover` starts dockets this far above the highest one seen on X",
+    )
+    recover_max_pages: int = Field(
+        default=32, ge=1, description="pages of 100 own posts `seva recover` reads (X keeps 3,200)"
+    )
+
     # --- redis ------------------------------------------------------------------------
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0",
@@ -97,7 +109,24 @@ class Settings(BaseSettings):
     x_backoff_http_max_s: float = Field(default=320.0, gt=0)
     x_backoff_429_initial_s: float = Field(default=60.0, gt=0)  # exponential
     x_backoff_429_max_s: float = Field(default=960.0, gt=0)
-    x_stream_read_timeout_s: float = Field(default=20.0, gt=0)  # keep-alive watchdog
+    x_stream_keepalive_s: float = Field(
+        default=20.0, gt=0, description="X's stream keep-alive interval (a blank line every 20 s)"
+    )
+    x_stream_read_timeout_s: float = Field(
+        default=26.0,
+        gt=0,
+        description="stream watchdog: reconnect after this long without a byte (> keep-alive)",
+    )
+    x_stream_payment_retry_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="stream refused (402, usage cap, bad credentials): alarm, retry every",
+    )
+    x_reconcile_max_pages: int = Field(
+        default=10,
+        ge=1,
+        description="pages of 100 own posts read to find a reply interrupted mid-send",
+    )
     x_request_timeout_s: float = Field(default=30.0, gt=0)  # one REST call, end to end
     x_read_retries: int = Field(default=2, ge=0)  # reads only; posts are never re-sent here
 
@@ -255,6 +284,17 @@ class Settings(BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("an http(s):// base URL such as https://api.twitter.com")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _watchdog_above_keepalive(self) -> Settings:
+        # Equal values race X's keep-alive: an idle stream would reconnect every half-minute.
+        if self.x_stream_read_timeout_s <= self.x_stream_keepalive_s:
+            msg = (
+                f"must be above SEVA_X_STREAM_KEEPALIVE_S ({self.x_stream_keepalive_s}), "
+                f"or an idle stream reconnects (got {self.x_stream_read_timeout_s})"
+            )
+            raise SettingsError([(ENV_PREFIX + "X_STREAM_READ_TIMEOUT_S", msg)])
+        return self
 
     @property
     def needs_x(self) -> bool:

@@ -68,7 +68,7 @@ def built_roles() -> list[str]:
 
 
 def _step(text: str) -> None:
-    click.secho(f"==> {text}", fg="yellow")
+    echo(f"==> {text}", fg="yellow")
 
 
 @dataclass
@@ -119,9 +119,7 @@ async def _start_rasa(procs: Procs, env: dict[str, str], token: str) -> str:
     project = Project(ROOT / "nlu", ROOT / ".venv-rasa")
     project.check_venv()
     kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
-    model, trained = await asyncio.to_thread(
-        project.train, kb, progress=lambda m: click.echo(f"    {m}")
-    )
+    model, trained = await asyncio.to_thread(project.train, kb, progress=lambda m: echo(f"    {m}"))
     port = free_port()
     # The token by environment, never argv (ps shows argv); Rasa dies with the demo.
     argv = serve_argv(project, model, "127.0.0.1", port)
@@ -378,7 +376,7 @@ async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asynci
             break
         await asyncio.sleep(0.2)
     for storm in await storm_reports(redis, keys):
-        click.echo(
+        echo(
             f"  storm {storm.master}: {storm.size} more authors grouped under it; one answer "
             f"reaches all: seva tickets claim {storm.master} --officer YOU, then "
             f"seva tickets reply {storm.master} '...' --officer YOU"
@@ -403,10 +401,10 @@ def _summary(tracked: list[Tracked]) -> None:
         if t.decision is not None and t.decision["decision"]["action"] == t.line.expect
     ) + sum(1 for t in tracked if t.line.expect == "skipped")
     _step("summary")
-    click.echo(f"  posts: {len(tracked)}; decisions: {json.dumps(actions)}")
-    click.echo(f"  as scripted: {expected}/{len(tracked)}")
+    echo(f"  posts: {len(tracked)}; decisions: {json.dumps(actions)}")
+    echo(f"  as scripted: {expected}/{len(tracked)}")
     if latencies:
-        click.echo(
+        echo(
             f"  replies: {len(latencies)}, "
             f"post-to-reply median {statistics.median(latencies):.1f} s, "
             f"max {max(latencies):.1f} s"
