@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,6 +31,18 @@ def test_serve_without_a_token_refuses_to_start() -> None:
     assert "SEVA_RASA_TOKEN is not set" in result.output
     assert "--insecure-local" in result.output
     assert not port_open(port)
+
+
+def test_insecure_local_is_the_only_way_past_the_token_check(tmp_path: Path) -> None:
+    """With --insecure-local, serve gets past the token check (here to a missing model)."""
+    nlu_dir = tmp_path / "nlu"  # the project without its trained models
+    shutil.copytree(ROOT / "nlu", nlu_dir, ignore=shutil.ignore_patterns("models"))
+    (nlu_dir / "models").mkdir()
+    env = {"SEVA_RASA_TOKEN": None, "SEVA_SECRETS_DIR": None, "SEVA_NLU_DIR": str(nlu_dir)}
+    result = CliRunner().invoke(nlu, ["serve", "--insecure-local", "--kb", "files"], env=env)
+    assert 1 == result.exit_code, result.output
+    assert "SEVA_RASA_TOKEN is not set" not in result.output
+    assert "run `seva nlu train` first" in result.output
 
 
 def _status(port: int, query: str = "") -> int:
