@@ -109,7 +109,8 @@ class Poster:
                 log.info("reconciled: reply was already on X", part=i, reply_id=found.id)
                 await self._record(job, i, found.id, cost=0.0)
                 return found.id
-        cost = price_of(text, summoned=True, settings=self._s)
+        # Only the first part answers the citizen; the rest reply to the desk's own post.
+        cost = price_of(text, summoned=i == 0, settings=self._s)
         verdict = await self._budget.check(cost)
         if not verdict.ok:
             raise Defer(verdict.wait_s, f"outbox waiting: {verdict.reason}")

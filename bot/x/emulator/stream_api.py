@@ -61,6 +61,7 @@ async def _serve(
             return "usage_capped"
         await response.write(_item(item, matched, fields, runtime))
         runtime.read_cap.spend(1)
+        runtime.bill.reads("stream", 1)
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
