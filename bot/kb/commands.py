@@ -22,7 +22,7 @@ from bot.errors import KBError
 from bot.kb import files
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import RedisKB, examples_hash, from_items, to_items
-from bot.kb.validate import validate
+from bot.kb.validate import report, validate
 from bot.keys import Keys
 from bot.settings import Settings, load_settings
 from bot.store import connect
@@ -89,9 +89,12 @@ def validate_command(kb_dir: Path | None, responses_dir: Path | None) -> None:
     echo(
         f"ok: {len(data.faqs)} FAQ entries, {len(data.directory)} directory entries, "
         f"{len(data.departments)} departments, {len(data.templates)} templates; "
-        f"{len(unverified)} unverified (FAQ answers add 'confirm on the official site'; "
-        f"directory contacts are never posted): {', '.join(unverified) or 'none'}"
+        f"{len(unverified)} unverified (FAQ answers add 'confirm on the official site' and "
+        "state no fee, amount, date or contact; directory contacts and portals are never "
+        f"posted): {', '.join(unverified) or 'none'}"
     )
+    for line in report(data, datetime.now(UTC).date()):
+        echo(line)
 
 
 @kb.command("import")
