@@ -220,7 +220,7 @@ def build_role(deps: Deps) -> SlaRole:
         deps.clock,
         store,
         kb,
-        ReplyComposer(kb, timezone=deps.settings.reply_timezone),
+        ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock),
         storms,
     )
     workflow = Workflow(deps.redis, deps.keys, deps.clock, store, storms)
