@@ -332,7 +332,8 @@ def report(kb: KnowledgeBase, today: date) -> list[str]:
         why = withheld_reason(faq, today)
         if why:
             lines.append(f"warning: faq [{faq.id}] goes to a human: {why}")
-    stale = [e.id for e in [*kb.faqs, *kb.directory] if e.stale(today)]
+    stale = [f.id for f in kb.faqs if f.stale(today)]
+    stale += [d.id for d in kb.directory if d.stale(today)]
     if stale:
         lines.append(f"warning: review overdue (treated as unverified): {', '.join(stale)}")
     return lines
