@@ -26,6 +26,7 @@ from bot.errors import SettingsError
 ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_PREFIX = "SEVA_"
+SENTINEL_SCHEME = "redis+sentinel"  # redis+sentinel://[:PW@]h1:p1,h2:p2/MASTER[/DB]
 
 CSV = Annotated[list[str], NoDecode]
 
@@ -256,8 +257,13 @@ class Settings(BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:
-        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
-            raise ValueError("a redis://, rediss:// or unix:// URL")
+        parts = urlsplit(value)
+        if parts.scheme not in {"redis", "rediss", "unix", SENTINEL_SCHEME}:
+            raise ValueError(
+                "a redis://, rediss://, unix:// or redis+sentinel://h1:p1,h2:p2/MASTER URL"
+            )
+        if parts.scheme == SENTINEL_SCHEME and not parts.path.strip("/"):
+            raise ValueError("a redis+sentinel:// URL names its master: .../MASTER[/DB]")
         return value
 
     @model_validator(mode="before")

@@ -57,9 +57,10 @@ def forgetful(tmp_path: Path) -> Iterator[RedisServer]:
     server.stop()
 
 
-def _desk(emu: Any, server: RedisServer, prefix: str, rasa: RasaServer) -> subprocess.Popen[bytes]:
+def _desk(emu: Any, server: RedisServer | str, prefix: str, rasa: RasaServer) -> subprocess.Popen[bytes]:  # fmt: skip
+    url = server if isinstance(server, str) else server.url
     return start_daemon(
-        emu, server.url, prefix, roles="ingest,pipeline,outbox,sla", instance_id="chaos-desk",
+        emu, url, prefix, roles="ingest,pipeline,outbox,sla", instance_id="chaos-desk",
         rasa_urls=rasa.url, rasa_token=rasa.token,
         ingest_poll_interval_s="1", x_stream_read_timeout_s="2", x_stream_keepalive_s="0.3",
         x_stream_payment_retry_s="1", x_backoff_http_initial_s="0.2",
