@@ -45,9 +45,18 @@ class Keys:
         return self._k("outbox")
 
     @property
+    def outbox_normal(self) -> str:
+        """Stream of normal-priority reply jobs (storm members' interim replies)."""
+        return self._k("outbox", "normal")
+
+    @property
     def outbox_low(self) -> str:
-        """Stream of low-priority reply jobs (interim replies, storm fan-out)."""
+        """Stream of low-priority reply jobs (storm fan-out)."""
         return self._k("outbox", "low")
+
+    def outbox_lanes(self) -> list[str]:
+        """The outbox streams, highest priority first (the order the outbox reads them)."""
+        return [self.outbox, self.outbox_normal, self.outbox_low]
 
     @property
     def deadletter(self) -> str:

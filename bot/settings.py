@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     outbox_limit_15m: int = Field(default=100, ge=1)  # per user; the manage-posts page says 200
     outbox_limit_3h: int = Field(default=300, ge=1)
     outbox_limit_24h: int = Field(default=10_000, ge=1)  # per app
+    outbox_fanout_share: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="share of each post window storm fan-out may fill (the rest: answers)",
+    )
     outbox_daily_budget_usd: float = Field(default=25.0, ge=0)
     price_post_usd: float = 0.015
     price_post_url_usd: float = 0.20
