@@ -16,6 +16,7 @@ import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -25,14 +26,17 @@ import redis.asyncio as aioredis
 
 from bot.audit import AuditLog
 from bot.clock import SystemClock
+from bot.kb.source import FileKB, StaticKB
 from bot.keys import Keys
 from bot.lifecycle import Runner
 from bot.settings import Settings, load_settings
 from bot.store import connect
+from bot.tickets.store import TicketStore
 from bot.users.model import TOTP_REQUIRED, Role
 from bot.users.store import UserStore
 from bot.web.role import WebRole
-from tests.conftest import RedisServer
+from bot.x.models import Post
+from tests.conftest import ROOT, RedisServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -114,6 +118,19 @@ class Desk:
         async with http.post(f"{self.base}/signin", data=form, allow_redirects=False) as r:
             assert 303 == r.status, await r.text()
         return http
+
+    async def add_ticket(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
+        """A ticket in ``dept``'s queue from a citizen's post; returns its docket."""
+        self._count += 1
+        pid = str(1_960_000_000_000_000_000 + self._count)
+        post = Post(
+            id=pid, author_id="7", author_handle=handle, text=text, lang="en",
+            created_at=datetime.now(UTC), conversation_id=pid, mentions_account=True,
+        )  # fmt: skip
+        kb = StaticKB(await FileKB(ROOT / "faq_kb", ROOT / "responses").load())
+        store = TicketStore(self.redis, self.users.keys, SystemClock(), kb, self.settings)
+        ticket = await store.create(post, dept, reason="complaint", reply_allowed=True, nlu={})
+        return ticket.docket
 
 
 def csrf_of(page: str) -> str:
@@ -213,6 +230,7 @@ class Watched:
     """A page and what the browser reported about it."""
 
     page: Any
+    account: Account | None = None
     dialogs: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
 
@@ -253,6 +271,7 @@ def page_as(browser: Any, desk: Desk) -> PageAs:
     async def sign_in(role: Role | str, **user: Any) -> Watched:
         account = await desk.add_user(role, **user)
         watched = await open_page(browser)
+        watched.account = account
         await fill_signin(watched.page, desk, account)
         return watched
 

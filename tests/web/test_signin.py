@@ -27,8 +27,9 @@ async def test_each_role_lands_on_its_start_page(page_as: PageAs, desk: Desk, ro
     assert role in await page.inner_text("header .who")
     assert "object" == await page.evaluate("typeof htmx")  # vendored htmx loaded under CSP
     assert [] == watched.console_errors  # no CSP violation, nothing failed to load
+    assert watched.account is not None
     audit = [e for e in await desk.audit.recent() if e.what == "signin.success"]
-    assert [role] == [e.detail["method"] and desk.accounts[e.who].role.value for e in audit]
+    assert [watched.account.name] == [e.who for e in audit]
 
 
 async def test_viewer_page_offers_no_action(page_as: PageAs) -> None:
