@@ -52,6 +52,9 @@ CSRF_RE = re.compile(r'name="_csrf" value="([^"]+)"')
 DEPTS = {Role.OFFICER: ["dgft"], Role.HEAD: ["dgft"], Role.ADMIN: [], Role.VIEWER: []}
 
 
+_KB: list[StaticKB] = []  # the shipped KB, read once per test session
+
+
 @dataclass
 class Account:
     """A user the test created, with what it needs to sign in."""
@@ -127,7 +130,9 @@ class Desk:
             id=pid, author_id="7", author_handle=handle, text=text, lang="en",
             created_at=datetime.now(UTC), conversation_id=pid, mentions_account=True,
         )  # fmt: skip
-        kb = StaticKB(await FileKB(ROOT / "faq_kb", ROOT / "responses").load())
+        if not _KB:
+            _KB.append(StaticKB(await FileKB(ROOT / "faq_kb", ROOT / "responses").load()))
+        kb = _KB[0]
         store = TicketStore(self.redis, self.users.keys, SystemClock(), kb, self.settings)
         ticket = await store.create(post, dept, reason="complaint", reply_allowed=True, nlu={})
         return ticket.docket
