@@ -13,7 +13,8 @@ from typing import Any
 
 from bot.errors import UserError
 
-NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")
+NAME_MAX = 32
+NAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,31}$")  # 2 to NAME_MAX characters
 DEPT_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 DISPLAY_NAME_MAX = 80
 PASSWORD_MAX = 256  # Argon2 takes any length; this bounds the work a request can cause
@@ -100,8 +101,8 @@ def check_name(name: str) -> str:
     """A user name: lower-case letters, digits, ``.``, ``_``, ``-``; 2 to 32 characters."""
     if not name:
         raise UserError("name: required")
-    if len(name) > 32:  # noqa: PLR2004 (the limit the pattern states, said plainly)
-        raise UserError("name: at most 32 characters")
+    if len(name) > NAME_MAX:
+        raise UserError(f"name: at most {NAME_MAX} characters")
     if not NAME_RE.match(name):
         raise UserError("name: lower-case letters, digits, '.', '_' or '-', starting with a letter")
     return name

@@ -20,6 +20,7 @@ from bot.settings import Settings
 TOTP_ISSUER = "Seva desk"
 TOTP_WINDOW = 1  # accept the previous and next 30 s step as well (clock drift)
 RECOVERY_CODES = 10
+TOTP_DIGITS = 6
 
 
 class Passwords:
@@ -32,8 +33,9 @@ class Passwords:
             parallelism=settings.argon2_parallelism,
             type=Type.ID,
         )
-        # Verified when the account does not exist, so both answers take as long.
-        self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        # Verified when the account does not exist, so both answers take as long; made on
+        # first need, so a command that never signs anyone in never pays for it.
+        self._dummy = ""
 
     async def hash(self, password: str) -> str:
         """An Argon2id hash of ``password``."""
@@ -41,6 +43,8 @@ class Passwords:
 
     async def verify(self, password_hash: str | None, password: str) -> bool:
         """Whether ``password`` matches (``None``: no such user; still costs a hash)."""
+        if not password_hash and not self._dummy:
+            self._dummy = await self.hash(secrets.token_urlsafe(16))
         try:
             return await asyncio.to_thread(
                 self._hasher.verify, password_hash or self._dummy, password
@@ -66,7 +70,7 @@ def totp_uri(secret: str, name: str) -> str:
 def totp_step(secret: str, code: str, now: float) -> int | None:
     """The time step ``code`` is valid for (within the window), or ``None``."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):  # noqa: PLR2004 (TOTP codes have 6 digits)
+    if not (code.isdigit() and len(code) == TOTP_DIGITS):
         return None
     totp = pyotp.TOTP(secret)
     step = int(now // totp.interval)

@@ -11,7 +11,7 @@ from aiohttp import web
 from bot.errors import TicketError
 from bot.tickets.store import OPEN_STATES, Ticket
 from bot.users.model import Role, User
-from bot.web.context import KEYS, REDIS, TICKETS, WORKFLOW, notify, render, signed_in
+from bot.web.context import AUDIT, KEYS, REDIS, TICKETS, WORKFLOW, notify, render, signed_in
 
 DOCKET_MAX = 40
 
@@ -65,5 +65,9 @@ async def claim(request: web.Request) -> web.StreamResponse:
         except TicketError as err:
             await notify(request, f"Not claimed: {err}")
         else:
+            await request.app[AUDIT].record(
+                user.name, "ticket.claim", docket, before={"state": ticket.state.value},
+                after={"state": "claimed", "officer": user.name},
+            )  # fmt: skip
             await notify(request, f"{docket} is yours.")
     raise web.HTTPSeeOther("/queue")
