@@ -19,6 +19,7 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 EVERYONE = frozenset(Role)
 DESK = frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN})
+HEADS = frozenset({Role.HEAD, Role.ADMIN})
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/", start.start, EVERYONE, ok=302),
     Route("GET", "/queue", queue.page, DESK),
     Route("POST", "/queue/{docket}/claim", queue.claim, DESK, ok=303),
-    Route("GET", "/dept", dept.page, frozenset({Role.HEAD, Role.ADMIN})),
+    Route("GET", "/dept", dept.page, HEADS),
+    Route("POST", "/dept/{docket}/transfer", dept.transfer, HEADS, ok=303),
     Route("GET", "/reports", reports.page, frozenset({Role.VIEWER, Role.HEAD, Role.ADMIN})),
     Route("GET", "/admin", admin.page, frozenset({Role.ADMIN})),
 )

@@ -26,7 +26,7 @@ import redis.asyncio as aioredis
 
 from bot.audit import AuditLog
 from bot.clock import SystemClock
-from bot.kb.source import FileKB, StaticKB
+from bot.kb.source import FileKB, RedisKB, StaticKB
 from bot.keys import Keys
 from bot.lifecycle import Runner
 from bot.settings import Settings, load_settings
@@ -121,6 +121,12 @@ class Desk:
         async with http.post(f"{self.base}/signin", data=form, allow_redirects=False) as r:
             assert 303 == r.status, await r.text()
         return http
+
+    async def import_kb(self) -> None:
+        """Make the shipped knowledge base the live one (as ``seva kb import`` does)."""
+        kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
+        live = RedisKB(self.redis, self.users.keys)
+        await live.apply(await live.version(), kb, who="test", when="now", summary="test")
 
     async def add_ticket(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
         """A ticket in ``dept``'s queue from a citizen's post; returns its docket."""
