@@ -42,14 +42,19 @@ async def _refusal(request: web.Request, docket: str, to: str) -> str:
         return f"There is no ticket {docket}."
     if user.role is not Role.ADMIN and ticket.dept not in user.depts:
         return f"{docket} belongs to {ticket.dept}, not to your departments."
+    if to == ticket.dept:
+        return f"{docket} is already in {to}."
+    return await _bad_department(request, to)
+
+
+async def _bad_department(request: web.Request, to: str) -> str:
+    """What is wrong with the ``to`` field ("" if nothing)."""
     if not to:
         return "Choose a department to transfer to."
     if len(to) > DEPT_MAX:
         return f"Department is too long (at most {DEPT_MAX} characters)."
     if to not in await _known_departments(request):
         return f"{to!r} is not a department of the knowledge base."
-    if to == ticket.dept:
-        return f"{docket} is already in {to}."
     return ""
 
 
