@@ -15,8 +15,7 @@ LOCKOUT_S = 3.0
 
 
 async def test_six_wrong_passwords_lock_the_account(browser, start_desk: StartDesk) -> None:
-    """Six wrong passwords lock the account (the right one is refused) for the lockout time;
-    the audit log shows six failures, the lockout and the refused attempt."""
+    """Six wrong passwords lock the account for the configured time, as the audit log shows."""
     async with start_desk(signin_max_failures=6, signin_lockout_s=LOCKOUT_S) as desk:
         account = await desk.add_user("officer")
         right = account.password
@@ -49,8 +48,7 @@ async def test_six_wrong_passwords_lock_the_account(browser, start_desk: StartDe
 
 
 async def test_one_address_is_throttled_across_accounts(browser, start_desk: StartDesk) -> None:
-    """Failures from one address across many names refuse that address, even for a right
-    password of an account that never failed."""
+    """Failures from one address across many names refuse that address, right password or not."""
     async with start_desk(signin_max_failures_per_address=4) as desk:
         victim = await desk.add_user("officer")
         page = (await open_page(browser)).page

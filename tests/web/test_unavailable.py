@@ -11,8 +11,7 @@ pytestmark = pytest.mark.chaos
 
 
 async def test_redis_down_gives_503_and_the_desk_recovers(tmp_path, start_desk: StartDesk) -> None:
-    """With Redis killed, pages are 503 'Service unavailable' (liveness stays 200); when
-    Redis is back, the same session works again without restarting anything."""
+    """Redis down: pages are 503 "Service unavailable"; Redis back: the same session works."""
     own = RedisServer(port=free_port(), dir=tmp_path)
     own.start()
     try:

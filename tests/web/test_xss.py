@@ -16,8 +16,7 @@ IMG = "<img src=x onerror=alert('img ran')>"
 async def test_markup_in_a_display_name_renders_inert(
     page_as: PageAs, desk: Desk, payload: str
 ) -> None:
-    """The admin's own header and the users table show the markup as text: no dialog fires,
-    no element is created from it."""
+    """Markup in a display name shows as text in the header and users table; no dialog fires."""
     watched = await page_as("admin", display_name=payload)
     await desk.add_user("officer", name="other", display_name=payload)
     page = watched.page
