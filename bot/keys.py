@@ -215,6 +215,10 @@ class Keys:
         """Counter of failed sign-ins from one client address, in a window."""
         return self._k("signin", "addr", address)
 
+    def cli_token(self, digest: str) -> str:
+        """A command-line sign-in token (by its SHA-256): user and generation, with a TTL."""
+        return self._k("clitoken", digest)
+
     @property
     def audit(self) -> str:
         """Stream of every sign-in attempt and user action: who, when, what, before, after."""

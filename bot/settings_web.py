@@ -6,6 +6,7 @@ these fields, so they are ``SEVA_*`` variables like every other setting.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field
@@ -21,6 +22,16 @@ class WebSettings(BaseSettings):
     officer: str | None = Field(
         default=None,
         description="the user `seva tickets` acts as (must exist and be enabled; see `seva users`)",
+    )
+    officer_token_file: Path | None = Field(
+        default=None,
+        description=(
+            "instead of `SEVA_OFFICER`: a token file written by `seva users signin` "
+            "(password and TOTP checked); `seva tickets` acts as its user"
+        ),
+    )
+    cli_token_ttl_s: float = Field(
+        default=12 * 3600.0, gt=0, description="how long a `seva users signin` token is valid"
     )
 
     # --- passwords (Argon2id) ---------------------------------------------------------------

@@ -23,7 +23,9 @@ from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
 from bot.users.model import Role
+from bot.users.signin import SignIn
 from bot.users.store import UserStore
+from bot.users.tokens import issue
 
 _T = TypeVar("_T")
 ROLES = click.Choice([r.value for r in Role])
@@ -165,6 +167,34 @@ def remove(name: str) -> None:
     """Forget a user's TOTP secret (an admin or head then cannot sign in)."""
     _run(lambda s: s.remove_totp(name, _actor()))
     click.echo(f"TOTP removed for {name}")
+
+
+@users.command()
+@click.argument("name")
+@click.option(
+    "--token-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path.home() / ".config" / "seva" / "token",
+    show_default=True,
+    help="Where to write the token (then SEVA_OFFICER_TOKEN_FILE=this path).",
+)
+def signin(name: str, token_file: Path) -> None:
+    """Sign in at the command line (password, then TOTP if enrolled) and write a token."""
+    password: str = click.prompt("Password", hide_input=True)
+
+    async def action(store: UserStore) -> None:
+        user = await store.get(name)
+        code = ""
+        if user is not None and user.has_totp:
+            code = click.prompt("Code (authenticator app or recovery code)")
+        result = await SignIn(store).attempt(name, password, code, _actor())
+        if result.user is None:
+            raise UserError(result.message)
+        await issue(store, result.user, token_file)
+
+    _run(action)
+    click.echo(f"signed in; token written to {token_file}")
+    click.echo(f"export SEVA_OFFICER_TOKEN_FILE={token_file}")
 
 
 @users.command("recovery-codes")

@@ -84,3 +84,33 @@ def test_the_free_text_officer_flag_is_gone(seeded) -> None:
     result = CliRunner().invoke(tickets, ["claim", docket, "--officer", "meera"], env=env)
     assert 2 == result.exit_code
     assert "No such option '--officer'" in result.output
+
+
+def test_a_token_from_seva_users_signin_is_an_identity(
+    seeded, tmp_path, redis_server, key_prefix
+) -> None:
+    """A `seva users signin` token acts as its user, and is refused once she is disabled."""
+    from bot.users.commands import users
+
+    env, docket = seeded
+    token = tmp_path / "token"
+    wrong = CliRunner().invoke(
+        users, ["signin", "meera", "--token-file", str(token)], env=env, input="nope\n"
+    )
+    assert (1, False) == (wrong.exit_code, token.exists())
+    signed = CliRunner().invoke(
+        users, ["signin", "meera", "--token-file", str(token)], env=env, input=PASSWORD + "\n"
+    )
+    assert 0 == signed.exit_code, signed.output
+    assert 0o600 == token.stat().st_mode & 0o777
+    as_token = env | {"SEVA_OFFICER_TOKEN_FILE": str(token), "SEVA_OFFICER": "ravi"}
+    result = CliRunner().invoke(tickets, ["claim", docket], env=as_token)
+    assert 0 == result.exit_code, result.output
+    assert "meera" == _history(redis_server, key_prefix, docket)[-1]["by"]  # the token wins
+    assert 0 == CliRunner().invoke(users, ["disable", "meera"], env=env).exit_code
+    refused = CliRunner().invoke(tickets, ["close", docket], env=as_token)
+    assert 1 == refused.exit_code
+    assert "was revoked" in refused.output
+    token.write_text("made-up\n")
+    made_up = CliRunner().invoke(tickets, ["close", docket], env=as_token)
+    assert "unknown or expired" in made_up.output
