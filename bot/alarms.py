@@ -1,11 +1,15 @@
 """Alarms: conditions a human must see (silence, credits depleted, usage cap).
 
 An alarm is a JSON value at ``keys.alarm(name)``; ``seva status`` and /readyz list them.
+Each alarm has a severity, decided here by its name: a *critical* alarm means the desk is
+not doing its job (it cannot post, cannot stream, or has lost its memory) and fails
+``seva status`` and the container healthcheck; a *warning* is shown but does not fail it.
 """
 
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 
 import structlog
 from redis.asyncio import Redis
@@ -14,6 +18,30 @@ from bot.clock import Clock
 from bot.keys import Keys
 
 log = structlog.get_logger("alarms")
+
+
+class Severity(StrEnum):
+    """How bad an alarm is."""
+
+    CRITICAL = "critical"
+    WARNING = "warning"
+
+
+# Every other alarm (silence, read budget, a re-seeded KB, ...) is a warning.
+CRITICAL_ALARMS = frozenset(
+    {
+        "outbox_creditsdepleted",  # X's 402: nothing can be posted
+        "outbox_usagecapped",
+        "outbox_unauthorized",
+        "ingest_stream_refused",  # the stream is refused; posts come late, by polling
+        "redis_amnesia",  # Redis lost the desk's data; intake is held until `seva recover`
+    }
+)
+
+
+def severity_of(name: str) -> Severity:
+    """The severity of the alarm called ``name``."""
+    return Severity.CRITICAL if name in CRITICAL_ALARMS else Severity.WARNING
 
 
 async def raise_alarm(  # noqa: PLR0917 (mirrors clear_alarm; all are required)
@@ -25,14 +53,16 @@ async def raise_alarm(  # noqa: PLR0917 (mirrors clear_alarm; all are required)
     ttl_s: float | None = None,
 ) -> None:
     """Raise (or refresh) an alarm; log it only when it is new."""
-    body = json.dumps({"detail": detail, "since": clock.now().isoformat()})
+    body = json.dumps(
+        {"detail": detail, "since": clock.now().isoformat(), "severity": severity_of(name)}
+    )
     fresh = await redis.set(keys.alarm(name), body, nx=True)
     if not fresh:
         await redis.set(keys.alarm(name), body, xx=True, keepttl=True)
     if ttl_s:
         await redis.expire(keys.alarm(name), int(ttl_s))
     if fresh:
-        log.error("alarm raised", alarm=name, detail=detail)
+        log.error("alarm raised", alarm=name, detail=detail, severity=severity_of(name))
 
 
 async def clear_alarm(redis: Redis, keys: Keys, name: str) -> None:

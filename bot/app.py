@@ -18,7 +18,7 @@ import structlog
 
 from bot import logs
 from bot.clock import Clock, SystemClock
-from bot.errors import SettingsError
+from bot.errors import SettingsError, StoreAuthError
 from bot.keys import Keys
 from bot.lifecycle import Role, Runner
 from bot.retry import Backoff
@@ -75,9 +75,14 @@ def x_client(deps: Deps) -> XClient:
 
 def kb_source(deps: Deps) -> Any:
     """Return the live knowledge base (Redis), shared by every role of the process."""
-    from bot.kb.source import RedisKB
+    from bot.kb.source import FileKB, RedisKB, Reseed
 
-    return deps.singleton("kb", lambda: RedisKB(deps.redis, deps.keys))
+    reseed = Reseed(
+        files=FileKB(deps.settings.kb_dir, deps.settings.responses_dir),
+        clock=deps.clock,
+        who=f"daemon {deps.settings.instance_id} (live KB missing)",
+    )
+    return deps.singleton("kb", lambda: RedisKB(deps.redis, deps.keys, reseed=reseed))
 
 
 def nlu_client(deps: Deps) -> Any:
@@ -98,7 +103,12 @@ def ticket_desk(deps: Deps) -> Any:
     return deps.singleton(
         "tickets",
         lambda: tickets.TicketStore(
-            deps.redis, deps.keys, deps.clock, kb_source(deps), deps.settings
+            deps.redis,
+            deps.keys,
+            deps.clock,
+            kb_source(deps),
+            deps.settings,
+            require_epoch=True,  # the daemon never issues a docket from a forgetful Redis
         ),
     )
 
@@ -165,7 +175,13 @@ async def serve(settings: Settings) -> int:
     )
     # Redis may not be up yet (compose starts everything at once): wait, but stay stoppable.
     backoff = Backoff(settings.redis_backoff_initial_s, settings.redis_backoff_max_s)
-    ready = await wait_ready(deps.redis, backoff, deps.clock, runner.stop)
+    try:
+        ready = await wait_ready(deps.redis, backoff, deps.clock, runner.stop)
+    except StoreAuthError as err:
+        # A configuration error: the message says it all, a traceback would add nothing.
+        log.error("redis refused our credentials; not starting", error=str(err))  # noqa: TRY400
+        await deps.redis.aclose()
+        return 2
     if not ready:
         with contextlib.suppress(Exception):
             await deps.redis.aclose()

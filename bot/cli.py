@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from bot.errors import SettingsError
+from bot.textsafe import echo
 
 # name -> "module:attribute" of a click command or group.
 LAZY_COMMANDS: dict[str, str] = {
@@ -26,6 +27,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "sla": "bot.tickets.sla_commands:sla",
     "users": "bot.users.commands:users",
     "demo": "bot.demo:demo_command",
+    "recover": "bot.recover:recover_command",
 }
 
 
@@ -73,7 +75,7 @@ def run_async(coro: Any) -> Any:
     try:
         return asyncio.run(coro)
     except SettingsError as err:
-        click.echo(f"seva: {err}", err=True)
+        echo(f"seva: {err}", err=True)
         sys.exit(2)
 
 
@@ -82,7 +84,7 @@ def main() -> None:
     try:
         cli(standalone_mode=True)
     except SettingsError as err:
-        click.echo(f"seva: {err}", err=True)
+        echo(f"seva: {err}", err=True)
         sys.exit(2)
 
 

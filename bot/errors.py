@@ -23,8 +23,20 @@ class SettingsError(SevaError):
         super().__init__("invalid configuration:\n  " + "\n  ".join(lines))
 
 
+class RoleTaskEndedError(SevaError):
+    """A task a role depends on ended while it should still run; the role is restarted."""
+
+
+class AmnesiaError(SevaError):
+    """Redis lost the desk's data: no post is taken and no docket issued until recovery."""
+
+
 class StoreUnavailableError(SevaError):
     """Redis cannot be reached right now; the caller backs off and retries."""
+
+
+class StoreAuthError(SevaError):
+    """Redis refused our credentials (``requirepass``): a configuration error, never retried."""
 
 
 # --- the outside world: X -------------------------------------------------------------
@@ -63,6 +75,10 @@ class DuplicateContentError(XError):
 
 class ReplyNotAllowedError(XError):
     """HTTP 403: the author did not summon the account (X's February 2026 reply rule)."""
+
+
+class TargetGoneError(XError):
+    """HTTP 403: the post to reply to was deleted, or is not visible to the account."""
 
 
 class CreditsDepletedError(XError):

@@ -170,6 +170,22 @@ class Keys:
         """The pipeline's decision for a post, with its NLU result (audit trail)."""
         return self._k("decision", post_id)
 
+    # --- the desk's memory (bot.epoch) --------------------------------------------------
+    @property
+    def epoch(self) -> str:
+        """Written once, when the desk first starts on this Redis; missing later = amnesia."""
+        return self._k("epoch")
+
+    @property
+    def hold(self) -> str:
+        """Set when Redis is found to have lost its data; intake waits until `seva recover`."""
+        return self._k("hold")
+
+    @property
+    def lost_dockets(self) -> str:
+        """Set of dockets acknowledged on X whose tickets Redis lost (`seva recover`)."""
+        return self._k("recover", "lost_dockets")
+
     # --- knowledge base and NLU ---------------------------------------------------------
     def kb(self, *parts: str) -> str:
         """Knowledge-base keys (entries, versions, audit)."""

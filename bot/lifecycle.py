@@ -10,6 +10,8 @@ A role is an object with a ``name`` and ``async run(ctx)``. ``run`` works until
 5. deletes its heartbeats and closes connections in ``finally``.
 
 A role that crashes is logged and restarted with backoff; it never takes the process down.
+Its heartbeat says ``up: false`` from the crash until it has run a heartbeat TTL without
+crashing again, so a role stuck in a crash loop is reported down, never up.
 """
 
 from __future__ import annotations
@@ -46,6 +48,11 @@ class RoleContext:
     stop: asyncio.Event
     # A role may publish a small health dict here; the heartbeat carries it to Redis.
     health: dict[str, Any] = field(default_factory=dict)
+    # Live figures (posts ingested, decided, posted): read at every beat, so status is current.
+    gauges: dict[str, Callable[[], Any]] = field(default_factory=dict)
+    # Set by the supervisor: the role's run() is executing (not crashed, not backing off).
+    running: bool = False
+    last_crash: float | None = None
 
 
 class Role(Protocol):
@@ -133,18 +140,24 @@ class Runner:
         structlog.contextvars.bind_contextvars(role=role.name)
         backoff = Backoff(initial=1.0, maximum=30.0)
         while not ctx.stop.is_set():
+            ctx.running = True
             try:
                 await role.run(ctx)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                ctx.running = False
                 delay = backoff.next()
                 log.exception("role crashed; restarting", retry_in_s=delay)
-                ctx.health["last_crash"] = self.clock.time()
+                ctx.last_crash = self.clock.time()
+                ctx.health["last_crash"] = ctx.last_crash
+                ctx.health["last_error"] = f"{type(exc).__name__}: {exc}"[:200]
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(ctx.stop.wait(), timeout=delay)
             else:
                 return
+            finally:
+                ctx.running = False
 
     async def _beat(self, role: str, ctx: RoleContext) -> None:
         key = self.keys.heartbeat(role, self.settings.instance_id)
@@ -157,7 +170,9 @@ class Runner:
                 "host": socket.gethostname(),
                 "pid": os.getpid(),
                 "ts": self.clock.time(),
+                "up": self._is_up(ctx),
                 **ctx.health,
+                **_read_gauges(ctx),
             }
             try:
                 await self.redis.set(key, json.dumps(body, default=str), px=ttl_ms)
@@ -171,7 +186,23 @@ class Runner:
                 was_down = False
             await asyncio.sleep(self.settings.heartbeat_interval_s)
 
+    def _is_up(self, ctx: RoleContext) -> bool:
+        recent = ctx.last_crash is not None and (
+            self.clock.time() - ctx.last_crash < self.settings.heartbeat_ttl_s
+        )
+        return ctx.running and not recent
+
     async def _clear_heartbeats(self) -> None:
         keys = [self.keys.heartbeat(r.name, self.settings.instance_id) for r in self.roles]
         with contextlib.suppress(*REDIS_DOWN):
             await asyncio.wait_for(self.redis.delete(*keys), timeout=1.0)
+
+
+def _read_gauges(ctx: RoleContext) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name, read in ctx.gauges.items():
+        try:
+            values[name] = read()
+        except Exception as exc:  # a figure must never stop the heartbeat
+            values[name] = f"error: {type(exc).__name__}"
+    return values

@@ -18,6 +18,7 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 from bot import pii
+from bot.textsafe import terminal
 
 MASK = "***"
 # Shorter "secrets" (e.g. a test token "x") would mask ordinary words everywhere.
@@ -96,7 +97,9 @@ def configure(
     renderer: Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False, exception_formatter=_plain_exc)
+        else _TerminalSafe(
+            structlog.dev.ConsoleRenderer(colors=False, exception_formatter=_plain_exc)
+        )
     )
     shared = _processors(masker)
     structlog.configure(
@@ -119,6 +122,19 @@ def configure(
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     return masker
+
+
+class _TerminalSafe:
+    """A console renderer that shows a post's control characters instead of obeying them.
+
+    JSON lines need no such wrapper: JSON escapes them by itself.
+    """
+
+    def __init__(self, inner: Processor) -> None:
+        self._inner = inner
+
+    def __call__(self, logger: WrappedLogger, name: str, event: EventDict) -> str:
+        return terminal(str(self._inner(logger, name, event)))
 
 
 def _plain_exc(sio: TextIO, exc_info: Any) -> None:

@@ -16,9 +16,9 @@ import socket
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -27,6 +27,7 @@ from bot.settings_web import WebSettings
 ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_PREFIX = "SEVA_"
+SENTINEL_SCHEME = "redis+sentinel"  # redis+sentinel://[:PW@]h1:p1,h2:p2/MASTER[/DB]
 
 CSV = Annotated[list[str], NoDecode]
 
@@ -61,8 +62,30 @@ class Settings(WebSettings, BaseSettings):
     heartbeat_ttl_s: float = Field(default=10.0, gt=0)
     shared_dir: Path = Path("../shared")
 
+    epoch_check_s: float = Field(
+        default=2.0, gt=0, description="while intake is held (Redis amnesia): re-check every"
+    )
+    recover_docket_margin: int = Field(
+        default=100,
+        ge=0,
+        description="`seva recover` starts dockets this far above the highest one seen on X",
+    )
+    recover_max_pages: int = Field(
+        default=32, ge=1, description="pages of 100 own posts `seva recover` reads (X keeps 3,200)"
+    )
+
     # --- redis ------------------------------------------------------------------------
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_url: str = Field(
+        default="redis://127.0.0.1:6379/0",
+        description=(
+            "Redis URL; with requirepass, redis://:PASSWORD@host:port/0 or "
+            "redis://USER:PASSWORD@host:port/0 (masked in every log line and in seva status)"
+        ),
+    )
+    redis_password: SecretStr | None = Field(
+        default=None,
+        description="Redis requirepass for a SEVA_REDIS_URL without one (e.g. a Docker secret)",
+    )
     key_prefix: str = Field(default="seva", pattern=r"^[A-Za-z0-9_.\-:]+$")
     redis_backoff_initial_s: float = Field(default=0.5, gt=0)
     redis_backoff_max_s: float = Field(default=10.0, gt=0)
@@ -88,7 +111,24 @@ class Settings(WebSettings, BaseSettings):
     x_backoff_http_max_s: float = Field(default=320.0, gt=0)
     x_backoff_429_initial_s: float = Field(default=60.0, gt=0)  # exponential
     x_backoff_429_max_s: float = Field(default=960.0, gt=0)
-    x_stream_read_timeout_s: float = Field(default=20.0, gt=0)  # keep-alive watchdog
+    x_stream_keepalive_s: float = Field(
+        default=20.0, gt=0, description="X's stream keep-alive interval (a blank line every 20 s)"
+    )
+    x_stream_read_timeout_s: float = Field(
+        default=26.0,
+        gt=0,
+        description="stream watchdog: reconnect after this long without a byte (> keep-alive)",
+    )
+    x_stream_payment_retry_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="stream refused (402, usage cap, bad credentials): alarm, retry every",
+    )
+    x_reconcile_max_pages: int = Field(
+        default=10,
+        ge=1,
+        description="pages of 100 own posts read to find a reply interrupted mid-send",
+    )
     x_request_timeout_s: float = Field(default=30.0, gt=0)  # one REST call, end to end
     x_read_retries: int = Field(default=2, ge=0)  # reads only; posts are never re-sent here
 
@@ -107,7 +147,13 @@ class Settings(WebSettings, BaseSettings):
 
     # --- NLU (the Rasa server; the client arrives with the NLU issue) -------------------
     rasa_urls: CSV = Field(default_factory=lambda: ["http://127.0.0.1:5005"])
-    rasa_token: SecretStr | None = None
+    rasa_token: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Rasa's auth token; reaches Rasa by environment, never argv; "
+            "`seva nlu serve` refuses to start without it unless --insecure-local"
+        ),
+    )
     nlu_timeout_s: float = Field(default=3.0, gt=0)  # one parse call, end to end
     nlu_retries: int = Field(default=1, ge=0)  # further rounds over the URL list
     nlu_retry_backoff_s: float = Field(default=0.2, ge=0)
@@ -157,7 +203,10 @@ class Settings(WebSettings, BaseSettings):
     reply_timezone: str = "Asia/Kolkata"  # due times in replies are shown in this zone
 
     # --- web --------------------------------------------------------------------------
-    web_host: str = "127.0.0.1"
+    web_host: str = Field(
+        default="127.0.0.1",
+        description="address the web role binds (0.0.0.0 in a container, published on loopback)",
+    )
     web_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator(
@@ -209,9 +258,31 @@ class Settings(WebSettings, BaseSettings):
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:
-        if urlsplit(value).scheme not in {"redis", "rediss", "unix"}:
-            raise ValueError("a redis://, rediss:// or unix:// URL")
+        parts = urlsplit(value)
+        if parts.scheme not in {"redis", "rediss", "unix", SENTINEL_SCHEME}:
+            raise ValueError(
+                "a redis://, rediss://, unix:// or redis+sentinel://h1:p1,h2:p2/MASTER URL"
+            )
+        if parts.scheme == SENTINEL_SCHEME and not parts.path.strip("/"):
+            raise ValueError("a redis+sentinel:// URL names its master: .../MASTER[/DB]")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _redis_password_in_url(cls, data: Any) -> Any:
+        """Put SEVA_REDIS_PASSWORD into a SEVA_REDIS_URL that has no password of its own."""
+        if not isinstance(data, dict) or not data.get("redis_password"):
+            return data
+        password = data["redis_password"]
+        secret = password.get_secret_value() if isinstance(password, SecretStr) else str(password)
+        url = str(data.get("redis_url") or cls.model_fields["redis_url"].default)
+        parts = urlsplit(url)
+        if parts.password is None and parts.scheme != "unix":
+            user = quote(parts.username or "", safe="")
+            host = parts.netloc.rpartition("@")[2]
+            netloc = f"{user}:{quote(secret.strip(), safe='')}@{host}"
+            data = {**data, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
+        return data
 
     @field_validator("x_base_url")
     @classmethod
@@ -220,6 +291,17 @@ class Settings(WebSettings, BaseSettings):
         if parts.scheme not in {"http", "https"} or not parts.netloc:
             raise ValueError("an http(s):// base URL such as https://api.twitter.com")
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _watchdog_above_keepalive(self) -> Settings:
+        # Equal values race X's keep-alive: an idle stream would reconnect every half-minute.
+        if self.x_stream_read_timeout_s <= self.x_stream_keepalive_s:
+            msg = (
+                f"must be above SEVA_X_STREAM_KEEPALIVE_S ({self.x_stream_keepalive_s}), "
+                f"or an idle stream reconnects (got {self.x_stream_read_timeout_s})"
+            )
+            raise SettingsError([(ENV_PREFIX + "X_STREAM_READ_TIMEOUT_S", msg)])
+        return self
 
     @property
     def needs_x(self) -> bool:
@@ -265,7 +347,17 @@ class Settings(WebSettings, BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value():
                 values.append(value.get_secret_value())
+        if password := urlsplit(self.redis_url).password:
+            values.extend({password, unquote(password)})
         return values
+
+
+def _without_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def _problems(err: ValidationError) -> list[tuple[str, str]]:
@@ -275,6 +367,8 @@ def _problems(err: ValidationError) -> list[tuple[str, str]]:
         var = ENV_PREFIX + loc[0].upper() if loc else "configuration"
         msg = e["msg"].removeprefix("Value error, ")
         given = e.get("input")
+        if isinstance(given, str) and "://" in given:
+            given = _without_password(given)
         if loc and isinstance(given, str | int | float):
             msg += f" (got {given!r})"
         problems.append((var, msg))

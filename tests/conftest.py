@@ -48,18 +48,23 @@ class RedisServer:
     port: int
     dir: Path
     proc: subprocess.Popen[bytes] | None = None
+    password: str | None = None  # requirepass, given to redis-server in a config file
 
     @property
     def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
+        auth = f":{self.password}@" if self.password else ""
+        return f"redis://{auth}127.0.0.1:{self.port}/0"
 
     def start(self) -> None:
         exe = shutil.which("redis-server")
         if exe is None:
             pytest.fail("redis-server is not installed (make setup installs it)")
+        config = self.dir / "redis.conf"
+        config.write_text(f"requirepass {self.password}\n" if self.password else "")
         self.proc = subprocess.Popen(
             [
                 exe,
+                str(config),
                 "--port",
                 str(self.port),
                 "--bind",
@@ -79,7 +84,7 @@ class RedisServer:
             stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
-        client = sync_redis.Redis(port=self.port)
+        client = sync_redis.Redis(port=self.port, password=self.password)
         while time.monotonic() < deadline:
             try:
                 client.ping()

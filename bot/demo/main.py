@@ -35,6 +35,7 @@ from bot.demo.crowd import SCRIPT, Line
 from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
 from bot.keys import Keys
 from bot.store import connect
+from bot.textsafe import echo
 from bot.tickets.report import storm_reports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,7 +68,7 @@ def built_roles() -> list[str]:
 
 
 def _step(text: str) -> None:
-    click.secho(f"==> {text}", fg="yellow")
+    echo(f"==> {text}", fg="yellow")
 
 
 @dataclass
@@ -113,27 +114,16 @@ async def _start_rasa(procs: Procs, env: dict[str, str], token: str) -> str:
     """Train (if needed) and serve the model for the shipped KB; return its URL."""
     from bot.kb.source import FileKB
     from bot.nlu.project import Project
+    from bot.nlu.server import serve_argv, serve_env
 
     project = Project(ROOT / "nlu", ROOT / ".venv-rasa")
     project.check_venv()
     kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
-    model, trained = await asyncio.to_thread(
-        project.train, kb, progress=lambda m: click.echo(f"    {m}")
-    )
+    model, trained = await asyncio.to_thread(project.train, kb, progress=lambda m: echo(f"    {m}"))
     port = free_port()
-    argv = [
-        str(project.rasa),
-        "run",
-        "--enable-api",
-        "-m",
-        str(model),
-        "-i",
-        "127.0.0.1",
-        "-p",
-        str(port),
-    ]
-    # "=" form: a random token may start with "-", which argparse reads as an option.
-    procs.start("rasa", [*argv, f"--auth-token={token}"], {**env, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    # The token by environment, never argv (ps shows argv); Rasa dies with the demo.
+    argv = serve_argv(project, model, "127.0.0.1", port)
+    procs.start("rasa", argv, serve_env(env, token, parent_pid=os.getpid()))
     _step(
         f"Rasa {'trained and ' if trained else ''}starting with {model.name} on port {port} (~20 s)"
     )
@@ -357,25 +347,25 @@ async def _thread_of(control: Any, post_id: str) -> list[str]:
 def _print(t: Tracked) -> None:
     line = t.line
     if line.expect == "skipped":
-        click.secho(f"\n@{line.author} retweeted a post — {line.note}", fg="cyan")
+        echo(f"\n@{line.author} retweeted a post — {line.note}", fg="cyan")
         return
-    click.secho(f"\n@{line.author}: {line.text}", fg="cyan")
+    echo(f"\n@{line.author}: {line.text}", fg="cyan")
     if t.decision is None:
         return
     d, info = t.decision["decision"], t.decision.get("info", {})
     confidence = info.get("confidence")
     conf = f" ({confidence:.2f})" if isinstance(confidence, float) else ""
-    click.echo(f"  → {d['action']}{conf}: {d['reason']} [lang {info.get('lang')}]")
+    echo(f"  → {d['action']}{conf}: {d['reason']} [lang {info.get('lang')}]")
     docket = (t.decision.get("facts") or {}).get("docket")
     if docket:
-        click.echo(
+        echo(
             f"  → docket {docket}"
             + (" — an officer replies by hand on X" if d.get("manual_reply") else "")
         )
     for part in t.replies:
-        click.secho(f"  ↳ {part}", fg="green")
+        echo(f"  ↳ {part}", fg="green")
     if t.replied_at is not None:
-        click.echo(f"  (reply after {t.replied_at - t.published_at:.1f} s)")
+        echo(f"  (reply after {t.replied_at - t.published_at:.1f} s)")
 
 
 async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asyncio.Event) -> None:
@@ -386,7 +376,7 @@ async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asynci
             break
         await asyncio.sleep(0.2)
     for storm in await storm_reports(redis, keys):
-        click.echo(
+        echo(
             f"  storm {storm.master}: {storm.size} more authors grouped under it; one answer "
             f"reaches all: SEVA_OFFICER=<your user> seva tickets claim {storm.master}, then "
             f"seva tickets reply {storm.master} '...'"
@@ -411,10 +401,10 @@ def _summary(tracked: list[Tracked]) -> None:
         if t.decision is not None and t.decision["decision"]["action"] == t.line.expect
     ) + sum(1 for t in tracked if t.line.expect == "skipped")
     _step("summary")
-    click.echo(f"  posts: {len(tracked)}; decisions: {json.dumps(actions)}")
-    click.echo(f"  as scripted: {expected}/{len(tracked)}")
+    echo(f"  posts: {len(tracked)}; decisions: {json.dumps(actions)}")
+    echo(f"  as scripted: {expected}/{len(tracked)}")
     if latencies:
-        click.echo(
+        echo(
             f"  replies: {len(latencies)}, "
             f"post-to-reply median {statistics.median(latencies):.1f} s, "
             f"max {max(latencies):.1f} s"

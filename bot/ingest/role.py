@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,9 @@ from redis.asyncio import Redis
 
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
+from bot.dockets import docket, dockets_in
+from bot.epoch import EpochWatch, Evidence
+from bot.errors import AmnesiaError, RoleTaskEndedError, XError
 from bot.ingest.normalise import for_account, is_own
 from bot.ingest.rules import sync_rules
 from bot.ingest.silence import SilenceWatch
@@ -35,12 +39,25 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("ingest")
 
+STREAM_REFUSED = "ingest_stream_refused"  # critical (bot.alarms)
+
 
 class Intake:
     """Decides what enters the inbox; the stream's ``StreamEvents``."""
 
-    def __init__(self, sink: Sink, settings: Settings, clock: Clock, account_id: str) -> None:
+    def __init__(
+        self,
+        sink: Sink,
+        settings: Settings,
+        clock: Clock,
+        account_id: str,
+        *,
+        on_stream_up: Callable[[], Awaitable[None]] | None = None,
+        on_held: Callable[[], Awaitable[object]] | None = None,
+    ) -> None:
         self._sink = sink
+        self._on_stream_up = on_stream_up
+        self._on_held = on_held
         self._s = settings
         self._clock = clock
         self.account_id = account_id
@@ -69,7 +86,15 @@ class Intake:
             account_id=self.account_id,
             reply_restriction=self._s.x_reply_restriction,
         )
-        added = await self._sink.add(post)
+        try:
+            added = await self._sink.add(post)
+        except AmnesiaError:
+            # Redis lost its data: the post is counted, not queued. After `seva recover` the
+            # first-start look-back reads it again (mentions and search reach back an hour).
+            await self._sink.skip(post, "held_amnesia")
+            if self._on_held is not None:
+                await self._on_held()
+            return False
         if added:
             self.silence.arrived()
         return added
@@ -77,6 +102,11 @@ class Intake:
     async def on_post(self, post: Post) -> None:
         """A post from the stream."""
         await self.take(post)
+
+    async def on_connect(self) -> None:
+        """The stream is up (again)."""
+        if self._on_stream_up is not None:
+            await self._on_stream_up()
 
     async def on_disconnect(self, reason: str) -> None:
         """The stream dropped: backfill what it may have missed."""
@@ -176,46 +206,91 @@ class IngestRole:
     def __init__(self, x: XClient) -> None:
         self._x = x
         self.intake: Intake | None = None
+        # Kept across restarts of the role, so an epoch seen once is remembered (bot.epoch).
+        self._watch: EpochWatch | None = None
 
     async def run(self, ctx: RoleContext) -> None:
         """Ingest while leader; stand by otherwise."""
         s = ctx.settings
-        sink = Sink(ctx.redis, ctx.keys)
+        sink = Sink(ctx.redis, ctx.keys, guard_epoch=True)
+        ctx.gauges["ingested"] = lambda: sink.added
+        if self._watch is None:
+            self._watch = EpochWatch(ctx.redis, ctx.keys, ctx.clock, self._evidence(s))
+        watch = self._watch
 
         async def work(lost: asyncio.Event) -> None:
             account_id = s.account_user_id or (await self._x.me())[0]
-            intake = Intake(sink, s, ctx.clock, account_id)
+            if not await _until_clear(watch, lost, ctx):
+                return
+
+            async def stream_up() -> None:
+                ctx.health["stream"] = "up"
+                await clear_alarm(ctx.redis, ctx.keys, STREAM_REFUSED)
+
+            intake = Intake(
+                sink, s, ctx.clock, account_id, on_stream_up=stream_up, on_held=watch.check
+            )
             self.intake = intake
             poller = Poller(self._x, intake, sink, s, ctx.clock, redis=ctx.redis, keys=ctx.keys)
             if s.ingest_stream:
                 await sync_rules(self._x, s)
-            tasks = [asyncio.create_task(self._poll_loop(poller, intake, lost, ctx))]
+            tasks = [
+                asyncio.create_task(self._poll_loop(poller, intake, watch, lost, ctx), name="poll")
+            ]
             if s.ingest_stream:
-                tasks.append(asyncio.create_task(self._x.stream(intake, lost)))
-            try:
-                await lost.wait()
-            finally:
-                for task in tasks:
-                    task.cancel()
-                for task in tasks:
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await task
+                tasks.append(
+                    asyncio.create_task(self._stream_loop(intake, lost, ctx), name="stream")
+                )
+            await _until_lost_or_dead(tasks, lost)
 
         def on_state(*, leader: bool) -> None:
             ctx.health["leader"] = leader
-            ctx.health["ingested"] = sink.added
 
         lease = Lease(ctx.redis, ctx.keys.lease("ingest"), s.instance_id, LEASE_TTL_MS)
         await run_as_leader(lease, ctx.stop, work, on_state)
 
+    async def _stream_loop(self, intake: Intake, lost: asyncio.Event, ctx: RoleContext) -> None:
+        """Hold the stream; a refusal waiting cannot cure raises an alarm and retries slowly.
+
+        A 402 (credits), a usage cap or bad credentials end ``XClient.stream``. Polling goes
+        on meanwhile, but posts then arrive up to a poll interval late, so a human must know.
+        """
+        while not lost.is_set():
+            try:
+                await self._x.stream(intake, lost)
+            except XError as exc:
+                wait = ctx.settings.x_stream_payment_retry_s
+                ctx.health["stream"] = "refused"
+                detail = f"{type(exc).__name__}: {exc}; polling meanwhile, retry in {wait:g} s"
+                await raise_alarm(ctx.redis, ctx.keys, ctx.clock, STREAM_REFUSED, detail)
+                intake.backfill.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(lost.wait(), timeout=wait)
+            else:
+                return
+
+    def _evidence(self, s: Settings) -> Evidence:
+        async def evidence() -> str | None:
+            """Whether the desk answered before: dockets in its own posts on X."""
+            for post in (await self._x.own_posts()).posts:
+                for year, number in dockets_in(post.text, s.docket_prefix):
+                    seen = docket(s.docket_prefix, year, number)
+                    return f"the account's own posts on X carry dockets ({seen}, ...)"
+            return None
+
+        return evidence
+
     @staticmethod
     async def _poll_loop(
-        poller: Poller, intake: Intake, lost: asyncio.Event, ctx: RoleContext
+        poller: Poller, intake: Intake, watch: EpochWatch, lost: asyncio.Event, ctx: RoleContext
     ) -> None:
         while not lost.is_set():
             intake.backfill.clear()
             try:
-                await poller.poll()
+                if await watch.check():
+                    await poller.poll()
+                else:
+                    ctx.health["held"] = True
             except Exception as err:
                 log.warning("poll failed", error=f"{type(err).__name__}: {err}")
             ctx.health["reads"] = poller.reads
@@ -232,6 +307,40 @@ class IngestRole:
                 finally:
                     waiter.cancel()
                     stopper.cancel()
+
+
+async def _until_clear(watch: EpochWatch, lost: asyncio.Event, ctx: RoleContext) -> bool:
+    """Wait while intake is held (amnesia); return False if the lease was lost meanwhile."""
+    while not await watch.check():
+        ctx.health["held"] = True
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(lost.wait(), timeout=ctx.settings.epoch_check_s)
+        if lost.is_set():
+            return False
+    ctx.health["held"] = False
+    return True
+
+
+async def _until_lost_or_dead(tasks: list[asyncio.Task[None]], lost: asyncio.Event) -> None:
+    """Wait until the lease is lost; a task that ends before that is a crash, never silent.
+
+    Raising hands the role to the lifecycle's supervisor, which logs it and restarts the
+    role (and so every task) with backoff.
+    """
+    lost_wait = asyncio.create_task(lost.wait())
+    try:
+        done, _ = await asyncio.wait([*tasks, lost_wait], return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if task is not lost_wait and not lost.is_set():
+                error = None if task.cancelled() else task.exception()
+                msg = f"ingest task {task.get_name()!r} ended while leader: {error!r}"
+                raise RoleTaskEndedError(msg) from error
+    finally:
+        for task in [*tasks, lost_wait]:
+            task.cancel()
+        for task in [*tasks, lost_wait]:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
 
 
 async def _check_silence(intake: Intake, ctx: RoleContext) -> None:

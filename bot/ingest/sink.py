@@ -14,12 +14,18 @@ import json
 import structlog
 from redis.asyncio import Redis
 
+from bot.errors import AmnesiaError
 from bot.keys import SEEN_TTL_S, Keys
 from bot.x.models import Post
 
 log = structlog.get_logger("ingest")
 
+# KEYS[3], KEYS[4]: the epoch and the hold (bot.epoch). A guarded sink takes nothing from
+# a Redis that lost its data: the dedupe keys are gone, so every post would look new.
 _ADD = """
+if ARGV[4] == '1' then
+  if redis.call('EXISTS', KEYS[3]) == 0 or redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+end
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
   redis.call('XADD', KEYS[2], '*', 'post', ARGV[1], 'source', ARGV[3])
   return 1
@@ -40,23 +46,32 @@ return 0
 class Sink:
     """Writes posts into the inbox exactly once per post id."""
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    def __init__(self, redis: Redis, keys: Keys, *, guard_epoch: bool = False) -> None:
         self._redis = redis
         self._keys = keys
+        self._guard = guard_epoch
         self.added = 0
         self.duplicates = 0
 
     async def add(self, post: Post) -> bool:
-        """Queue ``post`` unless it was seen; return whether it was new."""
+        """Queue ``post`` unless it was seen; return whether it was new.
+
+        A guarded sink raises ``AmnesiaError`` while the epoch is missing or held.
+        """
         new = await self._redis.eval(
             _ADD,
-            2,
+            4,
             self._keys.seen(post.id),
             self._keys.inbox,
+            self._keys.epoch,
+            self._keys.hold,
             json.dumps(post.to_fields(), ensure_ascii=False),
             str(SEEN_TTL_S),
             post.source.value,
+            "1" if self._guard else "0",
         )
+        if new == -1:
+            raise AmnesiaError("the sink is held: Redis has no epoch (bot.epoch)")
         if new:
             self.added += 1
             log.info("ingested", post_id=post.id, source=post.source.value)

@@ -26,19 +26,20 @@ from bot.kb.validate import validate
 from bot.keys import Keys
 from bot.settings import Settings, load_settings
 from bot.store import connect
+from bot.textsafe import echo
 
 _T = TypeVar("_T")
 _HISTORY_ITEMS = 4  # items named per history line; the rest are counted
 
 
 def _fail(message: str) -> None:
-    click.echo(f"seva kb: {message}", err=True)
+    echo(f"seva kb: {message}", err=True)
     sys.exit(1)
 
 
 def _report(problems: list[files.Problem]) -> bool:
     for problem in problems:
-        click.echo(f"  ✗ {problem}", err=True)
+        echo(f"  ✗ {problem}", err=True)
     return not problems
 
 
@@ -85,7 +86,7 @@ def validate_command(kb_dir: Path | None, responses_dir: Path | None) -> None:
     unverified = [f.id for f in data.faqs if not f.verified] + [
         d.id for d in data.directory if not d.verified
     ]
-    click.echo(
+    echo(
         f"ok: {len(data.faqs)} FAQ entries, {len(data.directory)} directory entries, "
         f"{len(data.departments)} departments, {len(data.templates)} templates; "
         f"{len(unverified)} unverified (FAQ answers add 'confirm on the official site'; "
@@ -112,7 +113,7 @@ def import_command(kb_dir: Path | None, responses_dir: Path | None, by: str | No
         )
 
     before, after = _run(settings, action)
-    click.echo(f"imported: version {after}" if after != before else f"unchanged: version {after}")
+    echo(f"imported: version {after}" if after != before else f"unchanged: version {after}")
 
 
 @kb.command("export")
@@ -133,7 +134,7 @@ def export_command(out_dir: Path, at_version: int | None) -> None:
 
     data = _run(settings, action)
     written = files.write(data, out_dir / "faq_kb", out_dir / "responses")
-    click.echo(f"exported version {data.version}: {len(written)} files under {out_dir}")
+    echo(f"exported version {data.version}: {len(written)} files under {out_dir}")
 
 
 def _item_views(data: KnowledgeBase) -> dict[str, dict[str, Any]]:
@@ -158,7 +159,7 @@ def list_command(kind: str | None) -> None:
             else ""
         )
         flag = "" if not isinstance(body, dict) or body.get("verified", True) else "  [unverified]"
-        click.echo(f"{field:40} {label}{flag}")
+        echo(f"{field:40} {label}{flag}")
 
 
 @kb.command("show")
@@ -171,9 +172,9 @@ def show_command(item: str) -> None:
     if view is None:
         _fail(f"no item {item!r} (see `seva kb list`)")
         return
-    click.echo(f"# version {data.version}")
+    echo(f"# version {data.version}")
     body = view["data"]
-    click.echo(
+    echo(
         body if isinstance(body, str) else yaml.safe_dump(body, allow_unicode=True, sort_keys=False)
     )
 
@@ -247,9 +248,9 @@ def set_command(  # noqa: PLR0917 (click passes one argument per option)
 
     version, old, new = _run(settings, action)
     stale = examples_hash(old) != examples_hash(new)
-    click.echo(f"version {version}: {item} " + ("deleted" if delete else "updated") + "; live now")
+    echo(f"version {version}: {item} " + ("deleted" if delete else "updated") + "; live now")
     if stale:
-        click.echo("training examples changed: the NLU model is stale until `seva nlu publish`")
+        echo("training examples changed: the NLU model is stale until `seva nlu publish`")
 
 
 def _new_envelope(item: str, items: dict[str, str]) -> dict[str, Any]:
@@ -273,9 +274,9 @@ def history_command(item: str | None, limit: int) -> None:
         shown = r.items[:_HISTORY_ITEMS]
         more = len(r.items) - len(shown)
         items = ", ".join(shown) + (f" (+{more} more)" if more else "")
-        click.echo(f"v{r.version:<4} {r.when}  {r.who:12} {r.summary}: {items}")
+        echo(f"v{r.version:<4} {r.when}  {r.who:12} {r.summary}: {items}")
     if not records:
-        click.echo("no changes recorded")
+        echo("no changes recorded")
 
 
 @kb.command("rollback")
@@ -298,7 +299,7 @@ def rollback_command(version: int, by: str | None) -> None:
         )
 
     new_version = _run(settings, action)
-    click.echo(f"rolled back to the content of v{version}: now version {new_version}")
+    echo(f"rolled back to the content of v{version}: now version {new_version}")
 
 
 @kb.command("status")
@@ -311,14 +312,14 @@ def status_command() -> None:
 
     data, model = _run(settings, action)
     current = examples_hash(data)
-    click.echo(
+    echo(
         f"version {data.version}: {len(data.faqs)} FAQ, {len(data.directory)} directory, "
         f"{len(data.departments)} departments, {len(data.templates)} templates"
     )
-    click.echo(f"training examples hash: {current}")
+    echo(f"training examples hash: {current}")
     if model is None:
-        click.echo("NLU model: none published from this knowledge base yet (stale)")
+        echo("NLU model: none published from this knowledge base yet (stale)")
     elif model != current:
-        click.echo(f"NLU model: STALE (trained on {model}); run `seva nlu publish`")
+        echo(f"NLU model: STALE (trained on {model}); run `seva nlu publish`")
     else:
-        click.echo("NLU model: up to date")
+        echo("NLU model: up to date")

@@ -21,6 +21,7 @@ from typing import Any, Protocol, TypeVar
 
 from redis.asyncio import Redis
 
+from bot.clock import Clock
 from bot.errors import KBError
 from bot.kb import files
 from bot.kb.schema import Department, DirectoryEntry, FAQEntry, KnowledgeBase
@@ -173,10 +174,17 @@ class AuditRecord:
 
 
 class RedisKB:
-    """The live knowledge base in Redis, versioned and audited."""
+    """The live knowledge base in Redis, versioned and audited.
 
-    def __init__(self, redis: Redis, keys: Keys) -> None:
+    Given ``reseed`` (the daemon's files and clock), a live KB found missing is imported
+    from the files again, at the next read: a Redis that lost its data (no persistence, or
+    a flush) would otherwise fail every reply with "no template" until a restart.
+    """
+
+    def __init__(self, redis: Redis, keys: Keys, *, reseed: Reseed | None = None) -> None:
         self._redis = redis
+        self._keys = keys
+        self._reseed = reseed
         self._items = keys.kb("items")
         self._version = keys.kb("version")
         self._audit = keys.kb("audit")
@@ -190,6 +198,8 @@ class RedisKB:
     async def load(self) -> KnowledgeBase:
         """The current knowledge base; re-read only when the version moved."""
         version = await self.version()
+        if version == 0 and self._reseed is not None:
+            version = await self._seed_again(self._reseed)
         if self._cache is not None and self._cache.version == version:
             return self._cache
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -254,6 +264,20 @@ class RedisKB:
                     items.pop(change["item"], None)
         return from_items(items, version)
 
+    async def _seed_again(self, reseed: Reseed) -> int:
+        from bot.alarms import raise_alarm
+
+        when = reseed.clock.now().isoformat()
+        first = self._cache is None
+        try:
+            version = await seed_if_empty(self, reseed.files, who=reseed.who, when=when)
+        except KBError:
+            return await self.version()  # another process seeded it first (or files invalid)
+        if not first:
+            detail = f"the live KB was missing and was imported from the files (version {version})"
+            await raise_alarm(self._redis, self._keys, reseed.clock, "kb_reseeded", detail)
+        return version
+
     async def model_hash(self) -> str | None:
         """The examples hash the published NLU model was trained on, if any."""
         value = await self._redis.get(self._model_hash)
@@ -279,6 +303,15 @@ class RedisKB:
             summary=f["summary"],
             changes=changes if isinstance(changes, list) else [],
         )
+
+
+@dataclass(frozen=True)
+class Reseed:
+    """What a ``RedisKB`` needs to import the files again when the live KB is missing."""
+
+    files: FileKB
+    clock: Clock
+    who: str
 
 
 def _s(value: Any) -> str:

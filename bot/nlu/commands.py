@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bot.nlu.server import RasaServer
 from bot.pipeline.decide import Thresholds
 from bot.settings import Settings, load_settings
 from bot.store import connect
+from bot.textsafe import echo
 
 
 def _project(settings: Settings) -> Project:
@@ -51,7 +53,7 @@ async def _load_kb(settings: Settings, source: str) -> KnowledgeBase:
 
 
 def _fail(err: Exception) -> None:
-    click.echo(f"seva nlu: {err}", err=True)
+    echo(f"seva nlu: {err}", err=True)
     sys.exit(1)
 
 
@@ -77,11 +79,11 @@ def train(kb_source: str) -> None:
     settings = load_settings()
     try:
         kb = asyncio.run(_load_kb(settings, kb_source))
-        model, _ = _project(settings).train(kb, progress=click.echo)
+        model, _ = _project(settings).train(kb, progress=echo)
     except (NLUError, KBError) as err:
         _fail(err)
         return
-    click.echo(str(model))
+    echo(str(model))
 
 
 @nlu.command()
@@ -90,13 +92,34 @@ def train(kb_source: str) -> None:
 @click.option(
     "--model", type=click.Path(path_type=Path, exists=True), help="Defaults to the KB's model."
 )
-def serve(kb_source: str, port: int, model: Path | None) -> None:
-    """Run `rasa run --enable-api` on loopback with SEVA_RASA_TOKEN; Ctrl-C stops it."""
+@click.option(
+    "--insecure-local",
+    is_flag=True,
+    help="Serve without SEVA_RASA_TOKEN: anyone who reaches the port can unload the model.",
+)
+def serve(kb_source: str, port: int, model: Path | None, insecure_local: bool) -> None:
+    """Run `rasa run --enable-api` on loopback behind SEVA_RASA_TOKEN; Ctrl-C or SIGTERM stops it.
+
+    The token reaches Rasa by environment (never argv, which `ps` shows), and Rasa stops
+    with this command however it ends.
+    """
     settings = load_settings()
     project = _project(settings)
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+    if token is None and not insecure_local:
+        echo(
+            "seva nlu: SEVA_RASA_TOKEN is not set, so Rasa's API would be open to anyone who "
+            "reaches it (DELETE /model unloads the model). Set it (or the file seva_rasa_token "
+            "in SEVA_SECRETS_DIR), or pass --insecure-local for a throwaway local server.",
+            err=True,
+        )
+        sys.exit(2)
 
     async def run() -> None:
+        # SIGTERM (docker stop, systemd, kill) cancels this task, so `finally` stops Rasa.
+        task = asyncio.current_task()
+        if task is not None:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
         chosen = model or project.model_path(await _load_kb(settings, kb_source))
         if not chosen.exists():
             msg = f"no model {chosen.name}; run `seva nlu train` first"
@@ -105,9 +128,11 @@ def serve(kb_source: str, port: int, model: Path | None) -> None:
         server.start()
         try:
             await server.wait_ready()
-            auth = "set" if token else "NOT set"
-            click.echo(f"rasa is serving {chosen.name} at {server.url} (token {auth})")
-            await asyncio.to_thread(server.proc.wait) if server.proc else None
+            auth = "set" if token else "NOT set (--insecure-local)"
+            echo(f"rasa is serving {chosen.name} at {server.url} (token {auth})")
+            code = await asyncio.to_thread(server.proc.wait) if server.proc else 0
+            msg = f"rasa exited with {code}"
+            raise NLUError(msg)
         finally:
             server.stop()
 
@@ -115,8 +140,8 @@ def serve(kb_source: str, port: int, model: Path | None) -> None:
         asyncio.run(run())
     except (NLUError, KBError) as err:
         _fail(err)
-    except KeyboardInterrupt:
-        click.echo("stopped")
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        echo("stopped")
 
 
 @nlu.command("eval")
@@ -138,7 +163,7 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
         kb = await _load_kb(settings, kb_source)
         chosen = model or project.model_path(kb)
         if not chosen.exists():
-            chosen, _ = project.train(kb, progress=click.echo)
+            chosen, _ = project.train(kb, progress=echo)
         cases = load_cases(settings.nlu_dir / "tests" / "test_set.yml")
         leaked = leaks(cases, project.training_intents(kb))
         if leaked:
@@ -156,18 +181,18 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
                 "faq_answer_precision": report.faq_answer_precision,
                 "failures": report.failures(),
             }
-            click.echo(json.dumps(figures, indent=2))
+            echo(json.dumps(figures, indent=2))
         else:
-            click.echo(f"model {chosen.name}, {report.n} held-out queries, thresholds {th}")
-            click.echo(report.render())
+            echo(f"model {chosen.name}, {report.n} held-out queries, thresholds {th}")
+            echo(report.render())
         if do_sweep:
-            click.echo(
+            echo(
                 "\nFAQ threshold sweep: threshold, macro-F1 en/hi/hinglish, "
                 "escalation recall, FAQ precision"
             )
             for value, r in sweep(cases, results, th, finder):
                 f1 = " ".join(f"{r.macro_f1.get(lang, 0):.3f}" for lang in ("en", "hi", "hinglish"))
-                click.echo(
+                echo(
                     f"  {value:.2f}  {f1}  {r.escalation_recall:.3f}  {r.faq_answer_precision:.3f}"
                 )
         failures = report.failures()
@@ -207,12 +232,12 @@ def publish(kb_source: str, port: int, force: bool) -> None:
                 token=token,
                 follow_s=2 * settings.nlu_urls_refresh_s + 1.0,
                 log_dir=settings.nlu_dir / "models",
-                progress=click.echo,
+                progress=echo,
             )
             published = await publisher.publish(kb, port or free_port(), force=force)
         finally:
             await redis.aclose()
-        click.echo(f"published {published.model} at {published.url}")
+        echo(f"published {published.model} at {published.url}")
 
     try:
         asyncio.run(run())

@@ -133,6 +133,7 @@ class Publisher:
             port,
             token=self._token,
             log_path=self._log_dir / f"rasa-{port}.log",
+            with_parent=False,  # green is the live server after this publish exits
         )
         green.start()
         self.green = green

@@ -3,6 +3,10 @@
 Rasa 3.6 needs Python 3.10, so it runs from its own venv as its own process (DESIGN.md).
 ``RasaServer`` starts one in its own process group (so stopping it stops its workers too),
 and ``wait_ready`` polls ``/status`` until the model is loaded.
+
+Every Rasa is started through ``nlu/serve.py`` (``serve_argv``, ``serve_env``): the token
+goes by environment, never on the command line where ``ps`` shows it, and a server started
+``with_parent`` stops when the process that started it dies, even by SIGKILL.
 """
 
 from __future__ import annotations
@@ -21,6 +25,29 @@ from bot.errors import NLUError
 from bot.nlu.project import RASA_QUIET, Project
 
 _HTTP_OK = 200
+TOKEN_ENV = "SEVA_RASA_TOKEN"  # noqa: S105 (the variable's name, not a token)
+PARENT_ENV = "SEVA_RASA_PARENT_PID"
+
+
+def serve_argv(project: Project, model: Path, host: str, port: int) -> list[str]:
+    """The command line of a Rasa server for ``model`` (no token in it, ever)."""
+    return [
+        str(project.python), str(project.nlu_dir / "serve.py"), "--enable-api",
+        "-m", str(model), "-i", host, "-p", str(port),
+    ]  # fmt: skip
+
+
+def serve_env(
+    base: dict[str, str], token: str | None, *, parent_pid: int | None = None
+) -> dict[str, str]:
+    """The environment of a Rasa server: ``base``, the token if any, and its parent's pid."""
+    env = {k: v for k, v in base.items() if k not in {TOKEN_ENV, f"{TOKEN_ENV}_FILE", PARENT_ENV}}
+    env |= RASA_QUIET
+    if token:
+        env[TOKEN_ENV] = token
+    if parent_pid is not None:
+        env[PARENT_ENV] = str(parent_pid)
+    return env
 
 
 @dataclass
@@ -33,6 +60,8 @@ class RasaServer:
     token: str | None = None
     host: str = "127.0.0.1"
     log_path: Path | None = None
+    # False only for a server that must outlive its starter (``seva nlu publish``'s green).
+    with_parent: bool = True
     proc: subprocess.Popen[bytes] | None = field(default=None, init=False)
 
     @property
@@ -44,14 +73,10 @@ class RasaServer:
         """Start the server (returns at once; see ``wait_ready``)."""
         self.project.check_venv()
         cmd = [
-            str(self.project.rasa), "run", "--enable-api",
-            "-m", str(self.model),
-            "-i", self.host, "-p", str(self.port),
+            *serve_argv(self.project, self.model, self.host, self.port),
             "--log-file", str(self.log_path or os.devnull),
         ]  # fmt: skip
-        if self.token:
-            # "=" form: a random token may start with "-", which argparse reads as an option.
-            cmd.append(f"--auth-token={self.token}")
+        parent = os.getpid() if self.with_parent else None
         sink = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115, PTH123
         try:
             self.proc = subprocess.Popen(  # noqa: S603 (our own venv's rasa, fixed arguments)
@@ -59,7 +84,7 @@ class RasaServer:
                 stdout=sink,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env={**os.environ, **RASA_QUIET},
+                env=serve_env(dict(os.environ), self.token, parent_pid=parent),
                 start_new_session=True,
             )
         finally:

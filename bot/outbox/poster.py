@@ -19,9 +19,12 @@ from bot.clock import Clock
 from bot.errors import (
     CreditsDepletedError,
     DuplicateContentError,
+    ForbiddenError,
     InvalidRequestError,
+    NotFoundError,
     RateLimitedError,
     ReplyNotAllowedError,
+    TargetGoneError,
     UnauthorizedError,
     UsageCappedError,
     XError,
@@ -62,6 +65,7 @@ class Poster:
         self._on_blocked = on_blocked
         self._backoff = Backoff(settings.outbox_retry_initial_s, settings.outbox_retry_max_s)
         self.posted = 0
+        self.failed = 0
 
     async def handle(self, _entry_id: str, fields: dict[str, str]) -> None:
         """Stream handler: post the job in ``fields``; raise Defer to retry it later."""
@@ -132,15 +136,28 @@ class Poster:
             if found is not None:
                 await self._record(job, i, found.id, cost=0.0)
                 return found.id
-            await self._fail(job, "duplicate content: reply text was not unique to its target")
+            await self._fail(
+                job, "duplicate content: reply text was not unique to its target", code="duplicate"
+            )
             return None
         if isinstance(exc, ReplyNotAllowedError):
-            await self._fail(job, "reply not allowed: the author did not summon the account")
+            await self._fail(
+                job, "reply not allowed: the author did not summon the account", code="not_allowed"
+            )
             if self._on_blocked:
                 await self._on_blocked(job, "reply_not_allowed")
             return None
-        if isinstance(exc, InvalidRequestError):
-            await self._fail(job, f"rejected by X: {exc}")
+        if isinstance(exc, TargetGoneError):
+            # The citizen deleted the post (or hid it): no retry can ever succeed, and the
+            # outbox works one job at a time, so retrying would hold every later reply.
+            await self._fail(
+                job, "target gone: the post was deleted or is not visible", code="target_gone"
+            )
+            if self._on_blocked:
+                await self._on_blocked(job, "target_gone")
+            return None
+        if isinstance(exc, InvalidRequestError | NotFoundError | ForbiddenError):
+            await self._fail(job, f"rejected by X: {exc}", code="rejected")
             return None
         if isinstance(exc, CreditsDepletedError | UsageCappedError | UnauthorizedError):
             name = type(exc).__name__.removesuffix("Error").lower()
@@ -162,9 +179,13 @@ class Poster:
             await self._budget.record(f"{job.job_id}:{i}", cost, job.kind)
         self.posted += 1
 
-    async def _fail(self, job: ReplyJob, why: str) -> None:
+    async def _fail(self, job: ReplyJob, why: str, *, code: str) -> None:
         log.error("reply failed for good", reason=why)
-        await self._redis.hset(
-            self._keys.reply(job.job_id),
-            mapping={"state": ReplyState.FAILED, "error": why},
-        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self._keys.reply(job.job_id),
+                mapping={"state": ReplyState.FAILED, "error": why, "code": code},
+            )
+            pipe.hincrby(self._keys.counter("outbox_failed"), code, 1)
+            await pipe.execute()
+        self.failed += 1

@@ -41,6 +41,8 @@ class OutboxRole:
             on_blocked=self._on_blocked,
         )
         poster = self.poster
+        ctx.gauges["posted"] = lambda: poster.posted
+        ctx.gauges["failed"] = lambda: poster.failed
 
         async def work(lost: asyncio.Event) -> None:
             worker = StreamWorker(
@@ -58,7 +60,6 @@ class OutboxRole:
 
         def on_state(*, leader: bool) -> None:
             ctx.health["leader"] = leader
-            ctx.health["posted"] = poster.posted
 
         lease = Lease(ctx.redis, ctx.keys.lease("outbox"), s.instance_id, LEASE_TTL_MS)
         await run_as_leader(lease, ctx.stop, work, on_state)

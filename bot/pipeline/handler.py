@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from bot import pii
 from bot.clock import Clock
-from bot.errors import NLUError, NLUUnavailableError
+from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
 from bot.pipeline.decide import Action, Decision, Signals, Thresholds, decide, faq_id_of
 from bot.settings import Settings
@@ -115,7 +115,11 @@ class PipelineHandler:
             if not first:  # another consumer decided meanwhile: use its decision
                 await self._handle(entry_id, post)
                 return
-        facts = await self._fx.apply(post, decision, info)
+        try:
+            facts = await self._fx.apply(post, decision, info)
+        except AmnesiaError as err:
+            # No docket is issued from a Redis that lost its data; the post waits (bot.epoch).
+            raise Defer(self._s.epoch_check_s, str(err)) from None
         record.update(done=True, facts=facts)
         await self._redis.set(self._keys.decision(post.id), json.dumps(record, ensure_ascii=False))
         await self._redis.xadd(

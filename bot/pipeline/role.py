@@ -59,7 +59,7 @@ class PipelineRole:
             clock=ctx.clock,
             deadletter=ctx.keys.deadletter,
         )
-        ctx.health["decided"] = 0
+        ctx.gauges["decided"] = lambda: worker.processed
         await worker.run(ctx.stop)
 
 

@@ -3,7 +3,8 @@
 An officer works in one department (``--dept``) and sees its tickets at the officer level;
 a head (``--role head``) also sees the ones escalated past it. Replies go through the
 outbox (threaded, length-checked, exactly once). Every change acts as the configured user
-(``SEVA_OFFICER``, see ``bot.users.identity``) and records that user's id.
+(a `seva users signin` token or ``SEVA_OFFICER``; see ``bot.users.identity``) and records
+that user's id.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.kb.source import RedisKB
 from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
+from bot.textsafe import echo, terminal
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import Workflow, manual_reply_link
 from bot.users.identity import cli_identity
@@ -56,7 +58,7 @@ def _run_as(
     try:
         return asyncio.run(main())
     except (TicketError, UserError) as err:
-        click.echo(f"seva tickets: {err}", err=True)
+        echo(f"seva tickets: {err}", err=True)
         sys.exit(1)
 
 
@@ -90,7 +92,7 @@ def list_command(dept: str, role: str) -> None:
         storm = int(t.extra.get("storm_size") or 0)
         flag += f" [storm: {storm} more authors]" if storm else ""
         due = f"{t.due_at:%d %b %H:%M}"
-        click.echo(f"{t.docket}  {t.state.value:11} due {due}  {t.text[:60]!r}{flag}{manual}")
+        echo(f"{t.docket}  {t.state.value:11} due {due}  {t.text[:60]!r}{flag}{manual}")
 
 
 @tickets.command()
@@ -105,28 +107,28 @@ def show(docket: str) -> None:
         return ticket, await store.history(docket), similar
 
     ticket, history, similar = _run(action)
-    click.echo(
-        f"{ticket.docket} [{ticket.dept}] {ticket.state.value}, due {ticket.due_at.isoformat()}"
-    )
-    click.echo(f"from @{ticket.author_handle}: {ticket.text}")
+    echo(f"{ticket.docket} [{ticket.dept}] {ticket.state.value}, due {ticket.due_at.isoformat()}")
+    # One line each: a post's own newlines could otherwise forge a history line below.
+    handle, text = (terminal(v, one_line=True) for v in (ticket.author_handle, ticket.text))
+    echo(f"from @{handle}: {text}")
     if ticket.extra.get("storm_of"):
-        click.echo(f"part of the storm under {ticket.extra['storm_of']}: answer that ticket")
+        echo(f"part of the storm under {ticket.extra['storm_of']}: answer that ticket")
     if storm := int(ticket.extra.get("storm_size") or 0):
-        click.echo(f"storm master: your answer also goes to {storm} more authors")
+        echo(f"storm master: your answer also goes to {storm} more authors")
     if not ticket.reply_allowed:
-        click.echo(
+        echo(
             f"X allows no API reply here. Reply by hand at {manual_reply_link(ticket)}, "
             f"then record it: seva tickets close {ticket.docket} --manual"
         )
     for master, score, why in similar:
         kept = f"kept apart: {why}" if why else "below the threshold"
-        click.echo(
+        echo(
             f"resembles storm {master} (score {score}; {kept}); if it is the same issue: "
             f"seva tickets merge {ticket.docket} {master}"
         )
     for event in history:
         detail = {k: v for k, v in event.items() if k not in {"at", "by", "event", "docket"}}
-        click.echo(f"  {event['at']}  {event['by']:10} {event['event']} {detail or ''}")
+        echo(f"  {event['at']}  {event['by']:10} {event['event']} {detail or ''}")
 
 
 @tickets.command()
@@ -134,7 +136,7 @@ def show(docket: str) -> None:
 def claim(docket: str) -> None:
     """Take a ticket (no one else can hold it meanwhile)."""
     _run_as(lambda _store, flow, officer: flow.claim(docket, officer))
-    click.echo(f"{docket} is yours")
+    echo(f"{docket} is yours")
 
 
 @tickets.command()
@@ -146,7 +148,7 @@ def reply(docket: str, text: str, hindi: str | None, hinglish: str | None) -> No
     """Answer the citizen publicly (through the outbox); a storm's master answers them all."""
     other = {"hi": hindi or "", "hinglish": hinglish or ""}
     job = _run_as(lambda _store, flow, officer: flow.reply(docket, officer, text, other))
-    click.echo(f"queued {job.job_id if job else ''}: {len(job.parts) if job else 0} post(s)")
+    echo(f"queued {job.job_id if job else ''}: {len(job.parts) if job else 0} post(s)")
 
 
 @tickets.command()
@@ -155,7 +157,7 @@ def reply(docket: str, text: str, hindi: str | None, hinglish: str | None) -> No
 def transfer(docket: str, to_dept: str) -> None:
     """Move a ticket to another department (history and clock go with it)."""
     _run_as(lambda _store, flow, officer: flow.transfer(docket, officer, to_dept))
-    click.echo(f"{docket} transferred to {to_dept}")
+    echo(f"{docket} transferred to {to_dept}")
 
 
 @tickets.command()
@@ -164,7 +166,7 @@ def transfer(docket: str, to_dept: str) -> None:
 def refer(docket: str, body_id: str) -> None:
     """Refer to another ministry (see faq_kb/directory.yml); the local clock stops."""
     _run_as(lambda _store, flow, officer: flow.refer(docket, officer, body_id))
-    click.echo(f"{docket} referred to {body_id}")
+    echo(f"{docket} referred to {body_id}")
 
 
 @tickets.command()
@@ -173,7 +175,7 @@ def refer(docket: str, body_id: str) -> None:
 def merge(docket: str, master: str) -> None:
     """Put a waiting ticket into a storm: its author gets the master's answer."""
     _run_as(lambda _store, flow, officer: flow.merge(docket, master, officer))
-    click.echo(f"{docket} joined the storm under {master}")
+    echo(f"{docket} joined the storm under {master}")
 
 
 @tickets.command()
@@ -182,7 +184,7 @@ def merge(docket: str, master: str) -> None:
 def reopen(docket: str, why: str) -> None:
     """Reopen an answered or closed ticket (back in the queue, with a fresh SLA period)."""
     ticket = _run_as(lambda _store, flow, officer: flow.reopen(docket, officer, why))
-    click.echo(f"{docket} reopened, due {ticket.due_at.isoformat()}")
+    echo(f"{docket} reopened, due {ticket.due_at.isoformat()}")
 
 
 @tickets.command()
@@ -192,4 +194,4 @@ def reopen(docket: str, why: str) -> None:
 def close(docket: str, reason: str, manual: bool) -> None:
     """Close a ticket."""
     _run_as(lambda _store, flow, officer: flow.close(docket, officer, reason, manual=manual))
-    click.echo(f"{docket} closed")
+    echo(f"{docket} closed")

@@ -11,6 +11,7 @@ from bot.clock import SystemClock
 from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
+from bot.textsafe import echo
 from bot.tickets.report import Figures, StormReport, digest, report, storm_reports
 
 
@@ -41,10 +42,10 @@ def report_command(as_json: bool) -> None:
     if as_json:
         out: dict[str, object] = {k: v.to_json() for k, v in figs.items()}
         out["storms"] = [s.to_json() for s in storms]
-        click.echo(json.dumps(out, indent=2))
+        echo(json.dumps(out, indent=2))
         return
     for name, f in figs.items():
-        click.echo(
+        echo(
             f"{name:6} tickets {f.tickets:5}  answered {f.response_rate:6.1%}  "
             f"closed {f.clearance_rate:6.1%}  within SLA {f.within_sla:6.1%}  "
             f"first response median {f.median_first_response_h} h, p90 {f.p90_first_response_h} h  "
@@ -52,13 +53,13 @@ def report_command(as_json: bool) -> None:
             f"storms {f.storms} ({f.storm_members} tickets grouped)"
         )
         if f.backlog_by_dept:
-            click.echo(f"       backlog {f.backlog_by_dept} by age {f.backlog_by_age}")
+            echo(f"       backlog {f.backlog_by_dept} by age {f.backlog_by_age}")
         if f.breaches_by_dept:
-            click.echo(f"       breaches {f.breaches_by_dept} by officer {f.breaches_by_officer}")
+            echo(f"       breaches {f.breaches_by_dept} by officer {f.breaches_by_officer}")
     for st in storms:
         took = f"took {st.fan_out_s / 60:.1f} min" if st.fan_out_s is not None else "in progress"
         answered = f"answered {st.answered_at}, {st.sent} sent, {st.pending} waiting, {took}"
-        click.echo(
+        echo(
             f"storm {st.master} [{st.dept}]: {st.size} more authors; "
             + (answered if st.answered_at else "not answered yet")
         )
@@ -70,8 +71,6 @@ def digest_command(as_json: bool) -> None:
     """The daily digest for the minister's office."""
     figs, _storms = _figures()
     if as_json:
-        click.echo(
-            json.dumps({"day": figs["day"].to_json(), "week": figs["week"].to_json()}, indent=2)
-        )
+        echo(json.dumps({"day": figs["day"].to_json(), "week": figs["week"].to_json()}, indent=2))
     else:
-        click.echo(digest(figs))
+        echo(digest(figs))

@@ -22,7 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ResponseError
 
 from bot.clock import Clock
-from bot.errors import TicketError
+from bot.errors import AmnesiaError, TicketError
 from bot.kb.source import KBSource
 from bot.keys import SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
 from bot.settings import Settings
@@ -115,11 +115,17 @@ class Ticket:
         )
 
 
-# KEYS: seq, queue, sla_due, sla_warn, storm_pending. ARGV: docket prefix, year, ticket key
-# prefix, hash JSON, history event JSON, created score, due score, conversation key ('' for
-# none), conv TTL, warning-time score, '1' if the storm sweep should look at it.
-# The docket number is only known inside the script, so the ticket keys are built here.
+# KEYS: seq, queue, sla_due, sla_warn, storm_pending, hold, epoch. ARGV: docket prefix, year,
+# ticket key prefix, hash JSON, history event JSON, created score, due score, conversation
+# key ('' for none), conv TTL, warning-time score, '1' if the storm sweep should look at it,
+# '1' if the epoch is required. The docket number is only known inside the script, so the
+# ticket keys are built here. A Redis that lost its data (bot.epoch) issues no docket: its
+# counter would start again at 1 and repeat numbers citizens already hold.
 _CREATE = """
+local forgot = ARGV[12] == '1' and redis.call('EXISTS', KEYS[7]) == 0
+if redis.call('EXISTS', KEYS[6]) == 1 or forgot then
+  return redis.error_reply('SEVA_AMNESIA no docket while Redis has no epoch; run seva recover')
+end
 local n = redis.call('INCR', KEYS[1])
 local docket = string.format('%s-%s-%06d', ARGV[1], ARGV[2], n)
 local fields = cjson.decode(ARGV[4])
@@ -193,8 +199,16 @@ class TicketStore:
     """Creates and reads tickets; departments' SLA hours come from the live KB."""
 
     def __init__(
-        self, redis: Redis, keys: Keys, clock: Clock, kb: KBSource, settings: Settings
+        self,
+        redis: Redis,
+        keys: Keys,
+        clock: Clock,
+        kb: KBSource,
+        settings: Settings,
+        *,
+        require_epoch: bool = False,
     ) -> None:
+        self._require_epoch = require_epoch
         self.redis = redis  # public: the workflow and the CLI read the same keys
         self.keys = keys
         self._redis = redis
@@ -249,28 +263,35 @@ class TicketStore:
         }
         conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
         fields = ticket.to_hash() | {"first_due_at": due.isoformat()}
-        ticket_key_prefix = self._keys.ticket("")
-        docket = await self._redis.eval(
-            _CREATE,
-            5,
-            self._keys.docket_seq(self._prefix, now.year),
-            self._keys.queue(dept),
-            self._keys.sla_due,
-            self._keys.sla_warn,
-            self._keys.storm_pending,
-            self._prefix,
-            str(now.year),
-            ticket_key_prefix,
-            json.dumps(fields, ensure_ascii=False),
-            json.dumps(event),
-            str(now.timestamp()),
-            str(due.timestamp()),
-            conv,
-            str(_CONVERSATION_TTL_S),
-            str(warn_at.timestamp()),
-            # Hashtag-only posts need a hand reply each, so grouping them saves no work.
-            "1" if reply_allowed else "0",
-        )
+        try:
+            docket = await self._redis.eval(
+                _CREATE,
+                7,
+                self._keys.docket_seq(self._prefix, now.year),
+                self._keys.queue(dept),
+                self._keys.sla_due,
+                self._keys.sla_warn,
+                self._keys.storm_pending,
+                self._keys.hold,
+                self._keys.epoch,
+                self._prefix,
+                str(now.year),
+                self._keys.ticket(""),
+                json.dumps(fields, ensure_ascii=False),
+                json.dumps(event),
+                str(now.timestamp()),
+                str(due.timestamp()),
+                conv,
+                str(_CONVERSATION_TTL_S),
+                str(warn_at.timestamp()),
+                # Hashtag-only posts need a hand reply each, so grouping them saves no work.
+                "1" if ticket.reply_allowed else "0",
+                "1" if self._require_epoch else "0",
+            )
+        except ResponseError as exc:
+            if "SEVA_AMNESIA" in str(exc):
+                raise AmnesiaError(str(exc).removeprefix("SEVA_AMNESIA ")) from None
+            raise
         ticket.docket = str(docket)
         return ticket
 

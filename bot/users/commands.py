@@ -22,6 +22,7 @@ from bot.errors import UserError
 from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
+from bot.textsafe import echo
 from bot.users.model import Role
 from bot.users.signin import SignIn
 from bot.users.store import UserStore
@@ -50,7 +51,7 @@ def _run(action: Callable[[UserStore], Awaitable[_T]]) -> _T:
     try:
         return asyncio.run(main())
     except UserError as err:
-        click.echo(f"seva users: {err}", err=True)
+        echo(f"seva users: {err}", err=True)
         sys.exit(1)
 
 
@@ -90,7 +91,7 @@ def add(
     """Add a user; admins and heads then need `seva users totp enrol NAME`."""
     password = _password(password_file)
     user = _run(lambda s: s.add(name, role, _depts(dept), password, display_name, _actor()))
-    click.echo(
+    echo(
         f"added {user.name} ({user.role.value}{', ' + ','.join(user.depts) if user.depts else ''})"
     )
 
@@ -101,12 +102,12 @@ def list_command(as_json: bool) -> None:
     """Every user: role, departments, TOTP, enabled or not (never a secret)."""
     found = _run(lambda s: s.all())
     if as_json:
-        click.echo(json.dumps([u.public() for u in found], indent=2))
+        echo(json.dumps([u.public() for u in found], indent=2))
         return
     for u in found:
         state = "disabled" if u.disabled else "active"
         totp = "totp" if u.has_totp else "no totp"
-        click.echo(f"{u.name:16} {u.role.value:8} {','.join(u.depts) or '-':16} {totp:8} {state}")
+        echo(f"{u.name:16} {u.role.value:8} {','.join(u.depts) or '-':16} {totp:8} {state}")
 
 
 @users.command()
@@ -114,7 +115,7 @@ def list_command(as_json: bool) -> None:
 def disable(name: str) -> None:
     """Refuse the user's sign-ins and end their open sessions now."""
     _run(lambda s: s.disable(name, _actor()))
-    click.echo(f"{name} disabled; their sessions have ended")
+    echo(f"{name} disabled; their sessions have ended")
 
 
 @users.command()
@@ -122,7 +123,7 @@ def disable(name: str) -> None:
 def enable(name: str) -> None:
     """Let a disabled user sign in again."""
     _run(lambda s: s.enable(name, _actor()))
-    click.echo(f"{name} enabled")
+    echo(f"{name} enabled")
 
 
 @users.command("reset-password")
@@ -132,7 +133,7 @@ def reset_password(name: str, password_file: Path | None) -> None:
     """Set a new password (ends the user's sessions)."""
     password = _password(password_file)
     _run(lambda s: s.reset_password(name, password, _actor()))
-    click.echo(f"password of {name} reset; their sessions have ended")
+    echo(f"password of {name} reset; their sessions have ended")
 
 
 @users.command("set-role")
@@ -143,7 +144,7 @@ def set_role(name: str, role: str, dept: str | None) -> None:
     """Change a user's role (ends their sessions)."""
     depts = _depts(dept) if dept is not None else None
     user = _run(lambda s: s.set_role(name, role, depts, _actor()))
-    click.echo(f"{user.name} is now {user.role.value} ({','.join(user.depts) or 'no departments'})")
+    echo(f"{user.name} is now {user.role.value} ({','.join(user.depts) or 'no departments'})")
 
 
 @users.group()
@@ -156,9 +157,9 @@ def totp() -> None:
 def enrol(name: str) -> None:
     """Issue a new TOTP secret (replacing any) and print it and its otpauth:// URI once."""
     secret, uri = _run(lambda s: s.enrol_totp(name, _actor()))
-    click.echo(f"secret: {secret}")
-    click.echo(f"uri:    {uri}")
-    click.echo("Give these to the user only; they are not shown again.")
+    echo(f"secret: {secret}")
+    echo(f"uri:    {uri}")
+    echo("Give these to the user only; they are not shown again.")
 
 
 @totp.command()
@@ -166,7 +167,7 @@ def enrol(name: str) -> None:
 def remove(name: str) -> None:
     """Forget a user's TOTP secret (an admin or head then cannot sign in)."""
     _run(lambda s: s.remove_totp(name, _actor()))
-    click.echo(f"TOTP removed for {name}")
+    echo(f"TOTP removed for {name}")
 
 
 @users.command()
@@ -193,8 +194,8 @@ def signin(name: str, token_file: Path) -> None:
         await issue(store, result.user, token_file)
 
     _run(action)
-    click.echo(f"signed in; token written to {token_file}")
-    click.echo(f"export SEVA_OFFICER_TOKEN_FILE={token_file}")
+    echo(f"signed in; token written to {token_file}")
+    echo(f"export SEVA_OFFICER_TOKEN_FILE={token_file}")
 
 
 @users.command("recovery-codes")
@@ -202,4 +203,4 @@ def signin(name: str, token_file: Path) -> None:
 def recovery_codes(name: str) -> None:
     """Issue ten single-use recovery codes (replacing the old ones); printed once."""
     for code in _run(lambda s: s.new_recovery_codes(name, _actor())):
-        click.echo(code)
+        echo(code)

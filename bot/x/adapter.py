@@ -172,27 +172,42 @@ class TweepyXClient:
         )
         return parse.posted_reply(body)
 
-    async def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
-        """Find the account's own reply to ``in_reply_to`` with exactly ``text``, if any.
-
-        Reads the latest 100 of the account's posts: reconciliation runs right after an
-        interrupted send, so the reply, if it exists, is among them.
-        """
+    async def own_posts(
+        self, *, since_id: str | None = None, pagination_token: str | None = None
+    ) -> Page:
+        """Return one page (up to 100) of the account's own posts, newest first."""
         account_id = self._settings.account_user_id or (await self.me())[0]
         body = await self._call(
             lambda: self._user.get_users_tweets(
                 account_id,
+                since_id=since_id,
+                pagination_token=pagination_token,
                 max_results=100,
-                tweet_fields=["referenced_tweets", "edit_history_tweet_ids"],
                 user_auth=False,
+                **_read_fields(),
             ),
             endpoint="user_tweets",
         )
+        return parse.page(body, Source.SEARCH)
+
+    async def find_reply(self, in_reply_to: str, text: str) -> PostedReply | None:
+        """Find the account's own reply to ``in_reply_to`` with exactly ``text``, if any.
+
+        A reply is always newer than its target, so the account's posts are read since the
+        target's id, page by page (``SEVA_X_RECONCILE_MAX_PAGES``): under heavy traffic the
+        reply may lie hundreds of posts back, and the newest 100 alone would miss it.
+        """
         wanted = _comparable(text)
-        for item in body.get("data") or ():
-            refs = {(r["type"], str(r["id"])) for r in item.get("referenced_tweets") or ()}
-            if ("replied_to", in_reply_to) in refs and _comparable(item["text"]) == wanted:
-                return parse.posted_reply({"data": item})
+        token: str | None = None
+        for _ in range(self._settings.x_reconcile_max_pages):
+            page = await self.own_posts(since_id=in_reply_to, pagination_token=token)
+            for item in page.posts:
+                if item.in_reply_to_id == in_reply_to and _comparable(item.text) == wanted:
+                    return PostedReply(id=item.id, text=item.text, edit_history_tweet_ids=[item.id])
+            if not page.next_token:
+                return None
+            token = page.next_token
+        log.warning("reconcile gave up: more own posts since the target than it reads")
         return None
 
     async def get_rules(self) -> list[StreamRule]:

@@ -27,6 +27,7 @@ from bot.errors import (
     RateLimitedError,
     ReplyNotAllowedError,
     ServerError,
+    TargetGoneError,
     TooManyConnectionsError,
     TransientNetworkError,
     UnauthorizedError,
@@ -143,6 +144,8 @@ def _forbidden(message: str, problems: list[dict[str, Any]]) -> XError:
         return DuplicateContentError(message, status=HTTPStatus.FORBIDDEN)
     if "reply to this conversation is not allowed" in text:
         return ReplyNotAllowedError(message, status=HTTPStatus.FORBIDDEN)
+    if "deleted or not visible" in text:
+        return TargetGoneError(message, status=HTTPStatus.FORBIDDEN)
     return ForbiddenError(message, status=HTTPStatus.FORBIDDEN)
 
 

@@ -106,6 +106,10 @@ class StreamEvents(Protocol):
         """A post matched the rules."""
         ...
 
+    async def on_connect(self) -> None:
+        """X accepted the connection (HTTP 200): the stream is up."""
+        ...
+
     async def on_disconnect(self, reason: str) -> None:
         """The connection ended (ingest then backfills)."""
         ...
@@ -138,6 +142,12 @@ class XClient(Protocol):
         max_results: int = 100,
     ) -> Page:
         """Return one page of recent search results, newest first."""
+        ...
+
+    async def own_posts(
+        self, *, since_id: str | None = None, pagination_token: str | None = None
+    ) -> Page:
+        """One page (up to 100) of the account's own posts, newest first (costs a read)."""
         ...
 
     async def get_posts(self, ids: list[str]) -> list[Post]:

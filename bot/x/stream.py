@@ -54,12 +54,14 @@ class OneShotStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy is un
         session: aiohttp.ClientSession,
         read_timeout_s: float,
         on_post: OnPost,
+        on_connected: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(bearer_token, return_type=dict, max_retries=0)
         self.session = session
         self._base_url = base_url
         self._read_timeout_s = read_timeout_s
         self._on_post = on_post
+        self._on_connected = on_connected
         self.connected = False
 
     async def _connect(
@@ -92,6 +94,8 @@ class OneShotStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy is un
     async def on_connect(self) -> None:
         """Log the connection (tweepy's default logs through stdlib logging)."""
         log.info("x.stream.connected")
+        if self._on_connected is not None:
+            await self._on_connected()
 
     async def on_keep_alive(self) -> None:
         """Keep-alives only reset the read timeout; nothing to do."""
@@ -149,6 +153,7 @@ class StreamRunner:
                 session=self._session(),
                 read_timeout_s=self._settings.x_stream_read_timeout_s,
                 on_post=events.on_post,
+                on_connected=events.on_connect,
             )
             self.attempts += 1
             error = await self._attempt(client, stop)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import yaml
 
@@ -46,17 +47,58 @@ def test_dockerfile_runs_as_non_root_with_a_status_healthcheck():
     assert any(op == "ENTRYPOINT" and args.startswith("[") for op, args in final)  # exec form
 
 
+def _argv(service: dict[str, Any]) -> str:
+    """A service's entrypoint and command as one string (the argv its process gets)."""
+    parts = []
+    for key in ("entrypoint", "command"):
+        value = service.get(key) or []
+        parts.extend([value] if isinstance(value, str) else value)
+    return " ".join(str(p) for p in parts)
+
+
 def test_compose_has_redis_with_aof_rasa_and_the_daemon():
     """Compose runs redis with AOF on, the pinned Rasa image, and the daemon."""
     services = COMPOSE["services"]
     assert {"redis", "rasa", "daemon"} == set(services)
-    assert "--appendonly" in services["redis"]["command"]
-    assert (
-        "yes"
-        == services["redis"]["command"][services["redis"]["command"].index("--appendonly") + 1]
-    )
+    assert "--appendonly yes" in _argv(services["redis"])
     assert "rasa/rasa:3.6.21" == services["rasa"]["image"]
     assert "--enable-api" in services["rasa"]["command"]
+
+
+def test_compose_publishes_the_daemon_s_port_on_the_host_s_loopback_only():
+    """Inside its container the daemon binds 0.0.0.0 on the published port; the host, 127.0.0.1."""
+    daemon = COMPOSE["services"]["daemon"]
+    env = daemon["environment"]
+    assert "0.0.0.0" == env["SEVA_WEB_HOST"]
+    assert [f"127.0.0.1:{env['SEVA_WEB_PORT']}:{env['SEVA_WEB_PORT']}"] == daemon["ports"]
+    assert "SEVA_WEB_HOST=0.0.0.0" in DOCKERFILE
+
+
+def test_no_secret_is_on_any_command_line():
+    """No token or password in any service's command: only in secret files, read at start."""
+    for name, service in COMPOSE["services"].items():
+        argv = _argv(service)
+        for needle in ("--auth-token", "--requirepass", "${", "TOKEN", "PASSWORD}"):
+            assert needle not in argv, (name, needle)
+        healthcheck = " ".join(service.get("healthcheck", {}).get("test", []))
+        assert "${" not in healthcheck, name
+    for name, service in COMPOSE["services"].items():
+        assert not any("TOKEN" in k or "PASSWORD" in k for k in service.get("environment", {})
+                       if not k.endswith("_FILE")), name  # fmt: skip
+
+
+def test_compose_locks_redis_and_rasa_with_secret_files():
+    """Redis demands the password, Rasa reads its token from a file, and the daemon has both."""
+    services = COMPOSE["services"]
+    assert "requirepass" in _argv(services["redis"])
+    assert "/run/secrets/seva_redis_password" in _argv(services["redis"])
+    assert "seva_redis_password" in services["redis"]["secrets"]
+    rasa = services["rasa"]
+    assert "/app/seva/serve.py" in rasa["entrypoint"]
+    assert any(v.startswith("./nlu/serve.py:/app/seva/serve.py") for v in rasa["volumes"])
+    assert "/run/secrets/seva_rasa_token" == rasa["environment"]["SEVA_RASA_TOKEN_FILE"]
+    assert {"seva_redis_password", "seva_rasa_token"} <= set(services["daemon"]["secrets"])
+    assert "/run/secrets" == services["daemon"]["environment"]["SEVA_SECRETS_DIR"]
 
 
 def test_compose_sets_only_real_settings():

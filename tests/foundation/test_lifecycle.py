@@ -211,15 +211,22 @@ async def test_daemon_started_before_redis_waits_and_then_runs(tmp_path, key_pre
         "SEVA_REDIS_BACKOFF_MAX_S": "0.5",
         "SEVA_HEARTBEAT_INTERVAL_S": "0.2",
     }
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "daemon.py")],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log_path = tmp_path / "daemon.log"
+    with log_path.open("wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "daemon.py")],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     try:
-        await asyncio.sleep(1.5)
+        # Start Redis only once the daemon has said it is waiting (a busy machine may take
+        # longer than any fixed sleep to import and try).
+        await _wait_for(
+            lambda: _async(lambda: b"redis unreachable, retrying" in log_path.read_bytes()),
+            timeout=30,
+        )
         assert proc.poll() is None  # still alive, waiting for Redis
         server.start()
         probe = connect(server.url)
@@ -228,11 +235,10 @@ async def test_daemon_started_before_redis_waits_and_then_runs(tmp_path, key_pre
         )
         await probe.aclose()
         proc.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.to_thread(proc.communicate, None, 15)
+        await asyncio.to_thread(proc.wait, 15)
     finally:
         if proc.poll() is None:
             proc.kill()
-            proc.communicate()
+            proc.wait()
         server.stop()
     assert 0 == proc.returncode
-    assert b"redis unreachable, retrying" in stderr

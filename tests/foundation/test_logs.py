@@ -73,3 +73,30 @@ def test_masker_masks_credentials_by_shape_not_only_by_value():
     assert "Authorization: ***" == m.text("Authorization: Bearer abcdefghijk")
     assert "sent Bearer ***" == m.text("sent Bearer abcdefghijk")
     assert "redis://:***@" in m.text("redis://:hunter2pass@10.0.0.1:6379/0")
+
+
+@pytest.mark.parametrize("fmt", ["json", "console"])
+def test_personal_data_in_other_scripts_and_spellings_is_masked(fmt):
+    """Devanagari digits, dotted Aadhaar, spaced pairs and a spelled e-mail never reach a log."""
+    buf = io.StringIO()
+    logs.configure(fmt=fmt, stream=buf)
+    text = (
+        "आधार १२३४.५६७८.९०१२, aadhaar 2345.6789.0124, फ़ोन ९८७६५४३२१०, "
+        "call +91 98 76 54 32 10, mail ram.k at gmail dot com or ram.k[at]gmail[dot]com"
+    )
+    structlog.get_logger("t").info(f"post: {text}", text=text, docket=DOCKET)
+    out = buf.getvalue()
+    for raw in ("१२३४", "2345.6789", "९८७६५४३२१०", "98 76 54 32", "ram.k"):
+        assert raw not in out
+    assert DOCKET in out
+
+
+def test_console_lines_show_a_post_s_escapes_instead_of_obeying_them():
+    """A post's ANSI escape, BEL or U+202E reaches the console log escaped, visibly."""
+    buf = io.StringIO()
+    logs.configure(fmt="console", stream=buf)
+    evil = "IEC \x1b[2J\x07\u202eexe"
+    structlog.get_logger("t").info(f"post in: {evil}", text=evil, post_id=POST_ID)
+    out = buf.getvalue()
+    assert "post in: IEC \\x1b[2J\\x07\\u202eexe" in out
+    assert not {"\x1b", "\x07", "\u202e"} & set(out)

@@ -93,3 +93,18 @@ def test_missing_token_exits_2_naming_it(tmp_path):
     proc = _run_daemon(tmp_path, env)
     assert 2 == proc.returncode
     assert "SEVA_X_BEARER_TOKEN" in proc.stderr
+
+
+@pytest.mark.parametrize("timeout", ["20", "19.5"])
+def test_stream_watchdog_at_or_below_keepalive_is_refused(monkeypatch, timeout):
+    """A stream read timeout equal to X's 20 s keep-alive (or below it) is refused by name."""
+    monkeypatch.setenv("SEVA_X_STREAM_READ_TIMEOUT_S", timeout)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert "SEVA_X_STREAM_READ_TIMEOUT_S" in str(err.value)
+
+
+def test_default_stream_watchdog_is_above_the_keepalive():
+    """By default the watchdog waits past X's 20 s keep-alive, as tweepy's 21 s does."""
+    s = load_settings()
+    assert s.x_stream_read_timeout_s > s.x_stream_keepalive_s == 20.0

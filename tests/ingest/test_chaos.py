@@ -35,7 +35,7 @@ def _start_ingest(
     # A restart with the same instance id takes its lease back at once.
     return start_daemon(
         emu, redis_server.url, key_prefix, roles="ingest", instance_id=instance,
-        ingest_poll_interval_s="1", x_stream_read_timeout_s="2",
+        ingest_poll_interval_s="1", x_stream_read_timeout_s="2", x_stream_keepalive_s="0.3",
         x_backoff_http_initial_s="0.2", x_backoff_network_step_s="0.1",
     )  # fmt: skip
 

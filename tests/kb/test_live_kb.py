@@ -191,3 +191,23 @@ def test_a_template_edit_is_validated_and_live(
     refused = seva_kb("set", "template/en/ack", "--file", str(bad))
     assert refused.exit_code == 1
     assert "over the limit" in refused.output
+
+
+async def test_live_kb_lost_with_redis_data_is_reseeded_at_the_next_read(redis, keys):
+    """A live KB that vanished (Redis lost its data) is imported again on the next read."""
+    import json as _json
+
+    from bot.clock import SystemClock
+    from bot.kb.source import FileKB, Reseed
+    from tests.conftest import ROOT
+
+    files_kb = FileKB(ROOT / "faq_kb", ROOT / "responses")
+    store = RedisKB(redis, keys, reseed=Reseed(files=files_kb, clock=SystemClock(), who="test"))
+    first = await store.load()
+    assert "en/ack" in first.templates
+    await redis.delete(keys.kb("items"), keys.kb("version"), keys.kb("audit"))  # the data loss
+    again = await store.load()
+    assert "en/ack" in again.templates
+    assert 1 == again.version
+    alarm = _json.loads(await redis.get(keys.alarm("kb_reseeded")))
+    assert "warning" == alarm["severity"]

@@ -25,10 +25,10 @@ REPO = Path(__file__).resolve().parents[2]
 KB = StaticKB(asyncio.run(FileKB(REPO / "faq_kb", REPO / "responses").load()))
 
 
-def _post(i: int, *, mentions: bool = True) -> Post:
+def _post(i: int, *, mentions: bool = True, text: str = "") -> Post:
     pid = str(1_950_000_000_000_000_000 + i)
     return Post(
-        id=pid, author_id="7", author_handle="citizen", text=f"@MoCI_Seva my IEC is stuck {i}", lang="en",
+        id=pid, author_id="7", author_handle="citizen", text=text or f"@MoCI_Seva my IEC is stuck {i}", lang="en",
         created_at=datetime(2026, 11, 24, tzinfo=UTC), conversation_id=pid, mentions_account=mentions,
     )  # fmt: skip
 
@@ -41,9 +41,13 @@ class Desk:
         self.flow = Workflow(redis, keys, self.clock, self.store)
         self.sla = Scheduler(redis, keys, self.clock, self.store, KB, ReplyComposer(KB))
 
-    async def ticket(self, i: int = 1, *, reply_allowed: bool = True) -> str:
+    async def ticket(self, i: int = 1, *, reply_allowed: bool = True, text: str = "") -> str:
         t = await self.store.create(
-            _post(i), "dgft", reason="complaint", reply_allowed=reply_allowed, nlu={"lang": "en"}
+            _post(i, text=text),
+            "dgft",
+            reason="complaint",
+            reply_allowed=reply_allowed,
+            nlu={"lang": "en"},
         )
         return t.docket
 
@@ -143,3 +147,37 @@ async def test_answered_tickets_never_breach_and_manual_ones_get_no_interim(desk
     closed = await desk.store.require(manual)
     assert closed.state is State.CLOSED
     assert closed.extra["close_reason"] == "manual_reply"
+
+
+@pytest.mark.parametrize(
+    ("citizen", "answer", "kind"),
+    [
+        (
+            "मेरा आधार २३४५.६७८९.०१२४ है, IEC अटका है",
+            "Aadhaar 2345 6789 0124 is linked now.",
+            "aadhaar",
+        ),
+        (
+            "IEC stuck, call me on ९८७६५४३२१०",
+            "We tried 98 76 54 32 10 twice; please retry.",
+            "phone",
+        ),
+        ("IEC stuck, call +91 98 76 54 32 10", "We called 9876543210; the IEC is fixed.", "phone"),
+        (
+            "IEC stuck, write to ram.k at gmail dot com",
+            "Sent to ram.k [at] gmail [dot] com.",
+            "email",
+        ),
+        ("IEC stuck, ram.k@gmail.com", "Mailed ram.k(at)gmail(dot)com just now.", "email"),
+    ],
+)
+async def test_an_answer_repeating_personal_data_in_another_spelling_is_refused(
+    desk: Desk, citizen: str, answer: str, kind: str
+) -> None:
+    """`seva tickets reply` refuses an echo in any script or spelling, and queues nothing."""
+    docket = await desk.ticket(text=f"@MoCI_Seva {citizen}")
+    await desk.flow.claim(docket, "meera")
+    with pytest.raises(TicketError, match=rf"personal data \({kind}\)"):
+        await desk.flow.reply(docket, "meera", answer)
+    assert 0 == await desk.redis.xlen(desk.keys.outbox)
+    assert await desk.flow.reply(docket, "meera", "Your IEC is updated; please check.") is not None

@@ -66,6 +66,9 @@ class Events:
         self.posts.append(post)
         self.changed.set()
 
+    async def on_connect(self) -> None:
+        self.connects = getattr(self, "connects", 0) + 1
+
     async def on_disconnect(self, reason: str) -> None:
         self.disconnects.append(reason)
         self.changed.set()

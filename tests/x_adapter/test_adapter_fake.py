@@ -29,6 +29,7 @@ FAST = {
     "x_backoff_429_initial_s": 0.1,
     "x_backoff_429_max_s": 0.4,
     "x_stream_read_timeout_s": 0.5,
+    "x_stream_keepalive_s": 0.2,
     "x_request_timeout_s": 5.0,
 }
 
@@ -99,6 +100,9 @@ class Recorder:
         self.posts.append(post)
         if len(self.posts) >= self._n:
             self._stop.set()
+
+    async def on_connect(self) -> None:
+        self.connects = getattr(self, "connects", 0) + 1
 
     async def on_disconnect(self, reason: str) -> None:
         self.disconnects.append(reason)

@@ -1,0 +1,96 @@
+"""The desk's memory check: whether the Redis it talks to has lost its data.
+
+A Redis without persistence (like the one ``make demo`` shares) or a flushed one comes back
+empty. Left alone, the desk would then re-read the last hour as a first start: citizens
+answered twice, docket numbers issued again, X refusing the repeats as duplicates. So:
+
+- on its first start against a Redis, the ingest leader writes an *epoch* key, once;
+- if the epoch is missing later (this process saw it before), or is missing at start while
+  the desk's own posts on X carry dockets, Redis has lost its data: that is *amnesia*;
+- amnesia sets a *hold* and the critical ``redis_amnesia`` alarm. While the hold is set (or
+  the epoch is missing) the sink takes no post and no docket is issued;
+- ``seva recover`` (``bot.recover``) shows what it will do, reseeds what X still knows and
+  lifts the hold.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import structlog
+from redis.asyncio import Redis
+
+from bot.alarms import raise_alarm
+from bot.clock import Clock
+from bot.keys import Keys
+
+log = structlog.get_logger("epoch")
+
+AMNESIA_ALARM = "redis_amnesia"
+
+# Returns a sentence naming the evidence that the desk ran before (None: a first start).
+Evidence = Callable[[], Awaitable[str | None]]
+
+
+class EpochWatch:
+    """Tells the ingest role whether it may take posts; detects amnesia on the way."""
+
+    def __init__(self, redis: Redis, keys: Keys, clock: Clock, evidence: Evidence) -> None:
+        self._redis = redis
+        self._keys = keys
+        self._clock = clock
+        self._evidence = evidence
+        self.seen: str | None = None  # the epoch this process has seen
+
+    async def check(self) -> bool:
+        """Return True when intake may go on; on amnesia set the hold and return False."""
+        raw: Any = await self._redis.mget(self._keys.hold, self._keys.epoch)
+        hold, epoch = raw
+        if hold is not None:
+            return False
+        if epoch is not None:
+            self.seen = str(epoch)
+            return True
+        if self.seen is not None:
+            await self.hold(
+                f"the epoch this daemon saw ({_since(self.seen)}) is gone: "
+                "Redis lost its data while the desk ran"
+            )
+            return False
+        found = await self._evidence()
+        if found:
+            await self.hold(f"Redis has no epoch, but {found}")
+            return False
+        await self.establish("first start")
+        return True
+
+    async def establish(self, why: str) -> str:
+        """Write the epoch if none exists; return the epoch in force."""
+        body = json.dumps({"since": self._clock.now().isoformat(), "why": why})
+        if await self._redis.set(self._keys.epoch, body, nx=True):
+            log.info("epoch written", why=why)
+        value = await self._redis.get(self._keys.epoch)
+        self.seen = str(value)
+        return self.seen
+
+    async def hold(self, detail: str) -> None:
+        """Hold intake and raise the critical alarm."""
+        body = json.dumps({"detail": detail, "since": self._clock.now().isoformat()})
+        if await self._redis.set(self._keys.hold, body, nx=True):
+            log.error("amnesia: intake held until `seva recover`", detail=detail)
+        await raise_alarm(
+            self._redis,
+            self._keys,
+            self._clock,
+            AMNESIA_ALARM,
+            f"{detail}; intake is held: run `seva recover`",
+        )
+
+
+def _since(epoch: str) -> str:
+    try:
+        return f"written {json.loads(epoch)['since']}"
+    except (ValueError, KeyError, TypeError):
+        return "unreadable"

@@ -1,0 +1,209 @@
+"""The probe's run, in the suite: 300 citizens, seeded kills, a deleted post, a 402 on the
+stream and a Redis that loses its data; every post answered exactly once.
+
+The whole desk runs as a real daemon process (ingest, pipeline, outbox, sla) against the
+emulator over HTTP, the session's Rasa and a private redis-server with AOF. The kills are
+SIGKILLs at seeded points; the data loss removes Redis's files before a restart, as a Redis
+without persistence comes back; the operator then runs ``seva recover --yes``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import subprocess
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+import redis.asyncio as aioredis
+
+from bot.alarms import Severity, severity_of
+from bot.keys import Keys
+from bot.nlu.server import RasaServer
+from bot.x.emulator import EmulatorConfig, running_emulator
+from tests.conftest import RedisServer, free_port, start_daemon
+from tests.ingest.test_amnesia import _recover, _wipe_and_restart
+
+N_POSTS = 300
+SEED = 20261201
+TEXTS = (
+    "{h} how do I apply for IEC?",
+    "{h} IEC ke liye apply kaise karein?",
+    "{h} my IEC application has been pending for three weeks and nobody at DGFT responds",
+    "{h} मेरा स्टार्टअप मान्यता आवेदन दो महीने से लंबित है, कोई जवाब नहीं दे रहा",
+)
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Any]:
+    config = EmulatorConfig(keepalive_s=0.3, post_3h_limit=100_000)
+    config.update({"limits": {"post_tweets": {"user": 100_000}, "timeline": {"app": 100_000}}})
+    async with running_emulator(config) as running:
+        yield running
+
+
+@pytest.fixture
+def forgetful(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(port=free_port(), dir=tmp_path / "redis")
+    server.dir.mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
+def _desk(emu: Any, server: RedisServer | str, prefix: str, rasa: RasaServer) -> subprocess.Popen[bytes]:  # fmt: skip
+    url = server if isinstance(server, str) else server.url
+    return start_daemon(
+        emu, url, prefix, roles="ingest,pipeline,outbox,sla", instance_id="chaos-desk",
+        rasa_urls=rasa.url, rasa_token=rasa.token,
+        ingest_poll_interval_s="1", x_stream_read_timeout_s="2", x_stream_keepalive_s="0.3",
+        x_stream_payment_retry_s="1", x_backoff_http_initial_s="0.2",
+        x_backoff_network_step_s="0.1", epoch_check_s="0.3", redis_backoff_max_s="0.5",
+        outbox_limit_15m="100000", outbox_limit_3h="100000", outbox_limit_24h="100000",
+        outbox_daily_budget_usd="100000", outbox_claim_idle_ms="2000",
+        outbox_retry_initial_s="0.2", outbox_retry_max_s="1", sla_tick_s="1",
+    )  # fmt: skip
+
+
+async def _delete(emu: Any, post_id: str, token: str) -> None:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.delete(
+            f"{emu.base_url}/2/tweets/{post_id}", headers={"Authorization": f"Bearer {token}"}
+        ) as resp,
+    ):
+        assert 200 == resp.status
+
+
+async def _direct_replies(emu: Any) -> Counter[str]:
+    """How many posts of the ministry reply directly to each post (thread parts excluded)."""
+    own = await emu.control.posts(author=emu.ministry["id"])
+    own_ids = {str(p["id"]) for p in own}
+    counts: Counter[str] = Counter()
+    for post in own:
+        for ref in post.get("referenced_tweets") or ():
+            if ref["type"] == "replied_to" and str(ref["id"]) not in own_ids:
+                counts[str(ref["id"])] += 1
+    return counts
+
+
+@dataclass
+class Run:
+    """One chaos run: the seeded fault points and what happened."""
+
+    emu: Any
+    server: RedisServer
+    rasa: RasaServer
+    prefix: str
+    rng: random.Random
+    published: list[str] = field(default_factory=list)
+    deleted: str | None = None
+    recovered: bool = False
+
+    def __post_init__(self) -> None:
+        self.kills = sorted(self.rng.sample(range(40, 260), 2))
+        self.loss_at = self.rng.randrange(120, 200)
+        self.stream_402_at = self.rng.randrange(20, 100)
+        self.deleted_at = self.rng.randrange(10, 290)
+        self.proc = _desk(self.emu, self.server, self.prefix, self.rasa)
+
+    async def fault_before(self, i: int) -> None:
+        """Inject the faults seeded for post ``i``."""
+        if i in self.kills:
+            self.proc.kill()
+            self.proc.wait()
+            await asyncio.sleep(0.5)
+            self.proc = _desk(self.emu, self.server, self.prefix, self.rasa)
+        if i == self.stream_402_at:
+            await self.emu.control.fault("stream", "402", count=1)
+            await self.emu.control.fault("stream", "drop_stream", count=1)
+        if i == self.loss_at:
+            _wipe_and_restart(self.server)
+
+    async def publish(self, i: int, user: dict[str, str]) -> None:
+        """Post ``i``; the seeded one is deleted at once; recover once intake is held."""
+        text = TEXTS[i % len(TEXTS)].format(h=f"@{self.emu.ministry['username']}")
+        post = await self.emu.control.publish(user["username"], text)
+        self.published.append(str(post["id"]))
+        if i == self.deleted_at:
+            self.deleted = str(post["id"])
+            await _delete(self.emu, self.deleted, user["user_token"])
+        if i > self.loss_at and not self.recovered:
+            self.recovered = await _recover_when_held(self.emu, self.server, self.prefix)
+
+    async def until_all_answered(self) -> Counter[str]:
+        """Wait until every post but the deleted one has a reply; return the reply counts."""
+        while not self.recovered:
+            self.recovered = await _recover_when_held(self.emu, self.server, self.prefix)
+            await asyncio.sleep(0.3)
+        expected = set(self.published) - {self.deleted}
+        async with asyncio.timeout(240):
+            while not expected <= set(await _direct_replies(self.emu)):
+                await asyncio.sleep(1.0)
+        await asyncio.sleep(3.0)  # anything doubled would have been posted by now
+        return await _direct_replies(self.emu)
+
+
+@pytest.mark.chaos
+@pytest.mark.slow
+@pytest.mark.rasa
+@pytest.mark.timeout(420)
+async def test_300_posts_through_kills_a_deleted_post_a_402_and_data_loss(
+    emu: Any, forgetful: RedisServer, rasa: RasaServer, key_prefix: str, measured: Any
+) -> None:
+    """0 lost and 0 duplicated: every post has exactly one reply; alarms end cleared."""
+    users = [await emu.control.create_user(f"citizen_{i:03d}") for i in range(N_POSTS)]
+    run = Run(emu, forgetful, rasa, key_prefix, random.Random(SEED))
+    try:
+        await asyncio.sleep(4.0)  # the daemon is up and has written its epoch
+        for i, user in enumerate(users):
+            await run.fault_before(i)
+            await run.publish(i, user)
+            await asyncio.sleep(0.05)
+        counts = await run.until_all_answered()
+        lost = sorted(set(run.published) - {run.deleted} - set(counts))
+        doubled = sorted(p for p, n in counts.items() if n > 1)
+        alarms = await _alarms(forgetful, Keys(key_prefix))
+        measured(
+            f"{len(run.published)} posts, kills at {run.kills}, 402 at {run.stream_402_at}, "
+            f"data loss at {run.loss_at}, deleted #{run.deleted_at}: lost {len(lost)}, "
+            f"doubled {len(doubled)}, alarms left {sorted(alarms)}"
+        )
+        assert ([], []) == (lost, doubled)
+        assert run.deleted not in counts
+        assert [] == [a for a in alarms if severity_of(a) is Severity.CRITICAL]
+    finally:
+        if run.proc.poll() is None:
+            run.proc.terminate()
+            run.proc.wait(timeout=20)
+
+
+async def _recover_when_held(emu: Any, server: RedisServer, prefix: str) -> bool:
+    client = aioredis.Redis.from_url(server.url, decode_responses=True)
+    try:
+        if not await client.exists(Keys(prefix).hold):
+            return False
+    except (ConnectionError, OSError, aioredis.ConnectionError):
+        return False
+    finally:
+        await client.aclose()
+    done = await asyncio.to_thread(_recover, emu, server, prefix, "--yes")
+    assert 0 == done.returncode, done.stdout + done.stderr
+    return True
+
+
+async def _alarms(server: RedisServer, keys: Keys) -> dict[str, Any]:
+    client = aioredis.Redis.from_url(server.url, decode_responses=True)
+    try:
+        found = {}
+        async for key in client.scan_iter(match=keys.alarm_pattern()):
+            found[key.removeprefix(keys.alarm(""))] = json.loads(await client.get(key))
+        return found
+    finally:
+        await client.aclose()
