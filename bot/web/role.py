@@ -8,6 +8,7 @@ import structlog
 from aiohttp import web
 
 from bot.lifecycle import RoleContext
+from bot.web.app import create_app
 
 if TYPE_CHECKING:
     from bot.app import Deps
@@ -25,10 +26,6 @@ class WebRole:
 
     async def run(self, ctx: RoleContext) -> None:
         """Serve until ``ctx.stop``; stop accepting, then close connections."""
-        # Imported here: the desk pulls in the ticket domain and the templates, which a
-        # daemon should not pay for before Redis is up (it logs its wait meanwhile).
-        from bot.web.app import create_app
-
         app = create_app(ctx.settings, ctx.redis, ctx.keys, ctx.clock)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
