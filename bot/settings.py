@@ -22,6 +22,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
+from bot.settings_web import WebSettings
 
 ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,8 +42,8 @@ def _default_instance() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class Settings(BaseSettings):
-    """Everything configurable about one Seva deployment."""
+class Settings(WebSettings, BaseSettings):
+    """Everything configurable about one Seva deployment (the web desk's part: ``WebSettings``)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -216,7 +217,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "roles", "watch_handles", "hashtags", "keywords", "rasa_urls", "sla_business_days",
-        mode="before",
+        "web_origins", mode="before",
     )  # fmt: skip
     @classmethod
     def _csv(cls, value: Any) -> Any:
