@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
+from urllib.parse import unquote, urlsplit
 
 import redis.asyncio as aioredis
 import structlog
+from redis.asyncio.sentinel import Sentinel
 from redis.exceptions import AuthenticationError
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
@@ -15,6 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.clock import Clock
 from bot.errors import StoreAuthError
 from bot.retry import Backoff
+from bot.settings import SENTINEL_SCHEME
 
 T = TypeVar("T")
 Redis = aioredis.Redis
@@ -37,8 +40,56 @@ def auth_error(exc: AuthenticationError, redis: Redis) -> StoreAuthError:
     )
 
 
+class SentinelRedis(aioredis.Redis):
+    """A client of the master that Redis Sentinel names; closing it closes the sentinels."""
+
+    watchers: Sentinel | None = None
+
+    async def aclose(self, close_connection_pool: bool | None = None) -> None:
+        """Close the master's pool and the connections to every sentinel."""
+        await super().aclose(close_connection_pool)
+        if self.watchers is not None:
+            for client in self.watchers.sentinels:
+                await client.aclose()
+
+
+# redis-py's Sentinel constructor carries no annotations; this gives mypy its type.
+_new_sentinel: Callable[..., Sentinel] = Sentinel
+
+
+def _sentinel_master(url: str) -> Redis:
+    """The master of ``redis+sentinel://[:PW@]h1:p1,h2:p2/MASTER[/DB]``.
+
+    After a failover the pool asks the sentinels again on the next connection, so the
+    roles' usual "Redis went away, wait and retry" path follows the new master.
+    """
+    parts = urlsplit(url)
+    hosts = parts.netloc.rpartition("@")[2]
+    sentinels = [(h, int(p)) for h, _, p in (a.rpartition(":") for a in hosts.split(","))]
+    name, _, db = parts.path.strip("/").partition("/")
+    watchers = _new_sentinel(
+        sentinels, sentinel_kwargs={"socket_timeout": 2.0, "decode_responses": True}
+    )
+    client: SentinelRedis = watchers.master_for(
+        name,
+        redis_class=SentinelRedis,
+        db=int(db or 0),
+        password=unquote(parts.password) if parts.password else None,
+        username=unquote(parts.username) if parts.username else None,
+        decode_responses=True,
+        socket_connect_timeout=2.0,
+        socket_timeout=None,
+        health_check_interval=15,
+        retry_on_timeout=False,
+    )
+    client.watchers = watchers
+    return client
+
+
 def connect(url: str) -> Redis:
     """Return a client; it connects lazily and reconnects on the next command."""
+    if urlsplit(url).scheme == SENTINEL_SCHEME:
+        return _sentinel_master(url)
     return aioredis.Redis.from_url(
         url,
         decode_responses=True,

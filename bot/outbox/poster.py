@@ -31,7 +31,7 @@ from bot.errors import (
 )
 from bot.keys import Keys
 from bot.outbox.budget import PostBudget, price_of
-from bot.outbox.jobs import ReplyJob, ReplyState
+from bot.outbox.jobs import Priority, ReplyJob, ReplyState
 from bot.retry import Backoff
 from bot.settings import Settings
 from bot.streams import Defer
@@ -111,7 +111,7 @@ class Poster:
                 return found.id
         # Only the first part answers the citizen; the rest reply to the desk's own post.
         cost = price_of(text, summoned=i == 0, settings=self._s)
-        verdict = await self._budget.check(cost)
+        verdict = await self._budget.check(cost, fanout=job.priority is Priority.LOW)
         if not verdict.ok:
             raise Defer(verdict.wait_s, f"outbox waiting: {verdict.reason}")
         await self._redis.hset(
