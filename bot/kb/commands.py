@@ -80,7 +80,7 @@ def validate_command(kb_dir: Path | None, responses_dir: Path | None) -> None:
     """Check the knowledge-base files; exit 1 with every problem listed."""
     settings = load_settings()
     data, problems = files.load(kb_dir or settings.kb_dir, responses_dir or settings.responses_dir)
-    problems += validate(data)
+    problems += validate(data, own_tags=settings.own_tags())
     if not _report(problems):
         _fail(f"{len(problems)} problem(s); nothing was changed")
     unverified = [f.id for f in data.faqs if not f.verified] + [
@@ -105,7 +105,7 @@ def import_command(kb_dir: Path | None, responses_dir: Path | None, by: str | No
     """Validate the files and make them the live knowledge base (one new version)."""
     settings = load_settings()
     data, problems = files.load(kb_dir or settings.kb_dir, responses_dir or settings.responses_dir)
-    problems += validate(data)
+    problems += validate(data, own_tags=settings.own_tags())
     if not _report(problems):
         _fail(f"{len(problems)} problem(s); the live knowledge base was not changed")
 
@@ -238,7 +238,7 @@ def set_command(  # noqa: PLR0917 (click passes one argument per option)
             new = from_items(items, current.version)
         except ValueError as err:
             raise KBError(f"{item}: {err}") from err
-        problems = validate(new)
+        problems = validate(new, own_tags=settings.own_tags())
         if problems:
             raise KBError(
                 "the edit would break the knowledge base: " + "; ".join(map(str, problems))
@@ -292,7 +292,7 @@ def rollback_command(version: int, by: str | None) -> None:
     async def action(store: RedisKB) -> int:
         current = await store.version()
         old = await store.state_at(version)
-        problems = validate(old)
+        problems = validate(old, own_tags=settings.own_tags())
         if problems:
             raise KBError(
                 f"version {version} does not validate today: " + "; ".join(map(str, problems))

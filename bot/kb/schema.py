@@ -119,7 +119,12 @@ class DirectoryEntry(_Reviewed):
 
 
 class Department(_Strict):
-    """A department of the ministry that owns tickets."""
+    """A department of the ministry that owns tickets.
+
+    ``hashtags`` and ``handles`` are the department's own X tags (written with or without
+    ``#`` and ``@``): a post that uses one is routed to the department, and the ingest role
+    follows them in its stream rules.
+    """
 
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: Name
@@ -128,6 +133,16 @@ class Department(_Strict):
     business_hours: bool = False
     escalation_chain: list[str] = Field(default_factory=lambda: ["officer", "head", "cell"])
     domains: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    handles: list[str] = Field(default_factory=list)
+
+    def own_hashtags(self) -> list[str]:
+        """The hashtags, lower case, without ``#``."""
+        return [t.lstrip("#").lower() for t in self.hashtags]
+
+    def own_handles(self) -> list[str]:
+        """The handles, lower case, without ``@``."""
+        return [h.lstrip("@").lower() for h in self.handles]
 
 
 class KnowledgeBase(BaseModel):
@@ -157,6 +172,16 @@ class KnowledgeBase(BaseModel):
     def department(self, dept_id: str) -> Department | None:
         """The department with this id, if any."""
         return next((d for d in self.departments if d.id == dept_id), None)
+
+    def tag_owners(self) -> dict[str, str]:
+        """Every department tag (``#tag``, ``@handle``, lower case) to its department id."""
+        owners: dict[str, str] = {}
+        for dept in self.departments:
+            for tag in dept.own_hashtags():
+                owners.setdefault(f"#{tag}", dept.id)
+            for handle in dept.own_handles():
+                owners.setdefault(f"@{handle}", dept.id)
+        return owners
 
     def training_inputs(self) -> dict[str, dict[str, list[str]]]:
         """What the NLU model is trained from (FAQ examples): its hash decides staleness."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlparse
 
@@ -30,6 +31,9 @@ _PHONE = re.compile(r"^[\d +()/-]{3,40}$")
 _REQUIRED_DEPARTMENT = "general"
 ANSWER_LANGS = ("en", "hi", "hinglish")
 _SAMPLE_REF = "ABCDEFG"
+# X's rules: a hashtag is letters, digits and underscores, not only digits; a handle 1-15.
+_HASHTAG = re.compile(r"^#?(?=\w*[^\W\d])\w{1,100}$")
+_HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
 _PART_END = re.compile(r"(?:[.!?।॥][\"')\]]*|;)$")
 
 
@@ -52,11 +56,16 @@ def is_official(source: str, own_domains: list[str]) -> bool:
     return any(host == d or host.endswith(f".{d}") for d in allowed)
 
 
-def validate(kb: KnowledgeBase) -> list[Problem]:
-    """Return every problem with ``kb``; an empty list means it may go live."""
+def validate(kb: KnowledgeBase, *, own_tags: Iterable[str] = ()) -> list[Problem]:
+    """Return every problem with ``kb``; an empty list means it may go live.
+
+    ``own_tags`` are the desk's own ``@handle`` and ``#hashtags`` (``Settings.own_tags``),
+    which no department may claim.
+    """
     problems: list[Problem] = []
     problems += _unique_ids(kb)
     problems += _departments(kb)
+    problems += _department_tags(kb, {t.lower() for t in own_tags})
     seen_examples: dict[str, str] = {}
     for faq in kb.faqs:
         problems += _faq(faq, kb, seen_examples)
@@ -107,6 +116,29 @@ def _departments(kb: KnowledgeBase) -> list[Problem]:
             problems.append(Problem(where, "escalation_chain is empty"))
         if not dept.aliases.en:
             problems.append(Problem(where, "needs routing keywords (aliases.en)"))
+    return problems
+
+
+def _department_tags(kb: KnowledgeBase, own: set[str]) -> list[Problem]:
+    """Hashtags and handles: well-formed, each owned by one department, none the desk's."""
+    problems = []
+    owner: dict[str, str] = {}
+    for dept in kb.departments:
+        where = f"departments [{dept.id}]"
+        tags = [("#", "hashtag", t, _HASHTAG) for t in dept.hashtags]
+        tags += [("@", "handle", h, _HANDLE) for h in dept.handles]
+        for sigil, label, raw, pattern in tags:
+            if not pattern.match(raw):
+                problems.append(Problem(where, f"{label} {raw!r} is not a valid X {label}"))
+                continue
+            tag = sigil + raw.lstrip(sigil).lower()
+            if tag in own:
+                problems.append(Problem(where, f"{label} {tag} is the desk's own"))
+            elif tag in owner and owner[tag] != dept.id:
+                problems.append(Problem(where, f"{label} {tag} is also {owner[tag]}'s"))
+            elif tag in owner:
+                problems.append(Problem(where, f"{label} {tag} is listed twice"))
+            owner.setdefault(tag, dept.id)
     return problems
 
 

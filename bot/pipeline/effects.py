@@ -99,6 +99,7 @@ class DeskEffects:
                 priority=Priority.HIGH,
                 docket=facts.get("docket"),
                 lang=lang,
+                account=post.reply_as,  # the department handle the citizen summoned, if any
             )
             await enqueue(self._redis, self._keys, job)
             facts["job"] = job.job_id
