@@ -102,7 +102,7 @@ class Poster:
             return
         for i in range(len(ids), len(job.parts)):
             parent = job.in_reply_to if i == 0 else ids[i - 1]
-            reply_id = await self._post_part(x, job, i, parent, reconcile=interrupted == i)
+            reply_id = await self._post_part(job, i, parent, reconcile=interrupted == i, x=x)
             if reply_id is None:
                 return  # failed for good; recorded
             ids.append(reply_id)
@@ -118,8 +118,9 @@ class Poster:
         return self._accounts.get(job.account.lstrip("@").lower())
 
     async def _post_part(
-        self, x: XClient, job: ReplyJob, i: int, parent: str, *, reconcile: bool
+        self, job: ReplyJob, i: int, parent: str, *, reconcile: bool, x: XClient | None = None
     ) -> str | None:
+        x = x or self._x
         text = job.parts[i]
         if reconcile:
             found = await x.find_reply(parent, text)
