@@ -201,6 +201,7 @@ class Scheduler:
             priority=priority,
             docket=ticket.docket,
             lang=lang,
+            account=ticket.reply_as,
         )
         await enqueue(self._redis, self._keys, job)
 
