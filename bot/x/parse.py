@@ -26,6 +26,14 @@ USER_FIELDS = ("username",)
 # hand-written fixture may not). Handles are 1-15 word characters, not after a word or @.
 _MENTION = re.compile(r"(?<![\w@])@(\w{1,15})")
 _HASHTAG = re.compile(r"(?<![\w#&])#(\w+)")
+# X's v2 escapes exactly these three in post text; nothing else is an entity to undo.
+_ENTITY = re.compile(r"&(amp|lt|gt);")
+_UNESCAPED = {"amp": "&", "lt": "<", "gt": ">"}
+
+
+def unescape(text: str) -> str:
+    """Undo X's escaping of ``&``, ``<`` and ``>`` (one pass: ``&amp;lt;`` stays ``&lt;``)."""
+    return _ENTITY.sub(lambda m: _UNESCAPED[m.group(1)], text)
 
 
 def users_by_id(includes: Mapping[str, Any] | None) -> dict[str, str]:
@@ -41,7 +49,7 @@ def post(
     matching_rules: Iterable[str] = (),
 ) -> Post:
     """Build a ``Post`` from one ``data`` item and the handles from ``includes``."""
-    text = str(data.get("text", ""))
+    text = unescape(str(data.get("text", "")))
     entities = data.get("entities")
     if entities is None:
         mentions = tuple(m.lower() for m in _MENTION.findall(text))
@@ -88,7 +96,8 @@ def posted_reply(body: Mapping[str, Any]) -> PostedReply:
     """Build a ``PostedReply`` from the 201 answer of ``POST /2/tweets``."""
     data = body["data"]
     history = [str(i) for i in data.get("edit_history_tweet_ids") or ()]
-    return PostedReply(id=str(data["id"]), text=str(data["text"]), edit_history_tweet_ids=history)
+    text = unescape(str(data["text"]))
+    return PostedReply(id=str(data["id"]), text=text, edit_history_tweet_ids=history)
 
 
 def rules(body: Mapping[str, Any]) -> list[StreamRule]:
