@@ -1,0 +1,39 @@
+"""Fuzz ``bot.replies.render``: shipped templates with citizen text, and fuzzed templates."""
+
+import contextlib
+import re
+import sys
+from pathlib import Path
+
+import atheris
+
+with atheris.instrument_imports():
+    from bot.errors import KBError
+    from bot.kb.files import load
+    from bot.replies.render import KINDS, render
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = load(ROOT / "faq_kb", ROOT / "responses")[0].templates
+KEYS = sorted(TEMPLATES)
+# What X reads as an @mention: "@" or the fullwidth at (U+FF20), then a handle character.
+MENTION = re.compile(r"(?<![\w@\uff20])[@\uff20]\w")
+
+
+def one_input(data: bytes) -> None:
+    """Citizen text must never address anyone; a broken template is a KBError, not a crash."""
+    fdp = atheris.FuzzedDataProvider(data)
+    key = fdp.PickValueInList(KEYS)
+    kind = key.split("/", 1)[1]
+    citizen = fdp.ConsumeUnicode(120)
+    variables = {
+        name: citizen if isinstance(value, str) else value for name, value in KINDS[kind].items()
+    }
+    out = render(TEMPLATES[key], variables)
+    assert not MENTION.search(out) or MENTION.search(TEMPLATES[key]), out
+    with contextlib.suppress(KBError):
+        render(fdp.ConsumeUnicode(200), {"x": citizen})
+
+
+if __name__ == "__main__":
+    atheris.Setup(sys.argv, one_input)
+    atheris.Fuzz()
