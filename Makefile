@@ -18,8 +18,9 @@ help:
 	@echo "make lint   - ruff and mypy"
 	@echo "make setup  - create .venv and install the project"
 
-# System packages the tests and the demo use (redis-server). Installed only if missing,
-# and only when we are root (CI and these machines); otherwise we say what is missing.
+# System packages the tests and the demo use (redis-server; chromium for the browser tests).
+# Installed only if missing, and only when we are root (CI and these machines); otherwise
+# we say what is missing.
 system-deps:
 	@scripts/system-deps.sh
 

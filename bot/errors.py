@@ -146,3 +146,14 @@ class KBError(SevaError):
 
 class TicketError(SevaError):
     """A ticket operation was refused (unknown docket, wrong state, not yours)."""
+
+
+# --- people: users, sign-in -------------------------------------------------------------
+
+
+class UserError(SevaError):
+    """A user operation was refused (unknown user, bad field, weak password); says why."""
+
+
+class IdentityError(UserError):
+    """No usable identity is configured for a command that records who acted."""

@@ -45,9 +45,18 @@ class Keys:
         return self._k("outbox")
 
     @property
+    def outbox_normal(self) -> str:
+        """Stream of normal-priority reply jobs (storm members' interim replies)."""
+        return self._k("outbox", "normal")
+
+    @property
     def outbox_low(self) -> str:
-        """Stream of low-priority reply jobs (interim replies, storm fan-out)."""
+        """Stream of low-priority reply jobs (storm fan-out)."""
         return self._k("outbox", "low")
+
+    def outbox_lanes(self) -> list[str]:
+        """The outbox streams, highest priority first (the order the outbox reads them)."""
+        return [self.outbox, self.outbox_normal, self.outbox_low]
 
     @property
     def deadletter(self) -> str:
@@ -200,3 +209,42 @@ class Keys:
     def nlu_events(self) -> str:
         """Pub/sub channel announcing a switch of NLU URLs."""
         return self._k("nlu", "events")
+
+    # --- users, sessions, sign-in and the audit log -------------------------------------
+    def user(self, name: str) -> str:
+        """Hash holding one user (role, departments, password hash, TOTP, generation)."""
+        return self._k("user", name)
+
+    @property
+    def users(self) -> str:
+        """Set of every user name."""
+        return self._k("users")
+
+    def user_recovery(self, name: str) -> str:
+        """Set of the SHA-256 digests of a user's unused recovery codes."""
+        return self._k("user", name, "recovery")
+
+    def session(self, session_id: str) -> str:
+        """One web session (JSON, expires at the absolute timeout)."""
+        return self._k("session", session_id)
+
+    def signin_failures(self, name: str) -> str:
+        """Counter of wrong passwords in a row for one account name."""
+        return self._k("signin", "fail", name)
+
+    def signin_lock(self, name: str) -> str:
+        """Present while an account is locked out (expires after the lockout)."""
+        return self._k("signin", "lock", name)
+
+    def signin_address(self, address: str) -> str:
+        """Counter of failed sign-ins from one client address, in a window."""
+        return self._k("signin", "addr", address)
+
+    def cli_token(self, digest: str) -> str:
+        """A command-line sign-in token (by its SHA-256): user and generation, with a TTL."""
+        return self._k("clitoken", digest)
+
+    @property
+    def audit(self) -> str:
+        """Stream of every sign-in attempt and user action: who, when, what, before, after."""
+        return self._k("audit")

@@ -22,6 +22,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
+from bot.settings_web import WebSettings
 
 ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -41,8 +42,8 @@ def _default_instance() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class Settings(BaseSettings):
-    """Everything configurable about one Seva deployment."""
+class Settings(WebSettings, BaseSettings):
+    """Everything configurable about one Seva deployment (the web desk's part: ``WebSettings``)."""
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -135,6 +136,12 @@ class Settings(BaseSettings):
     outbox_limit_15m: int = Field(default=100, ge=1)  # per user; the manage-posts page says 200
     outbox_limit_3h: int = Field(default=300, ge=1)
     outbox_limit_24h: int = Field(default=10_000, ge=1)  # per app
+    outbox_fanout_share: float = Field(
+        default=0.8,
+        gt=0,
+        le=1,
+        description="share of each post window storm fan-out may fill (the rest: answers)",
+    )
     outbox_daily_budget_usd: float = Field(default=25.0, ge=0)
     price_post_usd: float = 0.015
     price_post_url_usd: float = 0.20
@@ -210,7 +217,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "roles", "watch_handles", "hashtags", "keywords", "rasa_urls", "sla_business_days",
-        mode="before",
+        "web_origins", mode="before",
     )  # fmt: skip
     @classmethod
     def _csv(cls, value: Any) -> Any:

@@ -51,6 +51,7 @@ class StreamWorker:
     block_ms: int = 500
     claim_idle_ms: int = 30_000
     max_deliveries: int = 5
+    preempt_poll_s: float = 0.5  # how often a deferred entry looks at the higher streams
     backoff: Backoff = field(default_factory=lambda: Backoff(0.5, 10.0))
     processed: int = 0
     _groups_ready: bool = False
@@ -137,23 +138,47 @@ class StreamWorker:
                 return
             if await self._too_many_deliveries(stream, entry_id, fields):
                 continue
-            if not await self._handle_one(entry_id, fields, stop):
+            if not await self._handle_one(entry_id, fields, stop, stream):
                 return  # stopped while the entry was deferred: it stays pending
             await self.redis.xack(stream, self.group, entry_id)
             self.processed += 1
 
-    async def _handle_one(self, entry_id: str, fields: dict[str, str], stop: asyncio.Event) -> bool:
-        """Run the handler until it succeeds; a Defer waits in place (no redelivery counted)."""
+    async def _handle_one(
+        self, entry_id: str, fields: dict[str, str], stop: asyncio.Event, stream: str = ""
+    ) -> bool:
+        """Run the handler until it succeeds; a Defer waits in place (no redelivery counted).
+
+        While an entry of a lower-priority stream waits (a storm's fan-out for the next
+        rate window, say), new entries of the higher streams are handled meanwhile: a fresh
+        answer never waits behind a deferred fan-out post.
+        """
+        higher = self.streams[: self.streams.index(stream)] if stream in self.streams else []
         while True:
             try:
                 await self.handler(entry_id, fields)
             except Defer as d:
                 log.info("entry deferred", entry=entry_id, reason=d.reason, retry_in_s=d.delay_s)
-                await sleep_or_stop(self.clock, d.delay_s, stop)
+                await self._wait_serving(higher, d.delay_s, stop)
                 if stop.is_set():
                     return False
             else:
                 return True
+
+    async def _wait_serving(
+        self, higher: Sequence[str], delay_s: float, stop: asyncio.Event
+    ) -> None:
+        """Wait ``delay_s``, handling new entries of ``higher`` streams as they arrive."""
+        deadline = self.clock.time() + delay_s
+        while not stop.is_set() and (left := deadline - self.clock.time()) > 0:
+            await sleep_or_stop(
+                self.clock, min(left, self.preempt_poll_s) if higher else left, stop
+            )
+            for stream in higher:
+                resp: Any = await self.redis.xreadgroup(
+                    self.group, self.consumer, {stream: ">"}, count=self.batch
+                )
+                if resp and resp[0][1]:
+                    await self._handle(stream, resp[0][1], stop)
 
     async def _too_many_deliveries(
         self, stream: str, entry_id: str, fields: dict[str, str]

@@ -378,8 +378,8 @@ async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asynci
     for storm in await storm_reports(redis, keys):
         echo(
             f"  storm {storm.master}: {storm.size} more authors grouped under it; one answer "
-            f"reaches all: seva tickets claim {storm.master} --officer YOU, then "
-            f"seva tickets reply {storm.master} '...' --officer YOU"
+            f"reaches all: SEVA_OFFICER=<your user> seva tickets claim {storm.master}, then "
+            f"seva tickets reply {storm.master} '...'"
         )
 
 

@@ -54,12 +54,18 @@ class PostBudget:
     def _day(self) -> str:
         return self._clock.now().strftime("%Y-%m-%d")
 
-    async def check(self, cost_usd: float) -> Verdict:
-        """Return whether one more post costing ``cost_usd`` fits every window and the budget."""
+    async def check(self, cost_usd: float, *, fanout: bool = False) -> Verdict:
+        """Return whether one more post costing ``cost_usd`` fits every window and the budget.
+
+        A storm's ``fanout`` may fill only ``SEVA_OUTBOX_FANOUT_SHARE`` of each window: the
+        rest stays free for fresh answers, acknowledgements and interim replies, which would
+        otherwise wait behind a thousand fan-out posts for the window to turn.
+        """
         now = self._clock.time()
         key = self._keys.outbox_posted
         await self._redis.zremrangebyscore(key, "-inf", now - WINDOW_24H)
-        for window, limit, name in self._windows:
+        for window, full, name in self._windows:
+            limit = max(1, int(full * self._s.outbox_fanout_share)) if fanout else full
             since = f"({now - window}"  # exclusive: a post exactly one window old has aged out
             count = await self._redis.zcount(key, since, "+inf")
             if count >= limit:
@@ -68,7 +74,8 @@ class PostBudget:
                     key, since, "+inf", start=count - limit, num=1, withscores=True
                 )
                 wait = (float(oldest[0][1]) + window - now) if oldest else 1.0
-                return Verdict(ok=False, wait_s=max(wait, 0.05), reason=name)
+                reason = f"{name} (fan-out share)" if fanout and limit < full else name
+                return Verdict(ok=False, wait_s=max(wait, 0.05), reason=reason)
         spent = float(await self._redis.hget(self._keys.spend(self._day()), "total") or 0.0)
         if spent + cost_usd > self._s.outbox_daily_budget_usd:
             midnight = 86400 - (now % 86400)

@@ -18,10 +18,11 @@ from bot.keys import REPLY_STATE_TTL_S, Keys
 
 
 class Priority(StrEnum):
-    """Answers and acknowledgements go before interim replies and storm fan-out."""
+    """Answers and acknowledgements go first, then interim replies, then storm fan-out."""
 
     HIGH = "high"
-    LOW = "low"
+    NORMAL = "normal"
+    LOW = "low"  # may use only SEVA_OUTBOX_FANOUT_SHARE of each post window
 
 
 class ReplyState(StrEnum):
@@ -82,7 +83,11 @@ async def enqueue(redis: Redis, keys: Keys, job: ReplyJob) -> bool:
     A pipeline that processes the same post twice (at-least-once delivery) therefore
     never queues a second reply.
     """
-    stream = keys.outbox if job.priority is Priority.HIGH else keys.outbox_low
+    stream = {
+        Priority.HIGH: keys.outbox,
+        Priority.NORMAL: keys.outbox_normal,
+        Priority.LOW: keys.outbox_low,
+    }[job.priority]
     queued = await redis.eval(
         _ENQUEUE,
         2,

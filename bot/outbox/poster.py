@@ -31,7 +31,7 @@ from bot.errors import (
 )
 from bot.keys import Keys
 from bot.outbox.budget import PostBudget, price_of
-from bot.outbox.jobs import ReplyJob, ReplyState
+from bot.outbox.jobs import Priority, ReplyJob, ReplyState
 from bot.retry import Backoff
 from bot.settings import Settings
 from bot.streams import Defer
@@ -110,7 +110,7 @@ class Poster:
                 await self._record(job, i, found.id, cost=0.0)
                 return found.id
         cost = price_of(text, summoned=True, settings=self._s)
-        verdict = await self._budget.check(cost)
+        verdict = await self._budget.check(cost, fanout=job.priority is Priority.LOW)
         if not verdict.ok:
             raise Defer(verdict.wait_s, f"outbox waiting: {verdict.reason}")
         await self._redis.hset(

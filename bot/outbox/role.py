@@ -47,7 +47,7 @@ class OutboxRole:
         async def work(lost: asyncio.Event) -> None:
             worker = StreamWorker(
                 redis=ctx.redis,
-                streams=[ctx.keys.outbox, ctx.keys.outbox_low],
+                streams=ctx.keys.outbox_lanes(),
                 group=OUTBOX_GROUP,
                 consumer=s.instance_id,
                 handler=poster.handle,

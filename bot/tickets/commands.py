@@ -2,7 +2,9 @@
 
 An officer works in one department (``--dept``) and sees its tickets at the officer level;
 a head (``--role head``) also sees the ones escalated past it. Replies go through the
-outbox (threaded, length-checked, exactly once).
+outbox (threaded, length-checked, exactly once). Every change acts as the configured user
+(a `seva users signin` token or ``SEVA_OFFICER``; see ``bot.users.identity``) and records
+that user's id.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from bot.clock import SystemClock
-from bot.errors import TicketError
+from bot.errors import TicketError, UserError
 from bot.kb.source import RedisKB
 from bot.keys import Keys
 from bot.settings import load_settings
@@ -23,11 +25,19 @@ from bot.store import connect
 from bot.textsafe import echo, terminal
 from bot.tickets.store import TicketStore
 from bot.tickets.workflow import Workflow, manual_reply_link
+from bot.users.identity import cli_identity
+from bot.users.store import UserStore
 
 _T = TypeVar("_T")
 
 
 def _run(action: Callable[[TicketStore, Workflow], Awaitable[_T]]) -> _T:
+    return _run_as(lambda store, flow, _officer: action(store, flow), identify=False)
+
+
+def _run_as(
+    action: Callable[[TicketStore, Workflow, str], Awaitable[_T]], *, identify: bool = True
+) -> _T:
     settings = load_settings()
 
     async def main() -> _T:
@@ -36,20 +46,20 @@ def _run(action: Callable[[TicketStore, Workflow], Awaitable[_T]]) -> _T:
         clock = SystemClock()
         store = TicketStore(redis, keys, clock, RedisKB(redis, keys), settings)
         try:
-            return await action(store, Workflow(redis, keys, clock, store))
+            officer = ""
+            if identify:
+                officer = (
+                    await cli_identity(settings, UserStore(redis, keys, clock, settings))
+                ).name
+            return await action(store, Workflow(redis, keys, clock, store), officer)
         finally:
             await redis.aclose()
 
     try:
         return asyncio.run(main())
-    except TicketError as err:
+    except (TicketError, UserError) as err:
         echo(f"seva tickets: {err}", err=True)
         sys.exit(1)
-
-
-_OFFICER = click.option(
-    "--officer", required=True, help="Your officer id (recorded in the history)."
-)
 
 
 @click.group()
@@ -108,13 +118,13 @@ def show(docket: str) -> None:
     if not ticket.reply_allowed:
         echo(
             f"X allows no API reply here. Reply by hand at {manual_reply_link(ticket)}, "
-            f"then record it: seva tickets close {ticket.docket} --manual --officer YOU"
+            f"then record it: seva tickets close {ticket.docket} --manual"
         )
     for master, score, why in similar:
         kept = f"kept apart: {why}" if why else "below the threshold"
         echo(
             f"resembles storm {master} (score {score}; {kept}); if it is the same issue: "
-            f"seva tickets merge {ticket.docket} {master} --officer YOU"
+            f"seva tickets merge {ticket.docket} {master}"
         )
     for event in history:
         detail = {k: v for k, v in event.items() if k not in {"at", "by", "event", "docket"}}
@@ -123,63 +133,57 @@ def show(docket: str) -> None:
 
 @tickets.command()
 @click.argument("docket")
-@_OFFICER
-def claim(docket: str, officer: str) -> None:
+def claim(docket: str) -> None:
     """Take a ticket (no one else can hold it meanwhile)."""
-    _run(lambda _store, flow: flow.claim(docket, officer))
+    _run_as(lambda _store, flow, officer: flow.claim(docket, officer))
     echo(f"{docket} is yours")
 
 
 @tickets.command()
 @click.argument("docket")
 @click.argument("text")
-@_OFFICER
 @click.option("--hi", "hindi", help="The same answer in Hindi, for authors who wrote in Hindi.")
 @click.option("--hinglish", help="The same answer in Hinglish, for authors who wrote Hinglish.")
-def reply(docket: str, text: str, officer: str, hindi: str | None, hinglish: str | None) -> None:
+def reply(docket: str, text: str, hindi: str | None, hinglish: str | None) -> None:
     """Answer the citizen publicly (through the outbox); a storm's master answers them all."""
     other = {"hi": hindi or "", "hinglish": hinglish or ""}
-    job = _run(lambda _store, flow: flow.reply(docket, officer, text, other))
+    job = _run_as(lambda _store, flow, officer: flow.reply(docket, officer, text, other))
     echo(f"queued {job.job_id if job else ''}: {len(job.parts) if job else 0} post(s)")
 
 
 @tickets.command()
 @click.argument("docket")
 @click.argument("to_dept")
-@_OFFICER
-def transfer(docket: str, to_dept: str, officer: str) -> None:
+def transfer(docket: str, to_dept: str) -> None:
     """Move a ticket to another department (history and clock go with it)."""
-    _run(lambda _store, flow: flow.transfer(docket, officer, to_dept))
+    _run_as(lambda _store, flow, officer: flow.transfer(docket, officer, to_dept))
     echo(f"{docket} transferred to {to_dept}")
 
 
 @tickets.command()
 @click.argument("docket")
 @click.argument("body_id")
-@_OFFICER
-def refer(docket: str, body_id: str, officer: str) -> None:
+def refer(docket: str, body_id: str) -> None:
     """Refer to another ministry (see faq_kb/directory.yml); the local clock stops."""
-    _run(lambda _store, flow: flow.refer(docket, officer, body_id))
+    _run_as(lambda _store, flow, officer: flow.refer(docket, officer, body_id))
     echo(f"{docket} referred to {body_id}")
 
 
 @tickets.command()
 @click.argument("docket")
 @click.argument("master")
-@_OFFICER
-def merge(docket: str, master: str, officer: str) -> None:
+def merge(docket: str, master: str) -> None:
     """Put a waiting ticket into a storm: its author gets the master's answer."""
-    _run(lambda _store, flow: flow.merge(docket, master, officer))
+    _run_as(lambda _store, flow, officer: flow.merge(docket, master, officer))
     echo(f"{docket} joined the storm under {master}")
 
 
 @tickets.command()
 @click.argument("docket")
 @click.option("--why", required=True, help="Recorded in the history.")
-@_OFFICER
-def reopen(docket: str, why: str, officer: str) -> None:
+def reopen(docket: str, why: str) -> None:
     """Reopen an answered or closed ticket (back in the queue, with a fresh SLA period)."""
-    ticket = _run(lambda _store, flow: flow.reopen(docket, officer, why))
+    ticket = _run_as(lambda _store, flow, officer: flow.reopen(docket, officer, why))
     echo(f"{docket} reopened, due {ticket.due_at.isoformat()}")
 
 
@@ -187,8 +191,7 @@ def reopen(docket: str, why: str, officer: str) -> None:
 @click.argument("docket")
 @click.option("--reason", default="resolved", show_default=True)
 @click.option("--manual", is_flag=True, help="You replied by hand on X (hashtag-only posts).")
-@_OFFICER
-def close(docket: str, reason: str, manual: bool, officer: str) -> None:
+def close(docket: str, reason: str, manual: bool) -> None:
     """Close a ticket."""
-    _run(lambda _store, flow: flow.close(docket, officer, reason, manual=manual))
+    _run_as(lambda _store, flow, officer: flow.close(docket, officer, reason, manual=manual))
     echo(f"{docket} closed")

@@ -139,7 +139,7 @@ class Scheduler:
             await self._interim(ticket, level)
         # Every author in a storm waits on the master's clock, so each hears it too.
         for member in await self._storms.each_member(docket):
-            await self._interim(member, level, Priority.LOW)
+            await self._interim(member, level, Priority.NORMAL)
 
     async def _interim(
         self, ticket: Ticket, level: int, priority: Priority = Priority.HIGH

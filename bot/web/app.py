@@ -1,45 +1,71 @@
-"""The web role's aiohttp application: /healthz, /readyz, /metrics (dashboards come later)."""
+"""The web role's aiohttp application: the desk's pages, sign-in, health and metrics.
+
+Built once per role from the composition root's clients. Middlewares, outermost first:
+the 503 page when Redis is down, the session (aiohttp-session, in Redis), then the access
+check against the one route table. Security headers go on every response.
+"""
 
 from __future__ import annotations
 
+import aiohttp_jinja2
+import aiohttp_session
+import jinja2
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from bot.health import check
+from bot.audit import AuditLog
+from bot.clock import Clock, SystemClock
+from bot.kb.source import RedisKB
 from bot.keys import Keys
 from bot.settings import Settings
 from bot.store import Redis
+from bot.tickets.store import TicketStore
+from bot.tickets.workflow import Workflow
+from bot.users.signin import SignIn
+from bot.users.store import UserStore
+from bot.web.access import ROUTE_TABLE, access_middleware
+from bot.web.context import (
+    AUDIT,
+    CLOCK,
+    KEYS,
+    REDIS,
+    SETTINGS,
+    SIGNIN,
+    TICKETS,
+    USERS,
+    WORKFLOW,
+)
+from bot.web.faults import unavailable_middleware
+from bot.web.headers import add_security_headers
+from bot.web.routes import ROUTES
+from bot.web.sessions import RedisSessionStorage
 
-REDIS_KEY = web.AppKey("redis", Redis)
-KEYS_KEY = web.AppKey("keys", Keys)
-SETTINGS_KEY = web.AppKey("settings", Settings)
+MAX_BODY = 64 * 1024  # forms are small; a bigger body is refused (413) before parsing
 
 
-async def healthz(_request: web.Request) -> web.Response:
-    """The process is alive and its event loop answers."""
-    return web.json_response({"ok": True})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    """Redis is reachable and every configured role is beating."""
-    app = request.app
-    health = await check(app[REDIS_KEY], app[KEYS_KEY], list(app[SETTINGS_KEY].roles))
-    return web.json_response(health.to_json(), status=200 if health.ok else 503)
-
-
-async def metrics(_request: web.Request) -> web.Response:
-    """Prometheus metrics of this process."""
-    body = generate_latest()
-    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
-
-
-def create_app(settings: Settings, redis: Redis, keys: Keys) -> web.Application:
-    """Build the application; later issues add the dashboard's routes here."""
-    app = web.Application()
-    app[SETTINGS_KEY] = settings
-    app[REDIS_KEY] = redis
-    app[KEYS_KEY] = keys
-    app.router.add_get("/healthz", healthz)
-    app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+def create_app(
+    settings: Settings, redis: Redis, keys: Keys, clock: Clock | None = None
+) -> web.Application:
+    """Build the application from the process's settings and clients."""
+    clock = clock or SystemClock()
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[unavailable_middleware])
+    app[SETTINGS], app[REDIS], app[KEYS], app[CLOCK] = settings, redis, keys, clock
+    users = UserStore(redis, keys, clock, settings)
+    tickets = TicketStore(redis, keys, clock, RedisKB(redis, keys), settings)
+    app[USERS], app[SIGNIN], app[AUDIT] = users, SignIn(users), AuditLog(redis, keys, clock)
+    app[TICKETS], app[WORKFLOW] = tickets, Workflow(redis, keys, clock, tickets)
+    aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.PackageLoader("bot.web", "templates"),
+        autoescape=True,  # every value is text; nothing a user typed becomes markup
+        undefined=jinja2.StrictUndefined,
+    )
+    aiohttp_session.setup(app, RedisSessionStorage(redis, keys, settings))
+    app.middlewares.append(access_middleware)
+    table = {}
+    for route in ROUTES:
+        resource = app.router.add_resource(route.path)
+        resource.add_route(route.method, route.handler)
+        table[route.method, resource.canonical] = route
+    app[ROUTE_TABLE] = table
+    app.on_response_prepare.append(add_security_headers)
     return app

@@ -26,7 +26,7 @@ class WebRole:
 
     async def run(self, ctx: RoleContext) -> None:
         """Serve until ``ctx.stop``; stop accepting, then close connections."""
-        app = create_app(ctx.settings, ctx.redis, ctx.keys)
+        app = create_app(ctx.settings, ctx.redis, ctx.keys, ctx.clock)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, ctx.settings.web_host, ctx.settings.web_port)

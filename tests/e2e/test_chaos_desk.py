@@ -10,7 +10,6 @@ without persistence comes back; the operator then runs ``seva recover --yes``.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import subprocess
 from collections import Counter
@@ -26,25 +25,18 @@ import redis.asyncio as aioredis
 from bot.alarms import Severity, severity_of
 from bot.keys import Keys
 from bot.nlu.server import RasaServer
-from bot.x.emulator import EmulatorConfig, running_emulator
-from tests.conftest import RedisServer, free_port, start_daemon
+from bot.x.emulator import running_emulator
+from tests.conftest import RedisServer, free_port
+from tests.e2e.chaos import TEXTS, alarms, desk_process, direct_replies, raised_limits
 from tests.ingest.test_amnesia import _recover, _wipe_and_restart
 
 N_POSTS = 300
 SEED = 20261201
-TEXTS = (
-    "{h} how do I apply for IEC?",
-    "{h} IEC ke liye apply kaise karein?",
-    "{h} my IEC application has been pending for three weeks and nobody at DGFT responds",
-    "{h} मेरा स्टार्टअप मान्यता आवेदन दो महीने से लंबित है, कोई जवाब नहीं दे रहा",
-)
 
 
 @pytest.fixture
 async def emu() -> AsyncIterator[Any]:
-    config = EmulatorConfig(keepalive_s=0.3, post_3h_limit=100_000)
-    config.update({"limits": {"post_tweets": {"user": 100_000}, "timeline": {"app": 100_000}}})
-    async with running_emulator(config) as running:
+    async with running_emulator(raised_limits()) as running:
         yield running
 
 
@@ -59,16 +51,7 @@ def forgetful(tmp_path: Path) -> Iterator[RedisServer]:
 
 def _desk(emu: Any, server: RedisServer | str, prefix: str, rasa: RasaServer) -> subprocess.Popen[bytes]:  # fmt: skip
     url = server if isinstance(server, str) else server.url
-    return start_daemon(
-        emu, url, prefix, roles="ingest,pipeline,outbox,sla", instance_id="chaos-desk",
-        rasa_urls=rasa.url, rasa_token=rasa.token,
-        ingest_poll_interval_s="1", x_stream_read_timeout_s="2", x_stream_keepalive_s="0.3",
-        x_stream_payment_retry_s="1", x_backoff_http_initial_s="0.2",
-        x_backoff_network_step_s="0.1", epoch_check_s="0.3", redis_backoff_max_s="0.5",
-        outbox_limit_15m="100000", outbox_limit_3h="100000", outbox_limit_24h="100000",
-        outbox_daily_budget_usd="100000", outbox_claim_idle_ms="2000",
-        outbox_retry_initial_s="0.2", outbox_retry_max_s="1", sla_tick_s="1",
-    )  # fmt: skip
+    return desk_process(emu, url, prefix, rasa.url, rasa.token)
 
 
 async def _delete(emu: Any, post_id: str, token: str) -> None:
@@ -79,18 +62,6 @@ async def _delete(emu: Any, post_id: str, token: str) -> None:
         ) as resp,
     ):
         assert 200 == resp.status
-
-
-async def _direct_replies(emu: Any) -> Counter[str]:
-    """How many posts of the ministry reply directly to each post (thread parts excluded)."""
-    own = await emu.control.posts(author=emu.ministry["id"])
-    own_ids = {str(p["id"]) for p in own}
-    counts: Counter[str] = Counter()
-    for post in own:
-        for ref in post.get("referenced_tweets") or ():
-            if ref["type"] == "replied_to" and str(ref["id"]) not in own_ids:
-                counts[str(ref["id"])] += 1
-    return counts
 
 
 @dataclass
@@ -144,10 +115,10 @@ class Run:
             await asyncio.sleep(0.3)
         expected = set(self.published) - {self.deleted}
         async with asyncio.timeout(240):
-            while not expected <= set(await _direct_replies(self.emu)):
+            while not expected <= set(await direct_replies(self.emu)):
                 await asyncio.sleep(1.0)
         await asyncio.sleep(3.0)  # anything doubled would have been posted by now
-        return await _direct_replies(self.emu)
+        return await direct_replies(self.emu)
 
 
 @pytest.mark.chaos
@@ -169,15 +140,15 @@ async def test_300_posts_through_kills_a_deleted_post_a_402_and_data_loss(
         counts = await run.until_all_answered()
         lost = sorted(set(run.published) - {run.deleted} - set(counts))
         doubled = sorted(p for p, n in counts.items() if n > 1)
-        alarms = await _alarms(forgetful, Keys(key_prefix))
+        raised = await alarms(forgetful.url, Keys(key_prefix))
         measured(
             f"{len(run.published)} posts, kills at {run.kills}, 402 at {run.stream_402_at}, "
             f"data loss at {run.loss_at}, deleted #{run.deleted_at}: lost {len(lost)}, "
-            f"doubled {len(doubled)}, alarms left {sorted(alarms)}"
+            f"doubled {len(doubled)}, alarms left {sorted(raised)}"
         )
         assert ([], []) == (lost, doubled)
         assert run.deleted not in counts
-        assert [] == [a for a in alarms if severity_of(a) is Severity.CRITICAL]
+        assert [] == [a for a in raised if severity_of(a) is Severity.CRITICAL]
     finally:
         if run.proc.poll() is None:
             run.proc.terminate()
@@ -196,14 +167,3 @@ async def _recover_when_held(emu: Any, server: RedisServer, prefix: str) -> bool
     done = await asyncio.to_thread(_recover, emu, server, prefix, "--yes")
     assert 0 == done.returncode, done.stdout + done.stderr
     return True
-
-
-async def _alarms(server: RedisServer, keys: Keys) -> dict[str, Any]:
-    client = aioredis.Redis.from_url(server.url, decode_responses=True)
-    try:
-        found = {}
-        async for key in client.scan_iter(match=keys.alarm_pattern()):
-            found[key.removeprefix(keys.alarm(""))] = json.loads(await client.get(key))
-        return found
-    finally:
-        await client.aclose()

@@ -23,7 +23,7 @@ from bot.keys import Keys
 from bot.nlu.server import RasaServer
 from bot.store import connect
 from tests.conftest import RedisServer, free_port
-from tests.e2e.test_chaos_desk import TEXTS, _desk, _direct_replies
+from tests.e2e.chaos import TEXTS, desk_process, direct_replies
 from tests.e2e.test_chaos_desk import emu as emu  # noqa: PLC0414 (the fixture, re-exported)
 
 N_POSTS = 120
@@ -147,7 +147,7 @@ async def test_failover_mid_flow_loses_and_doubles_nothing(
 ) -> None:
     """SIGKILL the master at post 60 of 120: the replica takes over; one reply per post."""
     users = [await emu.control.create_user(f"sentinel_{i:03d}") for i in range(N_POSTS)]
-    proc = _desk(emu, sentinel_set.url, key_prefix, rasa)
+    proc = desk_process(emu, sentinel_set.url, key_prefix, rasa.url, rasa.token)
     published: list[str] = []
     failover_s = 0.0
     try:
@@ -164,10 +164,10 @@ async def test_failover_mid_flow_loses_and_doubles_nothing(
                 await asyncio.sleep(0.2)
         failover_s = time.monotonic() - started
         async with asyncio.timeout(180):
-            while not set(published) <= set(await _direct_replies(emu)):
+            while not set(published) <= set(await direct_replies(emu)):
                 await asyncio.sleep(1.0)
         await asyncio.sleep(3.0)
-        counts = await _direct_replies(emu)
+        counts = await direct_replies(emu)
         lost = sorted(set(published) - set(counts))
         doubled = sorted(p for p, n in counts.items() if n > 1)
         client = connect(sentinel_set.url)

@@ -21,6 +21,7 @@ from bot.nlu.server import RasaServer
 from bot.tickets.commands import tickets
 from tests.conftest import RedisServer
 from tests.e2e.test_desk import Desk, running_desk
+from tests.users.helpers import add_officers
 
 CORPUS = Path(__file__).resolve().parents[1] / "tickets" / "storm_corpus.yml"
 ANSWER = "The DGFT portal is back after a server fault; please retry your IEC filing now."
@@ -54,6 +55,7 @@ async def _cli(desk: Desk, *args: str) -> Result:
         "SEVA_KEY_PREFIX": desk.settings.key_prefix,
         "SEVA_KB_DIR": str(desk.settings.kb_dir),
         "SEVA_RESPONSES_DIR": str(desk.settings.responses_dir),
+        "SEVA_OFFICER": "meera",
     }
     runner = CliRunner()
     return await asyncio.to_thread(
@@ -110,8 +112,9 @@ async def test_a_storm_is_answered_once_by_an_officer_and_reaches_every_author(
     listed = (await _cli(desk, "list", "--dept", "dgft")).output
     assert master in listed
     assert f"[storm: {len(storm_ids) - 1} more authors]" in listed
-    assert 0 == (await _cli(desk, "claim", master, "--officer", "meera")).exit_code
-    replied = await _cli(desk, "reply", master, ANSWER, "--officer", "meera")
+    await add_officers(desk.redis, desk.keys, desk.settings, "meera")
+    assert 0 == (await _cli(desk, "claim", master)).exit_code
+    replied = await _cli(desk, "reply", master, ANSWER)
     assert 0 == replied.exit_code, replied.output
 
     answers: dict[str, str] = {}

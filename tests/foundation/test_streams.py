@@ -84,3 +84,38 @@ async def test_high_priority_stream_is_served_first(redis, keys):
     worker = _worker(redis, keys, handler, streams=[high, low], batch=1)
     await _run_until(worker, lambda: len(order) == 6)
     assert ["high"] * 3 + ["low"] * 3 == order
+
+
+async def test_a_deferred_low_entry_lets_new_high_entries_through(redis, keys):
+    """While a low-priority entry waits out a long Defer, a new high entry is handled at once."""
+    order: list[str] = []
+    low_tries = 0
+
+    async def handler(_entry_id: str, fields: dict[str, str]) -> None:
+        nonlocal low_tries
+        if fields["p"] == "low":
+            low_tries += 1
+            if low_tries == 1:
+                raise Defer(3.0, "next rate window")
+        order.append(fields["p"])
+
+    low, high = keys.outbox_low, keys.outbox
+    await redis.xadd(low, {"p": "low"})
+    worker = _worker(redis, keys, handler, streams=[high, low], batch=1, preempt_poll_s=0.05)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        async with asyncio.timeout(2):
+            while low_tries == 0:
+                await asyncio.sleep(0.02)
+        await redis.xadd(high, {"p": "high"})
+        async with asyncio.timeout(1.0):  # well before the low entry's 3 s wait ends
+            while order != ["high"]:
+                await asyncio.sleep(0.02)
+        async with asyncio.timeout(5):
+            while order != ["high", "low"]:
+                await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await task
+    assert 0 == await redis.xlen(keys.deadletter)

@@ -235,3 +235,15 @@ async def test_low_priority_jobs_go_to_their_own_stream(redis, keys):
     await enqueue(redis, keys, _job(job_id="low", priority=Priority.LOW))
     assert 1 == await redis.xlen(keys.outbox_low)
     assert 0 == await redis.xlen(keys.outbox)
+
+
+async def test_fanout_fills_only_its_share_of_a_window(redis, keys, settings, clock):
+    """Storm fan-out stops at 80 % of the 15-minute window; an answer still fits after it."""
+    s = settings.model_copy(update={"outbox_limit_15m": 10, "outbox_fanout_share": 0.8})
+    budget = PostBudget(redis, keys, clock, s)
+    for i in range(8):
+        assert (await budget.check(0.01, fanout=True)).ok
+        await budget.record(f"fan:{i}", 0.01, "storm_answer")
+    refused = await budget.check(0.01, fanout=True)
+    assert (False, "15-minute post limit (fan-out share)") == (refused.ok, refused.reason)
+    assert (await budget.check(0.01)).ok  # the reserve: fresh answers and interim replies

@@ -16,6 +16,7 @@ from bot.tickets.report import report
 from bot.tickets.sla_commands import sla
 from tests.conftest import RedisServer
 from tests.tickets.test_workflow_sla import Desk, _post
+from tests.users.helpers import add_officers
 
 H = 3600
 
@@ -117,19 +118,21 @@ def test_officer_cli_claims_replies_and_reports(
         client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
         desk = Desk(client, keys, settings)
         docket = await desk.ticket(1)
+        await add_officers(client, keys, settings, "meera", "ravi")
         await client.aclose()
         return docket
 
     docket = asyncio.run(seed())
     env = {"SEVA_REDIS_URL": redis_server.url, "SEVA_KEY_PREFIX": key_prefix}
+    meera, ravi = env | {"SEVA_OFFICER": "meera"}, env | {"SEVA_OFFICER": "ravi"}
     run = CliRunner().invoke
     listed = run(tickets, ["list", "--dept", "dgft"], env=env)
     assert docket in listed.output
-    assert run(tickets, ["claim", docket, "--officer", "meera"], env=env).exit_code == 0
-    second = run(tickets, ["claim", docket, "--officer", "ravi"], env=env)
+    assert run(tickets, ["claim", docket], env=meera).exit_code == 0
+    second = run(tickets, ["claim", docket], env=ravi)
     assert second.exit_code == 1
     assert "held by meera" in second.output
-    replied = run(tickets, ["reply", docket, "Your IEC is fixed.", "--officer", "meera"], env=env)
+    replied = run(tickets, ["reply", docket, "Your IEC is fixed."], env=meera)
     assert replied.exit_code == 0, replied.output
     assert "queued answer:" in replied.output
     shown = run(tickets, ["show", docket], env=env)

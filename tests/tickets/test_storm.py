@@ -95,7 +95,7 @@ class StormDesk:
     async def drain_outbox(self) -> int:
         """Post every queued job with the real poster; wait out the rate windows on the clock."""
         posted = 0
-        for stream in (self.keys.outbox, self.keys.outbox_low):
+        for stream in self.keys.outbox_lanes():
             for entry_id, fields in await self.redis.xrange(stream):
                 while True:
                     try:
@@ -220,7 +220,7 @@ async def test_members_follow_the_master_and_a_breach_tells_every_author_once(
                 for t in (master, *rest)]  # fmt: skip
     assert ["pending"] * 3 == interims
     assert 1 == await desk.redis.xlen(desk.keys.outbox)  # the master's, at high priority
-    assert 2 == await desk.redis.xlen(desk.keys.outbox_low)  # the members', behind answers
+    assert 2 == await desk.redis.xlen(desk.keys.outbox_normal)  # members': behind answers
 
     await desk.flow.claim(master.docket, "ravi")
     await desk.flow.close(master.docket, "ravi", "answered on X", manual=True)

@@ -1,0 +1,52 @@
+"""The one route table: every path, its handler, and the roles that may use it.
+
+``bot.web.access`` enforces it on every request and ``tests/web/test_routes.py`` walks it
+as every role and as nobody. ``roles=None`` is public; ``ok`` is the status an allowed
+caller gets (a redirect for actions and for ``/``, which sends each role to its page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from bot.users.model import Role
+from bot.web.pages import admin, dept, health, queue, reports, signin, start, static
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+EVERYONE = frozenset(Role)
+DESK = frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN})
+HEADS = frozenset({Role.HEAD, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Route:
+    """One route: method, path, handler, who may use it."""
+
+    method: str
+    path: str
+    handler: Handler
+    roles: frozenset[Role] | None
+    ok: int = 200
+    session: bool = True  # False: answered without Redis (liveness, metrics, static files)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/healthz", health.healthz, None, session=False),
+    Route("GET", "/readyz", health.readyz, None),  # details only for a signed-in admin
+    Route("GET", "/metrics", health.metrics, None, session=False),
+    Route("GET", "/static/{name}", static.serve, None, session=False),
+    Route("GET", "/signin", signin.form, None),
+    Route("POST", "/signin", signin.submit, None, ok=303),
+    Route("POST", "/signout", signin.signout, EVERYONE, ok=303),
+    Route("GET", "/", start.start, EVERYONE, ok=302),
+    Route("GET", "/queue", queue.page, DESK),
+    Route("POST", "/queue/{docket}/claim", queue.claim, DESK, ok=303),
+    Route("GET", "/dept", dept.page, HEADS),
+    Route("POST", "/dept/{docket}/transfer", dept.transfer, HEADS, ok=303),
+    Route("GET", "/reports", reports.page, frozenset({Role.VIEWER, Role.HEAD, Role.ADMIN})),
+    Route("GET", "/admin", admin.page, frozenset({Role.ADMIN})),
+)
