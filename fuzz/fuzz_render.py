@@ -7,7 +7,7 @@ from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(enable_loader_override=False):
     from bot.errors import KBError
     from bot.kb.files import load
     from bot.replies.render import KINDS, render
@@ -35,5 +35,6 @@ def one_input(data: bytes) -> None:
 
 
 if __name__ == "__main__":
+    atheris.instrument_all()  # the editable install's loader hides imports from instrument_imports
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()

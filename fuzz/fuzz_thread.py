@@ -4,7 +4,7 @@ import sys
 
 import atheris
 
-with atheris.instrument_imports():
+with atheris.instrument_imports(enable_loader_override=False):
     from bot.replies.thread import thread
     from bot.weighted import MAX_WEIGHTED, weighted_length
 
@@ -23,5 +23,6 @@ def one_input(data: bytes) -> None:
 
 
 if __name__ == "__main__":
+    atheris.instrument_all()  # the editable install's loader hides imports from instrument_imports
     atheris.Setup(sys.argv, one_input)
     atheris.Fuzz()
