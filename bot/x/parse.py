@@ -120,7 +120,7 @@ def page(body: Mapping[str, Any], source: Source) -> Page:
     meta = body.get("meta") or {}
     if not isinstance(meta, Mapping):
         raise PayloadError("page meta is not an object")
-    items = body.get("data") or ()
+    items = body.get("data") or []  # an empty page, or only ``errors``, has no data
     if not isinstance(items, list):
         raise PayloadError("page data is not a list")
     posts = []

@@ -208,3 +208,9 @@ def test_posted_reply_and_rules_answers_of_any_shape(body: Any) -> None:
 def test_unescape_undoes_exactly_xs_three_entities(wire: str, desk: str) -> None:
     """The parser undoes &amp; &lt; &gt; once, and leaves every other entity as typed."""
     assert desk == parse.unescape(wire)
+
+
+def test_a_page_with_only_errors_is_an_empty_page() -> None:
+    """Regression: an errors-only answer (no data key) is an empty Page, not a PayloadError."""
+    body = {"errors": [{"title": "Not Found Error"}], "meta": {"result_count": 0}}
+    assert [] == parse.page(body, Source.SEARCH).posts
