@@ -1,7 +1,6 @@
 """Fuzz ``bot.replies.render``: shipped templates with citizen text, and fuzzed templates."""
 
 import contextlib
-import re
 import sys
 from pathlib import Path
 
@@ -11,12 +10,11 @@ with atheris.instrument_imports(enable_loader_override=False):
     from bot.errors import KBError
     from bot.kb.files import load
     from bot.replies.render import KINDS, render
+    from bot.x.emulator.text import mentions  # what X reads as an @mention
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = load(ROOT / "faq_kb", ROOT / "responses")[0].templates
 KEYS = sorted(TEMPLATES)
-# What X reads as an @mention: "@" or the fullwidth at (U+FF20), then a handle character.
-MENTION = re.compile(r"(?<![\w@\uff20])[@\uff20]\w")
 
 
 def one_input(data: bytes) -> None:
@@ -29,7 +27,7 @@ def one_input(data: bytes) -> None:
         name: citizen if isinstance(value, str) else value for name, value in KINDS[kind].items()
     }
     out = render(TEMPLATES[key], variables)
-    assert not MENTION.search(out) or MENTION.search(TEMPLATES[key]), out
+    assert not mentions(out) or mentions(TEMPLATES[key]), out
     with contextlib.suppress(KBError):
         render(fdp.ConsumeUnicode(200), {"x": citizen})
 
