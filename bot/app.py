@@ -73,6 +73,24 @@ def x_client(deps: Deps) -> XClient:
     return client
 
 
+def x_accounts(deps: Deps) -> dict[str, XClient]:
+    """One X client per department handle with a user token: the same adapter, as that handle."""
+
+    def factory() -> dict[str, XClient]:
+        adapter = importlib.import_module("bot.x.adapter")
+        clients: dict[str, XClient] = {}
+        for handle, token in deps.settings.handle_tokens().items():
+            client: XClient = adapter.TweepyXClient(
+                deps.settings, deps.clock, user_token=token.get_secret_value()
+            )
+            deps.closers.append(client.close)
+            clients[handle] = client
+        return clients
+
+    clients: dict[str, XClient] = deps.singleton("x_accounts", factory)
+    return clients
+
+
 def kb_source(deps: Deps) -> Any:
     """Return the live knowledge base (Redis), shared by every role of the process."""
     from bot.kb.source import FileKB, RedisKB, Reseed

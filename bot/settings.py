@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
@@ -30,6 +37,7 @@ ENV_PREFIX = "SEVA_"
 SENTINEL_SCHEME = "redis+sentinel"  # redis+sentinel://[:PW@]h1:p1,h2:p2/MASTER[/DB]
 
 CSV = Annotated[list[str], NoDecode]
+HANDLE_TOKEN_FILE = "x_user_access_token_"  # noqa: S105 (a file name: + the handle)
 
 
 def _split_csv(value: Any) -> Any:
@@ -103,6 +111,18 @@ class Settings(WebSettings, BaseSettings):
     x_bearer_token: SecretStr | None = None
     x_user_access_token: SecretStr | None = None
     x_reply_restriction: bool = True  # False for Enterprise accounts, which are exempt
+    x_handle_tokens: CSV = Field(
+        default_factory=list,
+        description=(
+            "department handles the desk may reply as: HANDLE=FILE pairs, each file holding "
+            "that handle's OAuth 2.0 user token (files `x_user_access_token_<handle>` in "
+            "SEVA_SECRETS_DIR count too)"
+        ),
+    )
+    secrets_dir: Path | None = Field(
+        default=None, description="directory of secret files, one per setting (Docker secrets)"
+    )
+    _handle_tokens: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
     # --- X adapter: X's reconnect guidance (DESIGN.md), settings so tests scale them down
     x_backoff_network_step_s: float = Field(default=0.25, gt=0)  # linear, per try
@@ -217,7 +237,7 @@ class Settings(WebSettings, BaseSettings):
 
     @field_validator(
         "roles", "watch_handles", "hashtags", "keywords", "rasa_urls", "sla_business_days",
-        "web_origins", mode="before",
+        "web_origins", "x_handle_tokens", mode="before",
     )  # fmt: skip
     @classmethod
     def _csv(cls, value: Any) -> Any:
@@ -290,6 +310,35 @@ class Settings(WebSettings, BaseSettings):
             data = {**data, "redis_url": urlunsplit(parts._replace(netloc=netloc))}
         return data
 
+    @model_validator(mode="after")
+    def _read_handle_tokens(self) -> Settings:
+        """Read the department handles' user tokens (never logged: ``secret_values``)."""
+        files: dict[str, Path] = {}
+        if self.secrets_dir is not None and self.secrets_dir.is_dir():
+            for path in sorted(self.secrets_dir.glob(f"*{HANDLE_TOKEN_FILE}*")):
+                # Named as the other secrets are: with or without the seva_ prefix.
+                name = path.name.lower().removeprefix(ENV_PREFIX.lower())
+                handle = name.removeprefix(HANDLE_TOKEN_FILE)
+                if name.startswith(HANDLE_TOKEN_FILE) and handle and path.is_file():
+                    files[handle.lstrip("@").lower()] = path
+        for pair in self.x_handle_tokens:
+            handle, sep, file = pair.partition("=")
+            if not sep or not handle.strip() or not file.strip():
+                raise ValueError(f"HANDLE=FILE pairs, comma-separated (got {pair!r})")
+            files[handle.strip().lstrip("@").lower()] = Path(file.strip())
+        for handle, path in files.items():
+            try:
+                token = path.read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise ValueError(f"cannot read the token file of @{handle}: {err}") from None
+            if token:
+                self._handle_tokens[handle] = SecretStr(token)
+        return self
+
+    def handle_tokens(self) -> dict[str, SecretStr]:
+        """The user tokens of department handles, by lower-case handle (no ``@``)."""
+        return dict(self._handle_tokens)
+
     @field_validator("x_base_url")
     @classmethod
     def _http_url(cls, value: str) -> str:
@@ -327,6 +376,10 @@ class Settings(WebSettings, BaseSettings):
         seen += [h for h in self.watch_handles if h.lower() != self.account_handle.lower()]
         return seen
 
+    def own_tags(self) -> list[str]:
+        """The desk's own ``@handle`` and ``#hashtags``, lower case (no department's)."""
+        return [f"@{self.account_handle.lower()}", *(f"#{t.lower()}" for t in self.hashtags)]
+
     def require_x_credentials(self) -> None:
         """Raise ``SettingsError`` if the real X API is configured without a token.
 
@@ -353,6 +406,7 @@ class Settings(WebSettings, BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr) and value.get_secret_value():
                 values.append(value.get_secret_value())
+        values += [t.get_secret_value() for t in self._handle_tokens.values()]
         if password := urlsplit(self.redis_url).password:
             values.extend({password, unquote(password)})
         return values

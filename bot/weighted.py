@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from twitter_text import parse_tweet
+from twitter_text import extract_urls, parse_tweet
 
 MAX_WEIGHTED = 280
 URL_WEIGHT = 23
@@ -23,3 +23,12 @@ def weighted_length(text: str) -> int:
 def fits(text: str, limit: int = MAX_WEIGHTED) -> bool:
     """Return whether ``text`` fits in one post."""
     return 0 < weighted_length(text) <= limit
+
+
+def urls(text: str) -> list[str]:
+    """Return every URL twitter-text links in ``text``, bare domains such as ``dgft.gov.in`` too.
+
+    X's clients render exactly these as links, so this is what the conservative price reading
+    (DESIGN.md, "Money") bills at the "with URL" rate.
+    """
+    return [str(u) for u in extract_urls(unicodedata.normalize("NFC", text))]

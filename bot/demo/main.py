@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib.util
 import json
 import os
 import secrets
@@ -33,7 +32,9 @@ from redis.asyncio import Redis
 
 from bot.demo.crowd import SCRIPT, Line
 from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
+from bot.demo.users import create_demo_users
 from bot.keys import Keys
+from bot.settings import ALL_ROLES
 from bot.store import connect
 from bot.textsafe import echo
 from bot.tickets.report import storm_reports
@@ -46,27 +47,6 @@ EMULATOR_MINISTRY_TOKEN = "emulator-ministry-token"  # noqa: S105 (the emulator'
 
 # What each role needs besides its own module; a role whose code is not all there yet is
 # left out (and named), so the demo runs on any build.
-_ROLE_NEEDS: dict[str, tuple[str, ...]] = {
-    "ingest": ("bot.ingest.role", "bot.x.adapter"),
-    "pipeline": ("bot.pipeline.role", "bot.tickets.store", "bot.nlu.client"),
-    "outbox": ("bot.outbox.role", "bot.x.adapter"),
-    "sla": ("bot.tickets.sla", "bot.tickets.store"),
-    "web": ("bot.web.role",),
-}
-
-
-def _exists(module: str) -> bool:
-    try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
-        return False
-
-
-def built_roles() -> list[str]:
-    """The roles whose code exists in this build."""
-    return [role for role, needs in _ROLE_NEEDS.items() if all(_exists(m) for m in needs)]
-
-
 def _step(text: str) -> None:
     echo(f"==> {text}", fg="yellow")
 
@@ -180,7 +160,7 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
             f"the ministry is @{ministry['username']} (id {ministry['id']})"
         )
         web_port = free_port()
-        roles = built_roles()
+        roles = list(ALL_ROLES)
         daemon_env = {
             "SEVA_ROLES": ",".join(roles),
             **env,
@@ -201,14 +181,12 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
             "SEVA_SLA_TICK_S": "2",  # storms are grouped within seconds for the show
         }
         procs.start("daemon", [sys.executable, str(ROOT / "daemon.py")], daemon_env)
-        missing = sorted(set(_ROLE_NEEDS) - set(roles))
         _step(f"daemon started with roles {roles}; logs in {procs.log_dir}")
-        if missing:
-            _step(f"not in this build yet: {missing}")
         redis = connect(redis_url)
         keys = Keys(prefix)
         await _wait_ready(redis, keys, procs, stop, set(roles))
         _step(f"desk ready; health at http://127.0.0.1:{web_port}/readyz; Ctrl-C stops everything")
+        await _people(redis, redis_url, prefix, web_port, roles)
         started = time.monotonic()
         if crowd and not stop.is_set() and {"ingest", "pipeline", "outbox"} <= set(roles):
             tracked = await _crowd(control, stop)
@@ -220,14 +198,27 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
     finally:
         if control is not None:
             await control.close()
+        # Stop the daemon before its keys go, or its roles trip over a vanished stream.
+        _step("stopping every process the demo started")
+        procs.stop_all()
         if redis is not None:
             with contextlib.suppress(Exception):
                 for key in [k async for k in redis.scan_iter(f"{prefix}:*", count=1000)]:
                     await redis.delete(key)  # leave the shared Redis as we found it
             await redis.aclose()
-        _step("stopping every process the demo started")
-        procs.stop_all()
         _step("stopped")
+
+
+async def _people(
+    redis: Redis, redis_url: str, prefix: str, web_port: int, roles: list[str]
+) -> None:
+    if "web" not in roles:
+        return
+    people = await create_demo_users(redis, redis_url, prefix)
+    _step(
+        f"web desk at http://127.0.0.1:{web_port}/ - demo users, for this loopback run only "
+        "(fresh passwords each run):\n" + "\n".join(people)
+    )
 
 
 async def _wait_ready(

@@ -3,7 +3,9 @@
 Only the lease holder talks to X (X allows one stream connection per app): it syncs the
 rules, holds the stream, and polls mentions (and, for hashtags and keywords, recent
 search) since the saved cursors: at start, after every stream drop, and every
-``SEVA_INGEST_POLL_INTERVAL_S`` as a safety net. Every post goes through ``Intake``, which
+``SEVA_INGEST_POLL_INTERVAL_S`` as a safety net. The departments' own hashtags and handles
+come from the live KB: every polling round re-checks its version and, when the tags
+changed, re-syncs the rules and the search. Every post goes through ``Intake``, which
 skips the desk's own posts, retweets and posts older than the horizon (each counted by
 reason), marks whether a public reply is allowed, and hands it to the ``Sink``.
 """
@@ -14,7 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -25,9 +27,10 @@ from bot.dockets import docket, dockets_in
 from bot.epoch import EpochWatch, Evidence
 from bot.errors import AmnesiaError, RoleTaskEndedError, XError
 from bot.ingest.normalise import for_account, is_own
-from bot.ingest.rules import sync_rules
+from bot.ingest.rules import DeptTags, sync_rules
 from bot.ingest.silence import SilenceWatch
 from bot.ingest.sink import Sink
+from bot.kb.schema import KnowledgeBase
 from bot.keys import LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
@@ -40,6 +43,18 @@ if TYPE_CHECKING:
 log = structlog.get_logger("ingest")
 
 STREAM_REFUSED = "ingest_stream_refused"  # critical (bot.alarms)
+
+
+class LiveKB(Protocol):
+    """The live knowledge base, as ingest reads it (``bot.kb.source.RedisKB``)."""
+
+    async def version(self) -> int:
+        """The current version (0 before the first import)."""
+        ...
+
+    async def load(self) -> KnowledgeBase:
+        """The current knowledge base."""
+        ...
 
 
 class Intake:
@@ -61,6 +76,7 @@ class Intake:
         self._s = settings
         self._clock = clock
         self.account_id = account_id
+        self.depts = DeptTags()  # the live KB's department tags (IngestRole keeps it current)
         self.backfill = asyncio.Event()  # set on a stream drop: poll at once
         self.silence = SilenceWatch(
             clock,
@@ -70,7 +86,7 @@ class Intake:
 
     async def take(self, post: Post) -> bool:
         """Skip or queue one post; return whether it was queued now."""
-        if is_own(post, self.account_id, self._s.account_handle):
+        if is_own(post, self.account_id, self._s.account_handle, self.depts.handle_names):
             await self._sink.skip(post, "own_post")
             return False
         if post.is_retweet:
@@ -85,6 +101,8 @@ class Intake:
             handle=self._s.account_handle,
             account_id=self.account_id,
             reply_restriction=self._s.x_reply_restriction,
+            # A department handle answers only with its user token; else an officer does.
+            reply_handles=self.depts.handle_names & set(self._s.handle_tokens()),
         )
         try:
             added = await self._sink.add(post)
@@ -153,16 +171,18 @@ class Poller:
     async def poll(self) -> int:
         """One round over every source; return how many posts were queued."""
         queued = await self._source("mentions")
-        if self._s.hashtags or self._s.keywords:
+        if self._s.hashtags or self._s.keywords or self._intake.depts.search_terms():
             queued += await self._source("search")
         return queued
 
     def _query(self) -> str:
+        depts = self._intake.depts
         terms = [f"#{t.lstrip('#')}" for t in self._s.hashtags] + [
             f'"{k}"' for k in self._s.keywords
         ]
-        own = self._s.account_handle.lstrip("@")
-        return f"({' OR '.join(terms)}) -is:retweet -from:{own}"
+        terms += depts.search_terms()
+        own = [self._s.account_handle.lstrip("@"), *sorted(depts.handle_names)]
+        return f"({' OR '.join(terms)}) -is:retweet " + " ".join(f"-from:{h}" for h in own)
 
     async def _source(self, source: str) -> int:
         since = await self._sink.cursor(source)
@@ -203,8 +223,10 @@ class IngestRole:
 
     name = "ingest"
 
-    def __init__(self, x: XClient) -> None:
+    def __init__(self, x: XClient, kb: LiveKB | None = None) -> None:
         self._x = x
+        self._kb = kb
+        self._kb_version = -1  # the live KB version the department tags were read at
         self.intake: Intake | None = None
         # Kept across restarts of the role, so an epoch seen once is remembered (bot.epoch).
         self._watch: EpochWatch | None = None
@@ -232,8 +254,13 @@ class IngestRole:
             )
             self.intake = intake
             poller = Poller(self._x, intake, sink, s, ctx.clock, redis=ctx.redis, keys=ctx.keys)
+            self._kb_version = -1
+            try:
+                await self._read_dept_tags(intake)
+            except Exception as err:  # the desk's own tags still work; retried every round
+                log.warning("department tags unread", error=f"{type(err).__name__}: {err}")
             if s.ingest_stream:
-                await sync_rules(self._x, s)
+                await sync_rules(self._x, s, intake.depts)
             tasks = [
                 asyncio.create_task(self._poll_loop(poller, intake, watch, lost, ctx), name="poll")
             ]
@@ -280,13 +307,35 @@ class IngestRole:
 
         return evidence
 
-    @staticmethod
+    async def _read_dept_tags(self, intake: Intake) -> bool:
+        """Re-read the departments' tags if the live KB moved; return whether they changed."""
+        if self._kb is None:
+            return False
+        version = await self._kb.version()
+        if version == self._kb_version:
+            return False
+        # Version 0: no live KB yet (the pipeline imports it); no department tags meanwhile.
+        tags = DeptTags.of(await self._kb.load()) if version > 0 else DeptTags()
+        self._kb_version = version
+        if tags == intake.depts:
+            return False
+        log.info("department tags changed", kb_version=version, tags=tags.search_terms())
+        intake.depts = tags
+        return True
+
     async def _poll_loop(
-        poller: Poller, intake: Intake, watch: EpochWatch, lost: asyncio.Event, ctx: RoleContext
+        self,
+        poller: Poller,
+        intake: Intake,
+        watch: EpochWatch,
+        lost: asyncio.Event,
+        ctx: RoleContext,
     ) -> None:
         while not lost.is_set():
             intake.backfill.clear()
             try:
+                if await self._read_dept_tags(intake) and ctx.settings.ingest_stream:
+                    await sync_rules(self._x, ctx.settings, intake.depts)
                 if await watch.check():
                     await poller.poll()
                 else:
@@ -354,6 +403,6 @@ async def _check_silence(intake: Intake, ctx: RoleContext) -> None:
 
 def build_role(deps: Deps) -> IngestRole:
     """Construct the ingest role with the shared X client."""
-    from bot.app import x_client
+    from bot.app import kb_source, x_client
 
-    return IngestRole(x_client(deps))
+    return IngestRole(x_client(deps), kb_source(deps))

@@ -22,7 +22,7 @@ from bot.errors import KBError
 from bot.kb import files
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import RedisKB, examples_hash, from_items, to_items
-from bot.kb.validate import validate
+from bot.kb.validate import report, validate
 from bot.keys import Keys
 from bot.settings import Settings, load_settings
 from bot.store import connect
@@ -80,7 +80,7 @@ def validate_command(kb_dir: Path | None, responses_dir: Path | None) -> None:
     """Check the knowledge-base files; exit 1 with every problem listed."""
     settings = load_settings()
     data, problems = files.load(kb_dir or settings.kb_dir, responses_dir or settings.responses_dir)
-    problems += validate(data)
+    problems += validate(data, own_tags=settings.own_tags())
     if not _report(problems):
         _fail(f"{len(problems)} problem(s); nothing was changed")
     unverified = [f.id for f in data.faqs if not f.verified] + [
@@ -89,9 +89,12 @@ def validate_command(kb_dir: Path | None, responses_dir: Path | None) -> None:
     echo(
         f"ok: {len(data.faqs)} FAQ entries, {len(data.directory)} directory entries, "
         f"{len(data.departments)} departments, {len(data.templates)} templates; "
-        f"{len(unverified)} unverified (FAQ answers add 'confirm on the official site'; "
-        f"directory contacts are never posted): {', '.join(unverified) or 'none'}"
+        f"{len(unverified)} unverified (FAQ answers add 'confirm on the official site' and "
+        "state no fee, amount, date or contact; directory contacts and portals are never "
+        f"posted): {', '.join(unverified) or 'none'}"
     )
+    for line in report(data, datetime.now(UTC).date()):
+        echo(line)
 
 
 @kb.command("import")
@@ -102,7 +105,7 @@ def import_command(kb_dir: Path | None, responses_dir: Path | None, by: str | No
     """Validate the files and make them the live knowledge base (one new version)."""
     settings = load_settings()
     data, problems = files.load(kb_dir or settings.kb_dir, responses_dir or settings.responses_dir)
-    problems += validate(data)
+    problems += validate(data, own_tags=settings.own_tags())
     if not _report(problems):
         _fail(f"{len(problems)} problem(s); the live knowledge base was not changed")
 
@@ -235,7 +238,7 @@ def set_command(  # noqa: PLR0917 (click passes one argument per option)
             new = from_items(items, current.version)
         except ValueError as err:
             raise KBError(f"{item}: {err}") from err
-        problems = validate(new)
+        problems = validate(new, own_tags=settings.own_tags())
         if problems:
             raise KBError(
                 "the edit would break the knowledge base: " + "; ".join(map(str, problems))
@@ -289,7 +292,7 @@ def rollback_command(version: int, by: str | None) -> None:
     async def action(store: RedisKB) -> int:
         current = await store.version()
         old = await store.state_at(version)
-        problems = validate(old)
+        problems = validate(old, own_tags=settings.own_tags())
         if problems:
             raise KBError(
                 f"version {version} does not validate today: " + "; ".join(map(str, problems))

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
+from datetime import date
 from urllib.parse import urlparse
 
 from bot.kb.files import Problem
 from bot.kb.schema import DirectoryEntry, FAQEntry, KnowledgeBase
+from bot.replies.composer import faq_site, faq_values, withheld_reason
 from bot.replies.render import KINDS, LANGS, pick, render, template_key
-from bot.weighted import MAX_WEIGHTED, weighted_length
+from bot.replies.thread import thread
+from bot.weighted import MAX_WEIGHTED, urls, weighted_length
 
 MIN_EXAMPLES = 8
 OFFICIAL_SUFFIXES = ("gov.in", "nic.in")
@@ -25,6 +29,12 @@ _MENTION = re.compile(r"(?<![\w@])@\w")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 _PHONE = re.compile(r"^[\d +()/-]{3,40}$")
 _REQUIRED_DEPARTMENT = "general"
+ANSWER_LANGS = ("en", "hi", "hinglish")
+_SAMPLE_REF = "ABCDEFG"
+# X's rules: a hashtag is letters, digits and underscores, not only digits; a handle 1-15.
+_HASHTAG = re.compile(r"^#?(?=\w*[^\W\d])\w{1,100}$")
+_HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
+_PART_END = re.compile(r"(?:[.!?।॥][\"')\]]*|;)$")
 
 
 def normalise(text: str) -> str:
@@ -46,16 +56,33 @@ def is_official(source: str, own_domains: list[str]) -> bool:
     return any(host == d or host.endswith(f".{d}") for d in allowed)
 
 
-def validate(kb: KnowledgeBase) -> list[Problem]:
-    """Return every problem with ``kb``; an empty list means it may go live."""
+def validate(kb: KnowledgeBase, *, own_tags: Iterable[str] = ()) -> list[Problem]:
+    """Return every problem with ``kb``; an empty list means it may go live.
+
+    ``own_tags`` are the desk's own ``@handle`` and ``#hashtags`` (``Settings.own_tags``),
+    which no department may claim.
+    """
     problems: list[Problem] = []
     problems += _unique_ids(kb)
     problems += _departments(kb)
+    problems += _department_tags(kb, {t.lower() for t in own_tags})
     seen_examples: dict[str, str] = {}
     for faq in kb.faqs:
         problems += _faq(faq, kb, seen_examples)
+        problems += _review(
+            f"faq [{faq.id}]", faq.verified, faq.reviewed_by, faq.review_due, faq.evidence
+        )
+        if template_key("en", "faq") in kb.templates:
+            problems += _posts(faq, kb)
     for entry in kb.directory:
         problems += _directory(entry)
+        problems += _review(
+            f"directory [{entry.id}]",
+            entry.verified,
+            entry.reviewed_by,
+            entry.review_due,
+            entry.evidence,
+        )
     problems += _templates(kb)
     return problems
 
@@ -92,6 +119,29 @@ def _departments(kb: KnowledgeBase) -> list[Problem]:
     return problems
 
 
+def _department_tags(kb: KnowledgeBase, own: set[str]) -> list[Problem]:
+    """Hashtags and handles: well-formed, each owned by one department, none the desk's."""
+    problems = []
+    owner: dict[str, str] = {}
+    for dept in kb.departments:
+        where = f"departments [{dept.id}]"
+        tags = [("#", "hashtag", t, _HASHTAG) for t in dept.hashtags]
+        tags += [("@", "handle", h, _HANDLE) for h in dept.handles]
+        for sigil, label, raw, pattern in tags:
+            if not pattern.match(raw):
+                problems.append(Problem(where, f"{label} {raw!r} is not a valid X {label}"))
+                continue
+            tag = sigil + raw.lstrip(sigil).lower()
+            if tag in own:
+                problems.append(Problem(where, f"{label} {tag} is the desk's own"))
+            elif tag in owner and owner[tag] != dept.id:
+                problems.append(Problem(where, f"{label} {tag} is also {owner[tag]}'s"))
+            elif tag in owner:
+                problems.append(Problem(where, f"{label} {tag} is listed twice"))
+            owner.setdefault(tag, dept.id)
+    return problems
+
+
 def _faq(faq: FAQEntry, kb: KnowledgeBase, seen: dict[str, str]) -> list[Problem]:
     where = f"faq [{faq.id}]"
     problems = []
@@ -111,8 +161,8 @@ def _faq(faq: FAQEntry, kb: KnowledgeBase, seen: dict[str, str]) -> list[Problem
             )
         for example in examples:
             problems += _example(where, lang, example, faq.id, seen)
-    for lang in ("en", "hi"):
-        text = getattr(faq.answer, lang)
+    for lang in ANSWER_LANGS:
+        text = getattr(faq.answer, lang) or ""
         if not text.strip():
             problems.append(Problem(where, f"answer.{lang} is empty"))
         if _MENTION.search(text):
@@ -168,6 +218,14 @@ def _directory(entry: DirectoryEntry) -> list[Problem]:
         problems.append(
             Problem(where, f"email {entry.email!r} does not look like an e-mail address")
         )
+    if entry.portal_verified and not (
+        entry.portal and entry.verified and is_official(f"https://{entry.portal}", [entry.web])
+    ):
+        problems.append(
+            Problem(
+                where, "portal_verified needs a verified entry and a portal on an official domain"
+            )
+        )
     if entry.phone and not _PHONE.match(entry.phone):
         problems.append(Problem(where, f"phone {entry.phone!r} does not look like a phone number"))
     if "/" in entry.web.removeprefix("https://").removeprefix("http://").rstrip("/"):
@@ -208,3 +266,106 @@ def _templates(kb: KnowledgeBase) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _review(
+    where: str, verified: bool, by: str | None, due: date | None, evidence: str | None
+) -> list[Problem]:
+    problems = []
+    if not (by or "").strip():
+        problems.append(Problem(where, "reviewed_by is missing: who checked these facts"))
+    if due is None:
+        problems.append(Problem(where, "review_due is missing: when they must be checked again"))
+    if verified and not (evidence or "").strip():
+        problems.append(
+            Problem(where, "verified: true needs evidence: the supporting sentence on the page")
+        )
+    return problems
+
+
+def answer_parts(faq: FAQEntry, kb: KnowledgeBase, lang: str) -> list[str]:
+    """The posts an answer needs, footer and reference included.
+
+    Measured as if unverified (the footer shown), so an answer that fits still fits when
+    its review falls overdue.
+    """
+    values = faq_values(kb, faq, lang, date.min) | {"verified": False}
+    text = render(pick(kb.templates, lang, "faq"), values)
+    return thread(text, ref=_SAMPLE_REF, sentences_only=True)
+
+
+def _posts(faq: FAQEntry, kb: KnowledgeBase) -> list[Problem]:
+    where = f"faq [{faq.id}]"
+    problems = []
+    if faq.max_posts > 1 and not (faq.max_posts_reason or "").strip():
+        problems.append(Problem(where, f"max_posts: {faq.max_posts} needs a max_posts_reason"))
+    site = faq_site(kb, faq).removeprefix("www.")
+    for lang in ANSWER_LANGS:
+        if not getattr(faq.answer, lang):
+            continue
+        try:
+            parts = answer_parts(faq, kb, lang)
+        except Exception as err:
+            problems.append(Problem(where, f"answer.{lang} does not render: {err}"))
+            continue
+        if len(parts) > faq.max_posts:
+            problems.append(
+                Problem(where, f"answer.{lang} needs {len(parts)} posts (allowed {faq.max_posts})")
+            )
+        bodies = [_body(p, len(parts)) for p in parts]
+        problems += [
+            Problem(where, f"answer.{lang} post {i} is cut mid-sentence: ...{b[-30:]!r}")
+            for i, b in enumerate(bodies[:-1], 1)
+            if not _PART_END.search(b)
+        ]
+        with_url = [i for i, p in enumerate(parts, 1) if urls(p)]
+        if len(with_url) > 1:
+            problems.append(Problem(where, f"answer.{lang}: posts {with_url} each name a domain"))
+        hosts = sorted({_host(u) for p in parts for u in urls(p)} - {site})
+        # An unknown department is reported already; its site would only be a guess.
+        if hosts and (faq.domain or kb.department(faq.department)):
+            problems.append(
+                Problem(where, f"answer.{lang} names {', '.join(hosts)}; its domain is {site}")
+            )
+    return problems
+
+
+def _body(part: str, total: int) -> str:
+    """A post without its ``n/N`` prefix and reference."""
+    body = part.rsplit(f" · Ref {_SAMPLE_REF}", 1)[0]
+    return body.split(" ", 1)[1] if total > 1 else body
+
+
+def report(kb: KnowledgeBase, today: date) -> list[str]:
+    """What ``seva kb validate`` prints on success: posts per answer, trust, what is held back.
+
+    Not problems: a withheld or overdue entry is a state the desk handles (the question goes
+    to a human), but an admin must see it.
+    """
+    lines = []
+    total = len(kb.faqs)
+    for lang in ANSWER_LANGS:
+        counts = [len(answer_parts(f, kb, lang)) for f in kb.faqs if getattr(f.answer, lang)]
+        one = sum(1 for c in counts if c == 1)
+        lines.append(
+            f"{lang}: {one} of {total} answers fit one post"
+            + (f" (max {max(counts)} posts)" if counts else "")
+            + ("" if len(counts) == total else f"; {total - len(counts)} have no {lang} answer")
+        )
+    allowed = [f.id for f in kb.faqs if f.max_posts > 1]
+    lines.append(f"entries allowed more than one post: {len(allowed)} {allowed or ''}".rstrip())
+    verified_faq = sum(1 for f in kb.faqs if f.verified)
+    verified_dir = sum(1 for d in kb.directory if d.verified)
+    lines.append(
+        f"verified: {verified_faq} of {total} FAQ entries, {verified_dir} of "
+        f"{len(kb.directory)} directory entries"
+    )
+    for faq in kb.faqs:
+        why = withheld_reason(faq, today)
+        if why:
+            lines.append(f"warning: faq [{faq.id}] goes to a human: {why}")
+    stale = [f.id for f in kb.faqs if f.stale(today)]
+    stale += [d.id for d in kb.directory if d.stale(today)]
+    if stale:
+        lines.append(f"warning: review overdue (treated as unverified): {', '.join(stale)}")
+    return lines

@@ -3,8 +3,10 @@
 Statistical NER would guess; these must not. A blank multilingual spaCy pipeline gives a
 tokenizer that handles English and Devanagari alike, and a ``PhraseMatcher`` on lower-case
 tokens finds the directory's and the departments' names and aliases (from the knowledge
-base, so an admin who adds an alias changes matching at once). Dockets are matched by
-pattern; personal data comes from the one personal-data module, ``bot.pii``.
+base, so an admin who adds an alias changes matching at once). A department's own
+hashtags and handles (``#DOTSeva``, ``@BSNLSeva``) route to it before any alias does.
+Dockets are matched by pattern; personal data comes from the one personal-data module,
+``bot.pii``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from bot.nlu.lang import HINGLISH_WORDS
 # Acronyms that are also everyday romanised Hindi: "DIN" (a director's number, MCA) is
 # "din" (day) in "2 din se portal band hai". These match only as written, in capitals.
 _EVERYDAY_WORDS = HINGLISH_WORDS | {"din", "mai", "main", "par", "sab", "aaj", "kal"}
+# A department's own #hashtag or @handle, as X delimits them (not inside a word or an e-mail).
+_TAG = re.compile(r"(?<![\w@#])([#@])(\w{1,100})")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,7 @@ class EntityFinder:
             rf"\b{re.escape(docket_prefix)}[-\s]?(\d{{4}})[-\s]?(\d{{6}})\b", re.IGNORECASE
         )
         self._prefix = docket_prefix.upper()
+        self._tags = kb.tag_owners()
 
     def _add(self, key: str, names: list[str]) -> None:
         unique = [n for n in dict.fromkeys(n.strip() for n in names) if n]
@@ -84,7 +89,12 @@ class EntityFinder:
         found = [*self._matcher(doc), *self._exact(doc)]
         matches = sorted(found, key=lambda m: (m[1], -(m[2] - m[1])))
         bodies: list[str] = []
-        depts: list[str] = []
+        # A department's own hashtag or handle routes first: the citizen chose that desk.
+        depts = [
+            self._tags[sigil + tag.lower()]
+            for sigil, tag in _TAG.findall(text)
+            if sigil + tag.lower() in self._tags
+        ]
         spans: list[tuple[str, str, str]] = []
         for match_id, start, end in matches:
             label, _, ident = self._nlp.vocab.strings[match_id].partition(":")

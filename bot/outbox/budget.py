@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.keys import Keys
 from bot.settings import Settings
+from bot.weighted import urls
 
-_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+# The reading the desk used before: only a written scheme counted as a URL. Kept for the
+# cost benchmark's comparison, never for billing.
+_SCHEME_URL = re.compile(r"https?://\S+", re.IGNORECASE)
+UrlReading = Literal["linked", "scheme"]
 WINDOW_15M = 15 * 60
 WINDOW_3H = 3 * 3600
 WINDOW_24H = 24 * 3600
@@ -30,9 +35,27 @@ class Verdict:
     reason: str = ""
 
 
-def price_of(text: str, *, summoned: bool, settings: Settings) -> float:
-    """Return what X charges for posting ``text`` (DESIGN.md, pay-per-use since Feb 2026)."""
-    if _URL.search(text):
+def carries_url(text: str, reading: UrlReading = "linked") -> bool:
+    """Whether X bills ``text`` as "Content: Create (with URL)".
+
+    ``linked`` (the default, conservative reading): any URL twitter-text extracts, bare
+    domains included, since X links those in the post it shows. ``scheme``: only
+    ``http(s)://`` text, the reading that undercounts if X bills what it links.
+    """
+    if reading == "scheme":
+        return _SCHEME_URL.search(text) is not None
+    return bool(urls(text))
+
+
+def price_of(
+    text: str, *, summoned: bool, settings: Settings, reading: UrlReading = "linked"
+) -> float:
+    """Return what X charges for posting ``text`` (DESIGN.md, pay-per-use since Feb 2026).
+
+    ``summoned`` is true only for a reply to a post that summoned the account; the later
+    parts of a thread reply to the desk's own post and are plain posts.
+    """
+    if carries_url(text, reading):
         return settings.price_post_url_usd
     return settings.price_summoned_reply_usd if summoned else settings.price_post_usd
 

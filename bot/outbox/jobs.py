@@ -40,6 +40,8 @@ class ReplyJob:
 
     ``parts`` are final texts: rendered, threaded, checked by the reply guard, each
     unique to its target. Part 1 replies to ``in_reply_to``; part n replies to part n-1.
+    ``account`` is the department handle that posts it (the one the citizen summoned), or
+    None for the desk's own account.
     """
 
     # e.g. "faq:<post_id>", "ack:<docket>", "interim:<docket>", "answer:<docket>:<post_id>"
@@ -51,6 +53,7 @@ class ReplyJob:
     docket: str | None = None
     lang: str = "en"
     meta: dict[str, Any] = field(default_factory=dict)
+    account: str | None = None
 
     def to_fields(self) -> dict[str, str]:
         """Serialise for a stream entry."""

@@ -5,11 +5,15 @@ thread is recorded as soon as X accepts it, so a crash mid-thread resumes at the
 A job found ``sending`` was interrupted mid-send: before anything is re-posted, the reply
 is looked up on X. A 403 duplicate counts as "already sent" only for such a job, and only
 when the lookup then finds the reply; otherwise it is a failure a human must see.
+
+A job with an ``account`` (a department handle the citizen summoned) posts with that
+handle's client (its user token); without one configured, it fails for good as
+``no_token`` and the ticket goes to an officer for a hand reply.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import structlog
 from redis.asyncio import Redis
@@ -55,10 +59,12 @@ class Poster:
         clock: Clock,
         settings: Settings,
         on_blocked: OnBlocked | None = None,
+        accounts: Mapping[str, XClient] | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._x = x
+        self._accounts = {h.lower(): c for h, c in (accounts or {}).items()}
         self._budget = budget
         self._clock = clock
         self._s = settings
@@ -88,9 +94,15 @@ class Poster:
             if st.get("state") == ReplyState.SENDING and "sending_part" in st
             else None
         )
+        x = self._client(job)
+        if x is None:
+            await self._fail(job, f"no user token for @{job.account}", code="no_token")
+            if self._on_blocked:
+                await self._on_blocked(job, "no_token")
+            return
         for i in range(len(ids), len(job.parts)):
             parent = job.in_reply_to if i == 0 else ids[i - 1]
-            reply_id = await self._post_part(job, i, parent, reconcile=interrupted == i)
+            reply_id = await self._post_part(job, i, parent, reconcile=interrupted == i, x=x)
             if reply_id is None:
                 return  # failed for good; recorded
             ids.append(reply_id)
@@ -99,17 +111,25 @@ class Poster:
         )
         log.info("reply sent", parts=len(ids), first_id=ids[0] if ids else None)
 
+    def _client(self, job: ReplyJob) -> XClient | None:
+        """The client that posts ``job``: the desk's, or its department handle's (or None)."""
+        if job.account is None:
+            return self._x
+        return self._accounts.get(job.account.lstrip("@").lower())
+
     async def _post_part(
-        self, job: ReplyJob, i: int, parent: str, *, reconcile: bool
+        self, job: ReplyJob, i: int, parent: str, *, reconcile: bool, x: XClient | None = None
     ) -> str | None:
+        x = x or self._x
         text = job.parts[i]
         if reconcile:
-            found = await self._x.find_reply(parent, text)
+            found = await x.find_reply(parent, text)
             if found is not None:
                 log.info("reconciled: reply was already on X", part=i, reply_id=found.id)
                 await self._record(job, i, found.id, cost=0.0)
                 return found.id
-        cost = price_of(text, summoned=True, settings=self._s)
+        # Only the first part answers the citizen; the rest reply to the desk's own post.
+        cost = price_of(text, summoned=i == 0, settings=self._s)
         verdict = await self._budget.check(cost, fanout=job.priority is Priority.LOW)
         if not verdict.ok:
             raise Defer(verdict.wait_s, f"outbox waiting: {verdict.reason}")
@@ -118,9 +138,9 @@ class Poster:
             mapping={"state": ReplyState.SENDING, "sending_part": i},
         )
         try:
-            posted = await self._x.create_reply(text, parent)
+            posted = await x.create_reply(text, parent)
         except XError as exc:
-            return await self._on_error(exc, job, i, parent, reconcile=reconcile)
+            return await self._on_error(x, exc, job, i, parent, reconcile=reconcile)
         self._backoff.reset()
         await self._record(job, i, posted.id, cost=cost)
         for name in ("outbox_creditsdepleted", "outbox_usagecapped", "outbox_unauthorized"):
@@ -128,11 +148,11 @@ class Poster:
         return posted.id
 
     async def _on_error(
-        self, exc: XError, job: ReplyJob, i: int, parent: str, *, reconcile: bool
+        self, x: XClient, exc: XError, job: ReplyJob, i: int, parent: str, *, reconcile: bool
     ) -> str | None:
         """Decide by the error's type: record a failure (None), a found reply, or Defer."""
         if isinstance(exc, DuplicateContentError):
-            found = await self._x.find_reply(parent, job.parts[i]) if reconcile else None
+            found = await x.find_reply(parent, job.parts[i]) if reconcile else None
             if found is not None:
                 await self._record(job, i, found.id, cost=0.0)
                 return found.id

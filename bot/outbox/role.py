@@ -23,9 +23,15 @@ class OutboxRole:
 
     name = "outbox"
 
-    def __init__(self, x: XClient, on_blocked: OnBlocked | None = None) -> None:
+    def __init__(
+        self,
+        x: XClient,
+        on_blocked: OnBlocked | None = None,
+        accounts: dict[str, XClient] | None = None,
+    ) -> None:
         self._x = x
         self._on_blocked = on_blocked
+        self._accounts = accounts or {}
         self.poster: Poster | None = None
 
     async def run(self, ctx: RoleContext) -> None:
@@ -39,6 +45,7 @@ class OutboxRole:
             clock=ctx.clock,
             settings=s,
             on_blocked=self._on_blocked,
+            accounts=self._accounts,
         )
         poster = self.poster
         ctx.gauges["posted"] = lambda: poster.posted
@@ -67,7 +74,7 @@ class OutboxRole:
 
 def build_role(deps: Deps) -> OutboxRole:
     """Construct the outbox role with the shared X client; refusals mark the ticket."""
-    from bot.app import ticket_desk, x_client
+    from bot.app import ticket_desk, x_accounts, x_client
 
     tickets = ticket_desk(deps)
     counter = deps.keys.counter("outbox_blocked")
@@ -79,4 +86,4 @@ def build_role(deps: Deps) -> OutboxRole:
         if job.docket:
             await tickets.mark_manual(job.docket, reason)
 
-    return OutboxRole(x_client(deps), on_blocked=on_blocked)
+    return OutboxRole(x_client(deps), on_blocked=on_blocked, accounts=x_accounts(deps))

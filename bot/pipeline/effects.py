@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
 from redis.asyncio import Redis
 
+from bot.alarms import raise_alarm
+from bot.clock import Clock, SystemClock
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.pipeline.decide import Action, Decision
@@ -51,15 +54,28 @@ class Composer(Protocol):
         """Return the parts of the reply thread."""
         ...
 
+    async def withheld(self, faq_id: str) -> tuple[str | None, str | None]:
+        """Why the FAQ's answer may not be posted automatically (None if it may); its dept."""
+        ...
+
 
 class DeskEffects:
     """The pipeline's ``Effects``: tickets through ``TicketDesk``, replies through the outbox."""
 
-    def __init__(self, redis: Redis, keys: Keys, tickets: TicketDesk, composer: Composer) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        keys: Keys,
+        tickets: TicketDesk,
+        composer: Composer,
+        *,
+        clock: Clock | None = None,
+    ) -> None:
         self._redis = redis
         self._keys = keys
         self._tickets = tickets
         self._composer = composer
+        self._clock = clock or SystemClock()
 
     async def has_open_ticket(self, post: Post) -> bool:
         """Whether the post continues the conversation of an open ticket (not its own)."""
@@ -83,6 +99,7 @@ class DeskEffects:
                 priority=Priority.HIGH,
                 docket=facts.get("docket"),
                 lang=lang,
+                account=post.reply_as,  # the department handle the citizen summoned, if any
             )
             await enqueue(self._redis, self._keys, job)
             facts["job"] = job.job_id
@@ -111,7 +128,11 @@ class DeskEffects:
                 kind, variables = await self._status(post, decision.extra["docket"])
                 return kind, variables, facts
             case Action.ANSWER_FAQ:
-                return "faq", {"faq_id": decision.faq_id}, facts
+                why, dept = await self._composer.withheld(str(decision.faq_id))
+                if why is None:
+                    return "faq", {"faq_id": decision.faq_id}, facts
+                # An unverified (or overdue) answer that states a figure goes to a human.
+                return await self._withhold(post, decision, info, why, dept or decision.dept)
             case Action.REFER:
                 return "referral", {"body_id": decision.body_id}, facts
             case Action.GREET:
@@ -119,6 +140,24 @@ class DeskEffects:
             case Action.CLARIFY:
                 return "clarify", {}, facts
         return None, {}, facts
+
+    async def _withhold(
+        self, post: Post, decision: Decision, info: dict[str, Any], why: str, dept: str
+    ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """Open a ticket for the FAQ's department instead of answering; tell an admin."""
+        held = replace(
+            decision, action=Action.ESCALATE, reason=f"answer withheld: {why}", dept=dept
+        )
+        ticket_vars = await self._ticket_for(post, held, info)
+        await self._redis.hincrby(self._keys.counter("faq_withheld"), str(decision.faq_id), 1)
+        if "review overdue" in why:
+            await raise_alarm(
+                self._redis, self._keys, self._clock, "kb_review_overdue",
+                f"faq {decision.faq_id}: {why}; verify it again (seva kb set) to answer it",
+            )  # fmt: skip
+        log.warning("faq answer withheld", faq=decision.faq_id, reason=why)
+        facts = {"docket": ticket_vars["docket"], "withheld": why}
+        return "ack", ticket_vars, facts
 
     async def _ticket_for(
         self, post: Post, decision: Decision, info: dict[str, Any]

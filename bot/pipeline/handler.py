@@ -11,6 +11,7 @@ Order matters for exactly-once effects under at-least-once delivery:
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import asdict
 from typing import Any, Protocol
 
@@ -93,6 +94,8 @@ class PipelineHandler:
             structlog.contextvars.unbind_contextvars("post_id")
 
     async def _handle(self, entry_id: str, post: Post) -> None:
+        # Where the time goes, per post (benchmarks/pipeline.py reads it from the record).
+        timing: dict[str, float] = {}
         stored = await self._redis.get(self._keys.decision(post.id))
         if stored is not None:
             record = json.loads(stored)
@@ -103,7 +106,9 @@ class PipelineHandler:
             )
             info = record["info"]
         else:
-            decision, info = await self._decide(entry_id, post)
+            started = time.perf_counter()
+            decision, info = await self._decide(entry_id, post, timing)
+            timing["decide_ms"] = round((time.perf_counter() - started) * 1000, 2)
             record = {
                 "decision": asdict(decision),
                 "info": info,
@@ -115,12 +120,14 @@ class PipelineHandler:
             if not first:  # another consumer decided meanwhile: use its decision
                 await self._handle(entry_id, post)
                 return
+        started = time.perf_counter()
         try:
             facts = await self._fx.apply(post, decision, info)
         except AmnesiaError as err:
             # No docket is issued from a Redis that lost its data; the post waits (bot.epoch).
             raise Defer(self._s.epoch_check_s, str(err)) from None
-        record.update(done=True, facts=facts)
+        timing["effects_ms"] = round((time.perf_counter() - started) * 1000, 2)
+        record.update(done=True, facts=facts, timing=timing)
         await self._redis.set(self._keys.decision(post.id), json.dumps(record, ensure_ascii=False))
         await self._redis.xadd(
             self._keys.decisions,
@@ -139,10 +146,14 @@ class PipelineHandler:
             **{k: v for k, v in facts.items() if k in {"docket", "job"}},
         )
 
-    async def _decide(self, entry_id: str, post: Post) -> tuple[Decision, dict[str, Any]]:
+    async def _decide(
+        self, entry_id: str, post: Post, timing: dict[str, float]
+    ) -> tuple[Decision, dict[str, Any]]:
         nlu_ok = True
+        started = time.perf_counter()
         try:
             info = await self._u.understand(post.text)
+            timing["nlu_ms"] = round((time.perf_counter() - started) * 1000, 2)
         except NLUUnavailableError:
             waited = self._clock.time() - _entry_time(entry_id)
             if waited < self._s.nlu_max_wait_s:

@@ -80,7 +80,8 @@ def build_role(deps: Deps) -> PipelineRole:
             deps.redis,
             deps.keys,
             ticket_desk(deps),
-            ReplyComposer(kb, timezone=deps.settings.reply_timezone),
+            ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock),
+            clock=deps.clock,
         ),
         thresholds=thresholds_of(deps),
     )

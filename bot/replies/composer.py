@@ -3,7 +3,11 @@
 The pipeline's ``Composer``. For each reply it:
 - fills the kind's template (``responses/``) with facts from the live knowledge base, in
   the citizen's language (Hinglish falls back to English where no Hinglish text exists);
-- never posts an unverified contact: the referral then points to the body's site and CPGRAMS;
+- never posts an unverified (or review-overdue) contact, nor an unverified portal: the
+  referral then points to the body's site and CPGRAMS;
+- treats an FAQ whose review is overdue as unverified, and withholds (``withheld``) an
+  unverified answer that states a fee, amount, date, duration, limit or contact
+  (``bot.kb.claims``): the pipeline then hands the question to a human;
 - masks any personal data of the citizen that the text would echo (the directory's
   official contacts are allowed);
 - adds a short reference derived from the post id to every part, so no two citizens ever
@@ -14,12 +18,14 @@ The pipeline's ``Composer``. For each reply it:
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.clock import Clock, SystemClock
 from bot.errors import KBError
-from bot.kb.schema import KnowledgeBase
+from bot.kb.claims import claims, describe
+from bot.kb.schema import FAQEntry, KnowledgeBase
 from bot.kb.source import KBSource
 from bot.pii import echoes, find
 from bot.replies.render import pick, render
@@ -60,12 +66,63 @@ def _localised(lang: str) -> str:
     return "hi" if lang == "hi" else "en"
 
 
+def faq_site(kb: KnowledgeBase, faq: FAQEntry) -> str:
+    """The one domain an answer names: its own ``domain``, else its department's first."""
+    if faq.domain:
+        return faq.domain
+    dept = kb.department(faq.department)
+    return dept.domains[0] if dept and dept.domains else MINISTRY_WEB
+
+
+def faq_values(kb: KnowledgeBase, faq: FAQEntry, lang: str, today: date) -> dict[str, Any]:
+    """The ``faq`` template's values (the validator renders answers with the same)."""
+    return {
+        "answer": faq.answer.text(lang),
+        "topic": faq.topic,
+        # An answer not (or no longer) checked on an official page says where to confirm it.
+        "verified": faq.trusted(today),
+        "site": faq_site(kb, faq),
+    }
+
+
+def withheld_reason(faq: FAQEntry, today: date) -> str | None:
+    """Why an answer may not be posted automatically today, or None if it may.
+
+    An answer that is unverified, or verified but overdue for review, must state no fee,
+    amount, date, duration, limit or contact: those go to a human until it is verified.
+    """
+    if faq.trusted(today):
+        return None
+    for lang in ("en", "hi", "hinglish"):
+        text = getattr(faq.answer, lang)
+        found = claims(text) if text else []
+        if found:
+            why = "review overdue" if faq.verified else "unverified"
+            return f"{why} answer states {describe(found[:3])} ({lang})"
+    return None
+
+
 class ReplyComposer:
     """Builds reply threads from the live knowledge base."""
 
-    def __init__(self, kb: KBSource, *, timezone: str = "Asia/Kolkata") -> None:
+    def __init__(
+        self, kb: KBSource, *, timezone: str = "Asia/Kolkata", clock: Clock | None = None
+    ) -> None:
         self._kb = kb
         self._tz = ZoneInfo(timezone)
+        self._clock = clock or SystemClock()
+
+    def today(self) -> date:
+        """Today's date where the desk works (review due dates are dates there)."""
+        return self._clock.now().astimezone(self._tz).date()
+
+    async def withheld(self, faq_id: str) -> tuple[str | None, str | None]:
+        """Return (why the FAQ's answer is withheld or None, the FAQ's department)."""
+        kb = await self._kb.load()
+        faq = kb.faq(faq_id)
+        if faq is None:
+            return f"no FAQ {faq_id!r}", None
+        return withheld_reason(faq, self.today()), faq.department
 
     async def compose(
         self, kind: str, lang: str, post: Post, variables: dict[str, Any]
@@ -75,7 +132,8 @@ class ReplyComposer:
         values, allowed = self._values(kb, kind, lang, variables)
         text = render(pick(kb.templates, lang, kind), values)
         text = _mask_echoes(text, post.text, allowed)
-        return thread(text, ref=reference(post.id))
+        # An FAQ answer is cut only at a sentence or step end (it is written to fit one post).
+        return thread(text, ref=reference(post.id), sentences_only=kind == "faq")
 
     def _values(
         self, kb: KnowledgeBase, kind: str, lang: str, variables: dict[str, Any]
@@ -87,28 +145,21 @@ class ReplyComposer:
             faq = kb.faq(str(variables["faq_id"]))
             if faq is None:
                 raise KBError(f"no FAQ {variables['faq_id']!r}")
-            dept = kb.department(faq.department)
-            site = dept.domains[0] if dept and dept.domains else MINISTRY_WEB
-            # An answer we could not check on an official page says where to confirm it.
-            values |= {
-                "answer": faq.answer.text(lang),
-                "topic": faq.topic,
-                "verified": faq.verified,
-                "site": site,
-            }
+            values |= faq_values(kb, faq, lang, self.today())
         elif kind == "referral":
             body = kb.body(str(variables["body_id"]))
             if body is None:
                 raise KBError(f"no directory entry {variables['body_id']!r}")
-            # An unverified contact is never posted: the template falls back to the site.
-            contact = body.verified
+            # An unverified or overdue contact is never posted: the template falls back to the
+            # site; a portal goes out only when it was itself read on an official page.
+            contact = body.trusted(self.today())
             values |= {
                 "body": getattr(body.name, _localised(lang)),
                 "officer": body.officer if contact else None,
                 "email": body.email if contact else None,
                 "phone": body.phone if contact else None,
                 "web": body.web,
-                "portal": body.portal,
+                "portal": body.portal if contact and body.portal_verified else None,
                 "verified": contact,
             }
             allowed = {v for v in (body.email, body.phone) if v and contact}

@@ -25,6 +25,7 @@ from bot.weighted import MAX_WEIGHTED, weighted_length
 # "Rs." or "No." are not ends: a cut there would separate the amount from its unit.
 _SENTENCE_END = regex.compile(
     r"(?<!\b(?:Rs|No|Nos|Dr|St|Sr|Mr|Ms|Mrs|e\.g|i\.e|[A-Z]))[.!?।॥]+[\"')\]]*\s+"
+    r"|;\s+(?=\(?\d\))"  # the end of a numbered step: "...; 2) ..."
 )
 # Numbers with their separators (1,00,000 / 3.5 / 2026-27) and dockets (MOCI-2026-000123).
 _PROTECTED = regex.compile(r"\b[A-Z]{2,10}-\d{4}-\d{3,}\b|\d(?:[\d,./:-]*\d)?")
@@ -65,10 +66,12 @@ def _sentence_bounds(text: str) -> set[int]:
     return {m.end() for m in _SENTENCE_END.finditer(text) if m.end() < len(text)}
 
 
-def chunks(text: str, fits: Callable[[str], bool]) -> list[str]:
+def chunks(text: str, fits: Callable[[str], bool], *, sentences_only: bool = False) -> list[str]:
     """Cut ``text`` into consecutive slices, each of which ``fits`` once stripped.
 
     ``fits`` decides for the stripped slice (the caller adds its decorations there).
+    ``sentences_only`` cuts at the farthest sentence or step end that fits, and between
+    words only where a single sentence is longer than a post.
     Raises ``ValueError`` for a protected run (a URL, number or docket) that cannot fit on
     its own, since breaking it would be worse than not posting.
     """
@@ -84,7 +87,7 @@ def chunks(text: str, fits: Callable[[str], bool]) -> list[str]:
         if fits(text[start:].strip()):
             out.append(text[start:])
             break
-        cut = _best_cut(text, start, words, sentences, fits)
+        cut = _best_cut(text, start, words, sentences, fits, sentences_only=sentences_only)
         if cut is None:  # one word longer than a post: cut between grapheme clusters
             cut = _farthest(text, start, [b for b in graphemes if b > start], fits)
         if cut is None:
@@ -110,14 +113,21 @@ def _farthest(text: str, start: int, bounds: list[int], fits: Callable[[str], bo
 
 
 def _best_cut(
-    text: str, start: int, words: list[int], sentences: set[int], fits: Callable[[str], bool]
+    text: str,
+    start: int,
+    words: list[int],
+    sentences: set[int],
+    fits: Callable[[str], bool],
+    *,
+    sentences_only: bool = False,
 ) -> int | None:
     candidates = [b for b in words if b > start]
     cut = _farthest(text, start, candidates, fits)
     if cut is None:
         return None
     good_sentences = [b for b in candidates if b <= cut and b in sentences]
-    if good_sentences and (good_sentences[-1] - start) >= _SENTENCE_REACH * (cut - start):
+    reach = 0.0 if sentences_only else _SENTENCE_REACH
+    if good_sentences and (good_sentences[-1] - start) >= reach * (cut - start):
         return good_sentences[-1]
     return cut
 
@@ -132,7 +142,9 @@ def decorate(body: str, index: int, total: int, ref: str | None) -> str:
     return f"{prefix}{body}{suffix}"
 
 
-def thread(text: str, *, ref: str | None = None, limit: int = MAX_WEIGHTED) -> list[str]:
+def thread(
+    text: str, *, ref: str | None = None, limit: int = MAX_WEIGHTED, sentences_only: bool = False
+) -> list[str]:
     """Return the posts of the reply thread for ``text``, each within ``limit``.
 
     The part count is guessed, the text split with room for ``n/n``, and the guess grown
@@ -150,7 +162,7 @@ def thread(text: str, *, ref: str | None = None, limit: int = MAX_WEIGHTED) -> l
         def fits(body: str, room: int = room) -> bool:
             return _weight(body) <= room
 
-        pieces = chunks(text, fits)
+        pieces = chunks(text, fits, sentences_only=sentences_only)
         if len(pieces) <= total or (total > 1 and len(str(len(pieces))) <= len(str(total))):
             count = len(pieces)
             return [decorate(p.strip(), i, count, ref) for i, p in enumerate(pieces, 1)]

@@ -9,6 +9,9 @@ through 48 hours in milliseconds. A breach escalates the ticket one level up its
 department's chain (officer → head → cell), records the breach, gives the next level a
 fresh SLA period, and queues one public "still working on it" reply (job id
 ``interim:<docket>:<level>``, so a rerun can never post it twice).
+
+Each tick also checks the live KB's review dates: while any entry is past its
+``review_due`` the ``kb_review_overdue`` warning is up, naming them; it clears once none is.
 """
 
 from __future__ import annotations
@@ -17,10 +20,12 @@ import asyncio
 import contextlib
 import json
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import structlog
 from redis.asyncio import Redis
 
+from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
 from bot.kb.source import KBSource
 from bot.keys import LEASE_TTL_MS, Keys
@@ -37,6 +42,9 @@ if TYPE_CHECKING:
 
 log = structlog.get_logger("sla")
 
+REVIEW_OVERDUE = "kb_review_overdue"  # a warning (bot.alarms): never fails `seva status`
+_NAMED_MAX = 10  # entries named in the alarm's detail
+
 
 class Scheduler:
     """One pass over what is due: warnings, then breaches."""
@@ -50,6 +58,8 @@ class Scheduler:
         kb: KBSource,
         composer: Composer,
         storms: Storms | None = None,
+        *,
+        timezone: str = "Asia/Kolkata",
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -58,8 +68,35 @@ class Scheduler:
         self._kb = kb
         self._composer = composer
         self._storms = storms or Storms(redis, keys, clock, store)  # only its members are read
+        self._tz = ZoneInfo(timezone)
+        self._overdue: str | None = None  # the detail last raised
         self.warned = 0
         self.breached = 0
+
+    async def check_reviews(self) -> list[str]:
+        """Raise ``kb_review_overdue`` while any KB entry is past ``review_due``, else clear it.
+
+        Returns the overdue entries (``faq <id>``, ``directory <id>``).
+        """
+        kb = await self._kb.load()
+        today = self._clock.now().astimezone(self._tz).date()
+        overdue = [f"faq {f.id}" for f in kb.faqs if f.stale(today)]
+        overdue += [f"directory {d.id}" for d in kb.directory if d.stale(today)]
+        if not overdue:
+            self._overdue = None
+            await clear_alarm(self._redis, self._keys, REVIEW_OVERDUE)
+            return overdue
+        named = ", ".join(overdue[:_NAMED_MAX]) + (", ..." if len(overdue) > _NAMED_MAX else "")
+        detail = (
+            f"{len(overdue)} KB entries past review_due ({named}); they are treated as "
+            "unverified until reviewed again (seva kb set ITEM review_due DATE)"
+        )
+        if detail != self._overdue or not await self._redis.exists(
+            self._keys.alarm(REVIEW_OVERDUE)
+        ):
+            await raise_alarm(self._redis, self._keys, self._clock, REVIEW_OVERDUE, detail)
+            self._overdue = detail
+        return overdue
 
     async def tick(self) -> None:
         """Handle every warning and breach that is due now."""
@@ -164,6 +201,7 @@ class Scheduler:
             priority=priority,
             docket=ticket.docket,
             lang=lang,
+            account=ticket.reply_as,
         )
         await enqueue(self._redis, self._keys, job)
 
@@ -187,6 +225,7 @@ class SlaRole:
                     await self.storms.sweep()
                     await self.storms.finish_fan_outs()
                     await self.scheduler.tick()
+                    await self.scheduler.check_reviews()
                     await self._requeue()
                 except Exception as err:
                     log.warning("sla tick failed", error=f"{type(err).__name__}: {err}")
@@ -220,8 +259,9 @@ def build_role(deps: Deps) -> SlaRole:
         deps.clock,
         store,
         kb,
-        ReplyComposer(kb, timezone=deps.settings.reply_timezone),
+        ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock),
         storms,
+        timezone=deps.settings.reply_timezone,
     )
     workflow = Workflow(deps.redis, deps.keys, deps.clock, store, storms)
     return SlaRole(

@@ -70,6 +70,11 @@ class Ticket:
         return self.extra.get("officer") or None
 
     @property
+    def reply_as(self) -> str | None:
+        """The department handle that answers this ticket (the one its author summoned)."""
+        return self.extra.get("reply_as") or None
+
+    @property
     def level(self) -> int:
         """The escalation level reached (0 = the officer level)."""
         return int(self.extra.get("level") or 0)
@@ -263,6 +268,8 @@ class TicketStore:
         }
         conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
         fields = ticket.to_hash() | {"first_due_at": due.isoformat()}
+        if post.reply_as:  # every later reply on the ticket comes from the same handle
+            fields["reply_as"] = post.reply_as
         try:
             docket = await self._redis.eval(
                 _CREATE,

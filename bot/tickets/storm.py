@@ -434,4 +434,5 @@ def _member_job(member: Ticket, text: str, answer_no: str) -> ReplyJob:
         priority=Priority.LOW,  # behind fresh answers, across as many rate windows as needed
         docket=member.docket,
         lang=str(member.nlu.get("lang") or "en"),
+        account=member.reply_as,
     )

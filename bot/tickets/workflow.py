@@ -195,6 +195,7 @@ class Workflow:
             kind="answer",
             priority=Priority.HIGH,
             docket=docket,
+            account=ticket.reply_as,  # the department handle its author summoned, if any
         )
         await enqueue(self._redis, self._keys, job)
         await self._first_response(docket)

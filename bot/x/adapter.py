@@ -46,11 +46,12 @@ _LOOKUP_BATCH = 100
 class TweepyXClient:
     """The daemon's X client over real HTTP, to X or to the emulator."""
 
-    def __init__(self, settings: Settings, clock: Clock) -> None:
+    def __init__(self, settings: Settings, clock: Clock, *, user_token: str | None = None) -> None:
+        """``user_token``: post as another account (a department handle), not the desk's."""
         self._settings = settings
         self._clock = clock
         app = _secret(settings.x_bearer_token) or _secret(settings.x_user_access_token)
-        user = _secret(settings.x_user_access_token) or app
+        user = user_token or _secret(settings.x_user_access_token) or app
         self._app_token = app
         self._session: aiohttp.ClientSession | None = None
         # return_type=dict: parse.py owns the mapping from X's JSON to Seva's types.

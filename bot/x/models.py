@@ -38,6 +38,7 @@ class Post:
     mentions_account: bool = False
     quotes_account: bool = False
     reply_allowed: bool = True
+    reply_as: str | None = None  # a department handle the citizen summoned, which replies
 
     @property
     def is_retweet(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,10 +84,20 @@ async def _no_evidence() -> None:
 
 @contextlib.asynccontextmanager
 async def running_desk(
-    rasa: RasaServer, redis_server: RedisServer, key_prefix: str, roles: str, **extra: Any
+    rasa: RasaServer,
+    redis_server: RedisServer,
+    key_prefix: str,
+    roles: str,
+    setup: Callable[[Any], Awaitable[dict[str, Any]]] | None = None,
+    **extra: Any,
 ) -> AsyncIterator[Desk]:
-    """The emulator plus the daemon with ``roles``, built by the composition root."""
+    """The emulator plus the daemon with ``roles``, built by the composition root.
+
+    ``setup`` runs on the emulator first and returns more settings (e.g. a handle's token).
+    """
     async with running_emulator(EmulatorConfig(keepalive_s=0.5)) as emu:
+        if setup is not None:
+            extra |= await setup(emu)
         settings = load_settings(
             roles=roles,
             redis_url=redis_server.url,
@@ -99,11 +109,9 @@ async def running_desk(
             account_user_id=emu.ministry["id"],
             rasa_urls=[rasa.url],
             rasa_token=rasa.token,
-            kb_dir=ROOT / "faq_kb",
-            responses_dir=ROOT / "responses",
             heartbeat_interval_s=0.2,
             web_port=0,
-            **extra,
+            **({"kb_dir": ROOT / "faq_kb", "responses_dir": ROOT / "responses"} | extra),
         )
         runner, deps = build(settings)
         if "ingest" not in settings.roles:

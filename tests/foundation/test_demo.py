@@ -35,6 +35,11 @@ def test_demo_runs_the_desk_and_stops_everything(redis_server):
     out = proc.stdout + proc.stderr
     assert 0 == proc.returncode, out
     assert "==> desk ready" in out
+    # The browser desk, with one demo user per role (admins and heads with TOTP secrets).
+    assert re.search(r"web desk at http://127\.0\.0\.1:\d+/ - demo users", out), out
+    for role, name in (("officer", "meera"), ("head", "ravi"), ("admin", "anita"), ("viewer", "mo_office")):  # fmt: skip
+        assert re.search(rf"{role}\s+{name}\s+password \S+", out), out
+    assert 2 == out.count("TOTP secret ")
     assert "==> stopped" in out
     ports = [
         int(p) for p in re.findall(r"(?:Rasa ready|X emulator) at http://127\.0\.0\.1:(\d+)", out)

@@ -33,10 +33,14 @@ def small_kb() -> dict[str, Any]:
                     "answer": {
                         "en": "Apply online at dgft.gov.in with your PAN.",
                         "hi": "dgft.gov.in पर पैन के साथ ऑनलाइन आवेदन करें।",
+                        "hinglish": "PAN ke saath dgft.gov.in par online apply karein.",
                     },
                     "source": "https://www.dgft.gov.in/CP/?opt=iec",
                     "reviewed": "2026-11-24",
                     "verified": True,
+                    "reviewed_by": "test-reviewer",
+                    "review_due": "2099-01-01",
+                    "evidence": "Apply for IEC online with your PAN.",
                 },
                 {
                     "id": "iec-fee",
@@ -46,10 +50,13 @@ def small_kb() -> dict[str, Any]:
                     "answer": {
                         "en": "See dgft.gov.in for the current fee.",
                         "hi": "वर्तमान शुल्क के लिए dgft.gov.in देखें।",
+                        "hinglish": "Current fees ke liye dgft.gov.in dekhein.",
                     },
                     "source": "https://example.com/iec-fee",
                     "reviewed": "2026-11-24",
                     "verified": False,
+                    "reviewed_by": "test-reviewer",
+                    "review_due": "2099-01-01",
                 },
             ]
         },
@@ -65,6 +72,10 @@ def small_kb() -> dict[str, Any]:
                 "source": "https://railmadad.indianrailways.gov.in/",
                 "reviewed": "2026-11-24",
                 "verified": True,
+                "reviewed_by": "test-reviewer",
+                "review_due": "2099-01-01",
+                "evidence": "Rail Madad: 139, grievance@rail.example.gov.in.",
+                "portal_verified": True,
             },
             {
                 "id": "epfo",
@@ -75,6 +86,8 @@ def small_kb() -> dict[str, Any]:
                 "source": "https://example.com/epfo",
                 "reviewed": "2026-11-24",
                 "verified": False,
+                "reviewed_by": "test-reviewer",
+                "review_due": "2099-01-01",
             },
         ],
         "departments": [

@@ -181,3 +181,26 @@ async def test_an_answer_repeating_personal_data_in_another_spelling_is_refused(
         await desk.flow.reply(docket, "meera", answer)
     assert 0 == await desk.redis.xlen(desk.keys.outbox)
     assert await desk.flow.reply(docket, "meera", "Your IEC is updated; please check.") is not None
+
+
+async def test_every_reply_on_a_handle_ticket_comes_from_that_handle(desk: Desk) -> None:
+    """A ticket opened for a department handle keeps it: the officer's answer and the
+    interim reply at a breach are posted by that handle, not by the desk."""
+    from dataclasses import replace
+
+    from bot.outbox.jobs import ReplyJob
+
+    post = replace(_post(9), reply_as="dgftdesk")
+    ticket = await desk.store.create(post, "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "en"})  # fmt: skip
+    assert "dgftdesk" == (await desk.store.require(ticket.docket)).reply_as
+    desk.clock.advance(49 * 3600)
+    await desk.sla.tick()
+    await desk.flow.claim(ticket.docket, "meera")
+    answer = await desk.flow.reply(ticket.docket, "meera", "Your IEC is fixed now.")
+    assert answer is not None
+    jobs = [
+        ReplyJob.from_fields(fields)
+        for stream in desk.keys.outbox_lanes()
+        for _, fields in await desk.redis.xrange(stream)
+    ]
+    assert {("interim", "dgftdesk"), ("answer", "dgftdesk")} == {(j.kind, j.account) for j in jobs}

@@ -93,6 +93,11 @@ class EmulatorControl:
         result: dict[str, Any] = await self._call("GET", "calls")
         return result
 
+    async def bill(self) -> dict[str, Any]:
+        """Return the app's bill: ``counts``, ``usd`` per item, ``posts_usd``, ``total_usd``."""
+        result: dict[str, Any] = await self._call("GET", "bill")
+        return result
+
     async def set_config(self, **fields: Any) -> dict[str, Any]:
         """Change config fields at run time; return the whole config."""
         result: dict[str, Any] = await self._call("POST", "config", json=fields)

@@ -121,6 +121,11 @@ async def calls(request: web.Request) -> web.Response:
     return json_response({"control": runtime.control_calls, "api": dict(runtime.api_calls)})
 
 
+async def bill(request: web.Request) -> web.Response:
+    """Return the app's bill: posts (plain, with URL, summoned replies) and reads."""
+    return json_response(request.app[RUNTIME].bill.to_dict())
+
+
 async def set_config(request: web.Request) -> web.Response:
     """Change config fields at run time; answer the whole config."""
     runtime = request.app[RUNTIME]
@@ -141,5 +146,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post(PREFIX + "faults", arm_fault)
     app.router.add_post(PREFIX + "reset", reset)
     app.router.add_get(PREFIX + "calls", calls)
+    app.router.add_get(PREFIX + "bill", bill)
     app.router.add_post(PREFIX + "config", set_config)
     app.router.add_get(PREFIX + "ministry", ministry)

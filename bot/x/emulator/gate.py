@@ -129,6 +129,7 @@ async def _guarded(
     delay = runtime.faults.take(endpoint.name, ("delay",))
     response = await handler(request)
     runtime.read_cap.spend(request.get(POSTS_READ, 0))
+    runtime.bill.reads(endpoint.name, request.get(POSTS_READ, 0))
     if delay is not None:
         # The work is done (a post is created); only the answer is late.
         await asyncio.sleep(delay.delay_s)

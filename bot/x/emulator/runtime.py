@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock, SystemClock
+from bot.x.emulator.billing import Bill
 from bot.x.emulator.config import EmulatorConfig
 from bot.x.emulator.faults import Faults
 from bot.x.emulator.ids import SnowflakeIds
@@ -41,6 +42,7 @@ class Runtime:
         self.read_cap = ReadCap()
         self.faults = Faults()
         self.api_calls: Counter[str] = Counter()
+        self.bill = Bill()  # what X charges the app (one app per emulator)
         self.control_calls = 0
         self.stream: StreamConnection | None = None
         self.ministry = self._add_ministry()
@@ -61,6 +63,7 @@ class Runtime:
         self.read_cap = ReadCap()
         self.faults.clear()
         self.api_calls.clear()
+        self.bill.clear()
         self.control_calls = 0
         self.ministry = self._add_ministry()
         if self.stream is not None:

@@ -61,6 +61,7 @@ async def _serve(
             return "usage_capped"
         await response.write(line)
         runtime.read_cap.spend(1)
+        runtime.bill.reads("stream", 1)
 
 
 def _line_or_none(post: Post, runtime: Runtime, fields: Fields) -> bytes | None:

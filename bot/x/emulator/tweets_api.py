@@ -132,6 +132,14 @@ async def create(request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     post = runtime.world.create_post(user, text, in_reply_to=reply_to, quote_of=quote)
+    parent = runtime.world.posts.get(reply_to) if reply_to else None
+    # A reply in one's own thread was summoned by nobody: it is billed as a plain post.
+    runtime.bill.post(
+        post.entities,
+        summoned_reply=parent is not None
+        and parent.author_id != user.id
+        and summoned(parent, user, runtime),
+    )
     data = {"id": post.id, "text": escape(post.text), "edit_history_tweet_ids": [post.id]}
     return json_response({"data": data}, 201)
 

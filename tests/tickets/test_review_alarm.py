@@ -1,0 +1,47 @@
+"""The SLA leader's tick raises kb_review_overdue (a warning) while any KB entry is past its
+review_due, naming them, and clears it once none is."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from bot.alarms import Severity, severity_of
+from bot.clock import FakeClock
+from bot.kb.schema import KnowledgeBase
+from bot.kb.source import StaticKB
+from bot.keys import Keys
+from bot.replies.composer import ReplyComposer
+from bot.settings import Settings
+from bot.tickets.sla import REVIEW_OVERDUE, Scheduler
+from bot.tickets.store import TicketStore
+
+
+def _due(kb: KnowledgeBase, due: date) -> KnowledgeBase:
+    faqs = [f.model_copy(update={"review_due": due}) for f in kb.faqs]
+    directory = [d.model_copy(update={"review_due": due}) for d in kb.directory]
+    return kb.model_copy(update={"faqs": faqs, "directory": directory})
+
+
+async def test_overdue_reviews_raise_a_warning_on_the_tick_and_clear(
+    redis: Any, keys: Keys, shipped_kb: KnowledgeBase, settings: Settings
+) -> None:
+    """Past review_due: the warning names how many and which; reviewed again: cleared."""
+    clock = FakeClock()
+    today = clock.now().date()
+    kb = _due(shipped_kb, date(today.year + 1, 1, 1))
+    stale = kb.faqs[0].model_copy(update={"review_due": date(today.year - 1, 1, 1)})
+    kb_stale = kb.model_copy(update={"faqs": [stale, *kb.faqs[1:]]})
+    store = TicketStore(redis, keys, clock, StaticKB(kb), settings)
+
+    def scheduler(k: KnowledgeBase) -> Scheduler:
+        return Scheduler(redis, keys, clock, store, StaticKB(k), ReplyComposer(StaticKB(k)))
+
+    assert [f"faq {stale.id}"] == await scheduler(kb_stale).check_reviews()
+    raw = await redis.get(keys.alarm(REVIEW_OVERDUE))
+    body = json.loads(raw)
+    assert (Severity.WARNING, "warning") == (severity_of(REVIEW_OVERDUE), body["severity"])
+    assert body["detail"].startswith(f"1 KB entries past review_due (faq {stale.id})")
+    assert [] == await scheduler(kb).check_reviews()
+    assert await redis.get(keys.alarm(REVIEW_OVERDUE)) is None
