@@ -113,6 +113,13 @@ class TransientNetworkError(XError):
     retryable = True
 
 
+class PayloadError(XError, ValueError):
+    """X sent a post, page or answer whose fields are missing or of the wrong kind.
+
+    A ``ValueError`` too, so a reader that skips one garbled stream line skips it as well.
+    """
+
+
 class TooManyConnectionsError(XError):
     """HTTP 429 on the stream: another connection is open for this app."""
 

@@ -38,6 +38,9 @@ def _read_list(path: Path, problems: list[Problem]) -> list[Any]:
     except FileNotFoundError:
         problems.append(Problem(str(path), "file is missing"))
         return []
+    except UnicodeDecodeError as err:
+        problems.append(Problem(str(path), f"not UTF-8 text (bad byte at offset {err.start})"))
+        return []
     except yaml.YAMLError as err:
         problems.append(Problem(str(path), f"not valid YAML: {err}"))
         return []
@@ -86,12 +89,14 @@ def load(kb_dir: Path, responses_dir: Path) -> tuple[KnowledgeBase, list[Problem
         kb_dir / "departments.yml",
         problems,
     )
-    templates = {
-        f"{path.parent.name}/{path.name.removesuffix(TEMPLATE_SUFFIX)}": path.read_text(
-            encoding="utf-8"
-        )
-        for path in sorted(responses_dir.glob(f"*/*{TEMPLATE_SUFFIX}"))
-    }
+    templates: dict[str, str] = {}
+    for path in sorted(responses_dir.glob(f"*/*{TEMPLATE_SUFFIX}")):
+        try:
+            source = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as err:
+            problems.append(Problem(str(path), f"not UTF-8 text (bad byte at offset {err.start})"))
+            continue
+        templates[f"{path.parent.name}/{path.name.removesuffix(TEMPLATE_SUFFIX)}"] = source
     if not templates:
         problems.append(Problem(str(responses_dir), "no templates found"))
     kb = KnowledgeBase(

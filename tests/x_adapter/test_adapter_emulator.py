@@ -363,3 +363,18 @@ async def test_usage_cap_inside_the_stream_stops_it(x: TweepyXClient, emu: Runni
     with pytest.raises(UsageCappedError):
         await asyncio.wait_for(task, 5)
     assert (1, []) == (len(events.disconnects), events.posts)
+
+
+async def test_citizen_text_reaches_the_desk_as_written(
+    x: TweepyXClient, emu: RunningEmulator
+) -> None:
+    """X escapes &, < and > on the wire; mentions, lookup and the reply answer come back raw."""
+    written = "@MoCI_Seva GST & IEC: is <5 lakh> &amp; exempt? 2 > 1"
+    await emu.control.create_user("asha")
+    asked = await emu.control.publish("asha", written)
+    page = await x.mentions(emu.ministry["id"])
+    looked_up = await x.get_posts([asked["id"]])
+    posted = await x.create_reply("Yes & no <see MOCI-2026-000009>", asked["id"])
+    assert [written, written] == [page.posts[0].text, looked_up[0].text]
+    assert "Yes & no <see MOCI-2026-000009>" == posted.text
+    assert posted == await x.find_reply(asked["id"], posted.text)

@@ -12,7 +12,10 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from bot.x.emulator import RunningEmulator
+from bot.x.emulator import RunningEmulator, create_app
+from bot.x.emulator.app import ROUTES
+from bot.x.emulator.gate import ENDPOINT
+from bot.x.emulator.params import QUERY_PARAMS
 from tests.x_emulator.conftest import APP, Reply, XApi
 
 OPENAPI = "fixtures/x-api/openapi.json"
@@ -239,3 +242,26 @@ async def test_recorded_exchanges_replay(
     for post in [] if "/users/me" in path else _posts_of(reply.body):
         assert [post["id"]] == post["edit_history_tweet_ids"]
     assert_rate_headers(reply)
+
+
+def test_query_parameter_lists_equal_the_spec(spec: dict[str, Any]) -> None:
+    """Each route's list of allowed query parameters is exactly what the spec declares."""
+
+    def declared(path: str, method: str) -> set[str]:
+        names = set()
+        for entry in spec["paths"][path][method.lower()].get("parameters", []):
+            ref = entry.get("$ref")
+            param = spec["components"]["parameters"][ref.rsplit("/", 1)[1]] if ref else entry
+            if param["in"] == "query":
+                names.add(param["name"])
+        return names
+
+    ours = {key: set(names) for key, names in QUERY_PARAMS.items()}
+    theirs = {(method, path): declared(path, method) for method, path in QUERY_PARAMS}
+    assert theirs == ours
+
+
+def test_every_route_has_a_parameter_list() -> None:
+    """The app routes only endpoints whose query parameters are listed (else it will not build)."""
+    app = create_app()
+    assert len(ROUTES) == len(app[ENDPOINT])

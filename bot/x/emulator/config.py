@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 # Endpoint names, used for rate limits, call counts and faults ("*" means any of them).
-ENDPOINTS = ("me", "mentions", "post_tweets", "stream", "rules", "lookup", "search", "timeline")
+ENDPOINTS = (
+    "me", "mentions", "post_tweets", "stream", "rules", "lookup", "search", "timeline", "users",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,9 @@ def _default_limits() -> dict[str, Limit]:
         "lookup": Limit(app=900, user=900),
         "search": Limit(app=450, user=300),
         "timeline": Limit(app=1500, user=900),
+        # User lookup (by id, by username, and both by list). X counts each of the four
+        # in a window of its own; here they share one.
+        "users": Limit(app=300, user=900),
     }
 
 

@@ -15,12 +15,13 @@ from aiohttp import web
 from bot.x.emulator import problems
 from bot.x.emulator.auth import APP_ONLY, PRINCIPAL, USER_CONTEXT, AuthKind, Principal, identify
 from bot.x.emulator.faults import RESPONSE_FAULTS, Fault
+from bot.x.emulator.params import unknown_parameter
 from bot.x.emulator.ratelimit import Verdict
 from bot.x.emulator.respond import POSTS_READ, RATE_HEADERS, json_response
 from bot.x.emulator.runtime import RUNTIME, Runtime
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-READ_ENDPOINTS = frozenset({"mentions", "search", "lookup", "stream", "timeline"})
+READ_ENDPOINTS = frozenset({"mentions", "search", "lookup", "stream", "timeline", "users"})
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,7 @@ class Endpoint:
 
     name: str
     auth: AuthKind
+    params: frozenset[str] = frozenset()  # the query parameters X takes here
 
 
 ENDPOINT = web.AppKey("endpoints", dict[tuple[str, str], Endpoint])
@@ -120,13 +122,9 @@ async def _guarded(
     headers = verdict.headers()
     if endpoint.name == "post_tweets" and verdict.allowed:
         verdict, headers = _spend_post_windows(runtime, who, verdict)
-    if not verdict.allowed:
-        return json_response(problems.rate_limited(), 429), headers
-    if endpoint.name in READ_ENDPOINTS and runtime.read_cap.exhausted(
-        runtime.config.monthly_read_cap
-    ):
-        return json_response(problems.usage_capped(runtime.config.problem_host), 429), headers
-
+    refused = _late_refusal(request, runtime, endpoint, verdict)
+    if refused is not None:
+        return refused, headers
     request[RATE_HEADERS] = headers
     delay = runtime.faults.take(endpoint.name, ("delay",))
     response = await handler(request)
@@ -136,6 +134,23 @@ async def _guarded(
         # The work is done (a post is created); only the answer is late.
         await asyncio.sleep(delay.delay_s)
     return response, headers
+
+
+def _late_refusal(
+    request: web.Request, runtime: Runtime, endpoint: Endpoint, verdict: Verdict
+) -> web.Response | None:
+    """Refuse a counted request: rate window spent, read cap reached, or unknown parameters."""
+    host = runtime.config.problem_host
+    if not verdict.allowed:
+        return json_response(problems.rate_limited(), 429)
+    if endpoint.name in READ_ENDPOINTS and runtime.read_cap.exhausted(
+        runtime.config.monthly_read_cap
+    ):
+        return json_response(problems.usage_capped(host), 429)
+    unknown = sorted(set(request.query) - endpoint.params)
+    if unknown:
+        return json_response(unknown_parameter(host, unknown, endpoint.params).body, 400)
+    return None
 
 
 def _spend_post_windows(

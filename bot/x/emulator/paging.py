@@ -8,19 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.x.emulator import problems
+from bot.x.emulator.params import ParameterError, time_param, x_minutes
 from bot.x.emulator.render import Fields, includes, post_json
 from bot.x.emulator.state import Post, World
 
 _ID = re.compile(r"^[0-9]{1,19}$")
 _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-
-class ParameterError(ValueError):
-    """A query parameter X would refuse; ``body`` is X's 400 body."""
-
-    def __init__(self, body: dict[str, Any]) -> None:
-        self.body = body
-        super().__init__(str(body))
 
 
 def _base36(n: int) -> str:
@@ -57,6 +50,10 @@ class PageSpec:
     high: int
     default: int
     token_params: tuple[str, ...] = ("pagination_token",)
+    # How far back ``start_time`` may reach (recent search: seven days); None: no bound.
+    reach_s: float | None = None
+    # Recent search takes at most one of start_time/since_id and of end_time/until_id.
+    times_exclude_ids: bool = False
 
 
 def _id_param(query: dict[str, str], name: str, host: str) -> int | None:
@@ -96,14 +93,46 @@ def _max_results(query: dict[str, str], spec: PageSpec, host: str) -> int:
     return value
 
 
+def _bad_time(host: str, name: str, raw: str, why: str) -> ParameterError:
+    message = f"Invalid '{name}':'{raw}'. {why}"
+    return ParameterError(problems.bad_parameter(host, name, raw, message))
+
+
+def _times(
+    query: dict[str, str], spec: PageSpec, host: str, now: float
+) -> tuple[float | None, float | None]:
+    """Return ``start_time`` (inclusive) and ``end_time`` (exclusive), checked as X does."""
+    start = time_param(query, "start_time", host)
+    end = time_param(query, "end_time", host)
+    if spec.times_exclude_ids:
+        for time_name, id_name in (("start_time", "since_id"), ("end_time", "until_id")):
+            if time_name in query and id_name in query:
+                message = f"At most one of `{time_name}`, `{id_name}` may be provided."
+                raise ParameterError(problems.invalid_request(host, [{"message": message}]))
+    if start is not None and spec.reach_s is not None and start < now - spec.reach_s:
+        why = f"'start_time' must be on or after {x_minutes(now - spec.reach_s)}"
+        raise _bad_time(host, "start_time", query["start_time"], why)
+    if start is not None and end is not None and start >= end:
+        why = "'start_time' must be earlier than 'end_time'"
+        raise _bad_time(host, "start_time", query["start_time"], why)
+    return start, end
+
+
 def page(
-    posts: list[Post], query: dict[str, str], spec: PageSpec, world: World, host: str
+    posts: list[Post],
+    query: dict[str, str],
+    spec: PageSpec,
+    world: World,
+    host: str,
+    *,
+    now: float,
 ) -> tuple[dict[str, Any], int]:
     """Return one page body (and the number of posts in it) from ``posts``, newest first."""
     fields = Fields.for_posts(query)
     size = _max_results(query, spec, host)
     since = _id_param(query, "since_id", host)
     until = _id_param(query, "until_id", host)
+    start, end = _times(query, spec, host, now)
     below: int | None = None
     for name in spec.token_params:
         if (raw := query.get(name)) is not None:
@@ -120,6 +149,8 @@ def page(
         if (since is None or int(p.id) > since)
         and (until is None or int(p.id) < until)
         and (below is None or int(p.id) < below)
+        and (start is None or p.created_at >= start)
+        and (end is None or p.created_at < end)
     ]
     shown, rest = chosen[:size], chosen[size:]
     if not shown:

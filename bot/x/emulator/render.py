@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.x.emulator.state import Post, User, World, iso
+from bot.x.emulator.text import escape
 
 TWEET_FIELDS = frozenset(
     {
@@ -53,6 +54,8 @@ class FieldError(ValueError):
 
 
 def _split(query: dict[str, str], name: str, allowed: frozenset[str]) -> frozenset[str]:
+    if name == "tweet.fields" and "post.fields" in query:
+        name = "post.fields"  # the spec's new name for the same parameter
     raw = query.get(name, "")
     values = [v for v in raw.split(",") if v]
     bad = [v for v in values if v not in allowed]
@@ -108,7 +111,7 @@ def post_json(post: Post, fields: Fields, world: World) -> dict[str, Any]:  # no
     """Render a post: id, text and edit_history_tweet_ids always, the rest on request."""
     data: dict[str, Any] = {
         "id": post.id,
-        "text": post.text,
+        "text": escape(post.text),  # X's v2 escapes &, < and > in every read
         "edit_history_tweet_ids": list(post.edit_history_tweet_ids),
     }
     want = fields.tweet

@@ -7,6 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.x.emulator.text import scrub
+
 JSON_TYPE = "application/json"
 
 # What the gate leaves on the request for handlers and for streaming responses.
@@ -15,8 +17,12 @@ POSTS_READ = web.RequestKey("emulator.posts_read", int)
 
 
 def dumps(body: Any) -> str:
-    """Serialise compactly, keeping non-ASCII text as X does."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    """Serialise compactly, keeping non-ASCII text as X does.
+
+    A lone surrogate (which X never stores, and the emulator now refuses) becomes U+FFFD
+    rather than an encoding error, so no one stored oddity can break a reader.
+    """
+    return scrub(json.dumps(body, ensure_ascii=False, separators=(",", ":")))
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:

@@ -128,6 +128,7 @@ class World:
         """Create an account; handles are unique regardless of case."""
         if not textlib.mentions("@" + username) or len(username) > 15:  # noqa: PLR2004 - X's cap
             raise WorldError(f"invalid username: {username!r}")
+        textlib.check_encodable(name or "", "name")
         if username.lower() in self.by_name:
             raise WorldError(f"username taken: {username}")
         user = User(
@@ -170,7 +171,12 @@ class World:
         retweet_of: str | None = None,
         lang: str | None = None,
     ) -> Post:
-        """Store a post, derive what X derives from it, and hand it to open streams."""
+        """Store a post, derive what X derives from it, and hand it to open streams.
+
+        Text with a lone surrogate raises ``TextError`` (a ``ValueError``) before anything
+        is stored: X refuses it, and no reader could ever write it out.
+        """
+        textlib.check_encodable(text)
         post_id = self.ids.next_id()
         referenced: list[tuple[str, str]] = []
         conversation_id = post_id

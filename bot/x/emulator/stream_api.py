@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from typing import Any
 
 from aiohttp import web
@@ -17,6 +18,7 @@ from bot.x.emulator.runtime import RUNTIME, Runtime, StreamConnection
 from bot.x.emulator.state import Post, Rule, iso
 from bot.x.emulator.users_api import field_error
 
+log = logging.getLogger(__name__)
 WAKE = "wake"  # queued by the control API when a stream fault is armed
 LINE_END = b"\r\n"
 
@@ -49,19 +51,31 @@ async def _serve(
             return "drop_stream"
         if not isinstance(item, Post):
             continue
-        matched = [
-            r for r in runtime.world.rules.values() if r.matcher.matches(item, runtime.world)
-        ]
-        if not matched:
+        line = _line_or_none(item, runtime, fields)
+        if line is None:
             continue
         if runtime.read_cap.exhausted(runtime.config.monthly_read_cap):
             await response.write(
                 dumps({"errors": [problems.usage_capped(host)]}).encode() + LINE_END
             )
             return "usage_capped"
-        await response.write(_item(item, matched, fields, runtime))
+        await response.write(line)
         runtime.read_cap.spend(1)
         runtime.bill.reads("stream", 1)
+
+
+def _line_or_none(post: Post, runtime: Runtime, fields: Fields) -> bytes | None:
+    """Return the stream line for ``post``, or None if no rule matches or it cannot be written.
+
+    One post the emulator cannot render is skipped (and logged), never the end of the stream.
+    """
+    try:
+        world = runtime.world
+        matched = [r for r in world.rules.values() if r.matcher.matches(post, world)]
+        return _item(post, matched, fields, runtime) if matched else None
+    except Exception:
+        log.exception("stream: skipped post %s that could not be written", post.id)
+        return None
 
 
 async def stream(request: web.Request) -> web.StreamResponse:

@@ -21,6 +21,33 @@ _DISPLAY = 26  # X shortens display_url to this many characters and an ellipsis
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
 
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+
+
+class TextError(ValueError):
+    """Text X would never store: a lone surrogate is no Unicode character and has no UTF-8."""
+
+
+def check_encodable(text: str, what: str = "text") -> str:
+    """Return ``text``, or raise ``TextError`` if it holds a lone surrogate."""
+    found = _SURROGATE.search(text)
+    if found is not None:
+        code = ord(found.group())
+        raise TextError(f"{what} holds a lone surrogate (U+{code:04X}) at {found.start()}")
+    return text
+
+
+def scrub(text: str) -> str:
+    """Replace any lone surrogate with U+FFFD, so a stored oddity can still be written out."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def escape(text: str) -> str:
+    """Return post text as X's v2 reads carry it: ``&``, ``<`` and ``>`` as HTML entities."""
+    return text.translate(_ESCAPES)
+
+
 def normalise(text: str) -> str:
     """Return the text as X stores it (NFC)."""
     return unicodedata.normalize("NFC", text)

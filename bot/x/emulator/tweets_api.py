@@ -15,11 +15,18 @@ from bot.x.emulator.render import FieldError, Fields, includes, post_json
 from bot.x.emulator.respond import count_read, json_response
 from bot.x.emulator.runtime import RUNTIME, Runtime
 from bot.x.emulator.state import Post, User
-from bot.x.emulator.text import normalise
+from bot.x.emulator.text import TextError, check_encodable, escape, normalise
 from bot.x.emulator.users_api import field_error, paged_response
 
-SEARCH = PageSpec(low=10, high=100, default=10, token_params=("next_token", "pagination_token"))
 SEARCH_DAYS = 7  # recent search reaches back seven days
+SEARCH = PageSpec(
+    low=10,
+    high=100,
+    default=10,
+    token_params=("next_token", "pagination_token"),
+    reach_s=SEARCH_DAYS * 86_400.0,
+    times_exclude_ids=True,
+)
 CREATE_KEYS = frozenset(
     {
         "card_uri", "community_id", "direct_message_deep_link", "edit_options",
@@ -70,7 +77,11 @@ def _is_duplicate(runtime: Runtime, author: User, text: str) -> bool:
 
 
 def _text_problem(host: str, text: str) -> web.Response | None:
-    """Refuse empty text and text over 280 weighted characters (twitter-text v3)."""
+    """Refuse unencodable or empty text and text over 280 weighted characters."""
+    try:
+        check_encodable(text)
+    except TextError:
+        return _invalid(host, "Text must be valid Unicode (it holds a lone surrogate).", "text")
     length = weighted_length(text)
     if length == 0:
         return _invalid(host, "Text must not be empty.", "text")
@@ -129,7 +140,7 @@ async def create(request: web.Request) -> web.Response:
         and parent.author_id != user.id
         and summoned(parent, user, runtime),
     )
-    data = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
+    data = {"id": post.id, "text": escape(post.text), "edit_history_tweet_ids": [post.id]}
     return json_response({"data": data}, 201)
 
 
