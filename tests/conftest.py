@@ -119,6 +119,16 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 
 
 @pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
+    """A redis-server (AOF on) of this test's own, which it may kill, wipe or restart."""
+    server = RedisServer(port=free_port(), dir=tmp_path / "redis")
+    server.dir.mkdir()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def key_prefix() -> str:
     """A prefix of its own for each test, so tests never see each other's keys."""
     return f"t{uuid.uuid4().hex[:10]}"

@@ -13,9 +13,8 @@ import asyncio
 import random
 import subprocess
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -26,7 +25,7 @@ from bot.alarms import Severity, severity_of
 from bot.keys import Keys
 from bot.nlu.server import RasaServer
 from bot.x.emulator import running_emulator
-from tests.conftest import RedisServer, free_port
+from tests.conftest import RedisServer
 from tests.e2e.chaos import TEXTS, alarms, desk_process, direct_replies, raised_limits
 from tests.ingest.test_amnesia import _recover, _wipe_and_restart
 
@@ -38,15 +37,6 @@ SEED = 20261201
 async def emu() -> AsyncIterator[Any]:
     async with running_emulator(raised_limits()) as running:
         yield running
-
-
-@pytest.fixture
-def forgetful(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(port=free_port(), dir=tmp_path / "redis")
-    server.dir.mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _desk(emu: Any, server: RedisServer | str, prefix: str, rasa: RasaServer) -> subprocess.Popen[bytes]:  # fmt: skip
@@ -126,11 +116,11 @@ class Run:
 @pytest.mark.rasa
 @pytest.mark.timeout(420)
 async def test_300_posts_through_kills_a_deleted_post_a_402_and_data_loss(
-    emu: Any, forgetful: RedisServer, rasa: RasaServer, key_prefix: str, measured: Any
+    emu: Any, own_redis: RedisServer, rasa: RasaServer, key_prefix: str, measured: Any
 ) -> None:
     """0 lost and 0 duplicated: every post has exactly one reply; alarms end cleared."""
     users = [await emu.control.create_user(f"citizen_{i:03d}") for i in range(N_POSTS)]
-    run = Run(emu, forgetful, rasa, key_prefix, random.Random(SEED))
+    run = Run(emu, own_redis, rasa, key_prefix, random.Random(SEED))
     try:
         await asyncio.sleep(4.0)  # the daemon is up and has written its epoch
         for i, user in enumerate(users):
@@ -140,7 +130,7 @@ async def test_300_posts_through_kills_a_deleted_post_a_402_and_data_loss(
         counts = await run.until_all_answered()
         lost = sorted(set(run.published) - {run.deleted} - set(counts))
         doubled = sorted(p for p, n in counts.items() if n > 1)
-        raised = await alarms(forgetful.url, Keys(key_prefix))
+        raised = await alarms(own_redis.url, Keys(key_prefix))
         measured(
             f"{len(run.published)} posts, kills at {run.kills}, 402 at {run.stream_402_at}, "
             f"data loss at {run.loss_at}, deleted #{run.deleted_at}: lost {len(lost)}, "

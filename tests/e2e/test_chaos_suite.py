@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -39,16 +38,6 @@ async def emu() -> AsyncIterator[Any]:
     # A 3 s rate window: an injected 429 says "retry at the window's end", soon.
     async with running_emulator(raised_limits(window_s=3.0)) as running:
         yield running
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server (AOF on) of this test's own, which it may kill."""
-    server = RedisServer(port=free_port(), dir=tmp_path / "redis")
-    server.dir.mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _criticals(url: str, prefix: str) -> list[str]:

@@ -116,15 +116,6 @@ async def _all_done(redis, keys: Keys, n: int) -> bool:
     return await redis.scard(keys.counter("done")) == n
 
 
-@pytest.fixture
-def own_redis(tmp_path):
-    """A redis-server of this test's own, so it can be stopped without disturbing others."""
-    server = RedisServer(port=free_port(), dir=tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 @pytest.mark.chaos
 @pytest.mark.slow
 async def test_redis_going_away_and_coming_back_is_survived(own_redis, key_prefix):

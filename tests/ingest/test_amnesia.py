@@ -12,8 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -26,7 +25,7 @@ from bot.keys import Keys
 from bot.tickets.store import TicketStore
 from bot.x.emulator import EmulatorConfig, running_emulator
 from bot.x.models import Post
-from tests.conftest import ROOT, RedisServer, free_port, start_daemon
+from tests.conftest import ROOT, RedisServer, start_daemon
 from tests.tickets.test_store import _KB
 
 
@@ -34,16 +33,6 @@ from tests.tickets.test_store import _KB
 async def emu() -> AsyncIterator[Any]:
     async with running_emulator(EmulatorConfig(keepalive_s=0.3)) as running:
         yield running
-
-
-@pytest.fixture
-def forgetful(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of this test's own, which it can make forget everything."""
-    server = RedisServer(port=free_port(), dir=tmp_path / "redis")
-    server.dir.mkdir()
-    server.start()
-    yield server
-    server.stop()
 
 
 def _wipe_and_restart(server: RedisServer) -> None:
@@ -89,15 +78,15 @@ async def _inbox_ids(redis: Any, keys: Keys) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("daemon_restarted", [False, True], ids=["while-running", "after-restart"])
 async def test_data_loss_holds_intake_until_recover_then_only_new_posts_come_in(
-    emu: Any, forgetful: RedisServer, key_prefix: str, daemon_restarted: bool
+    emu: Any, own_redis: RedisServer, key_prefix: str, daemon_restarted: bool
 ) -> None:
     """Redis forgets: hold + critical alarm, no re-ingest; `seva recover` resumes from X."""
     keys = Keys(key_prefix)
-    redis = aioredis.Redis.from_url(forgetful.url, decode_responses=True)
+    redis = aioredis.Redis.from_url(own_redis.url, decode_responses=True)
     ministry = emu.ministry["username"]
     await emu.control.create_user("asha")
     await emu.control.create_user("ravi")
-    proc = _ingest(emu, forgetful, key_prefix)
+    proc = _ingest(emu, own_redis, key_prefix)
     try:
         answered = await emu.control.publish("asha", f"@{ministry} my refund is stuck")
         await _until(lambda: _inbox_ids(redis, keys))
@@ -109,11 +98,11 @@ async def test_data_loss_holds_intake_until_recover_then_only_new_posts_come_in(
         if daemon_restarted:
             proc.kill()
             proc.wait()
-        _wipe_and_restart(forgetful)
+        _wipe_and_restart(own_redis)
         await redis.aclose()
-        redis = aioredis.Redis.from_url(forgetful.url, decode_responses=True)
+        redis = aioredis.Redis.from_url(own_redis.url, decode_responses=True)
         if daemon_restarted:
-            proc = _ingest(emu, forgetful, key_prefix)
+            proc = _ingest(emu, own_redis, key_prefix)
         hold = json.loads(await _until(lambda: redis.get(keys.hold)))
         alarm = json.loads(await redis.get(keys.alarm("redis_amnesia")))
         assert "critical" == alarm["severity"]
@@ -122,12 +111,12 @@ async def test_data_loss_holds_intake_until_recover_then_only_new_posts_come_in(
         await asyncio.sleep(2.0)  # several poll rounds and the stream: nothing may come in
         assert [] == await _inbox_ids(redis, keys)
 
-        dry = await asyncio.to_thread(_recover, emu, forgetful, key_prefix)
+        dry = await asyncio.to_thread(_recover, emu, own_redis, key_prefix)
         assert 1 == dry.returncode, dry.stderr
         assert "MOCI-2026-000108" in dry.stdout  # counter: 7 on X + the margin of 100
         assert await redis.exists(keys.hold)  # a plan only: nothing changed
 
-        done = await asyncio.to_thread(_recover, emu, forgetful, key_prefix, "--yes")
+        done = await asyncio.to_thread(_recover, emu, own_redis, key_prefix, "--yes")
         assert 0 == done.returncode, done.stdout + done.stderr
         assert "107" == await redis.get(keys.docket_seq("MOCI", 2026))
         assert ["MOCI-2026-000007"] == sorted(await redis.smembers(keys.lost_dockets))
