@@ -36,6 +36,11 @@ class Defer(Exception):  # noqa: N818 (a signal, like arq's Retry, not an error)
         super().__init__(reason or f"deferred {delay_s}s")
 
 
+def _stream_gone(exc: ResponseError) -> bool:
+    """Whether Redis says the stream or its group no longer exists."""
+    return any(mark in str(exc) for mark in ("NOGROUP", "UNBLOCKED the stream key no longer"))
+
+
 @dataclass
 class StreamWorker:
     """Consumes ``streams`` (in priority order) as ``consumer`` in ``group``."""
@@ -78,7 +83,14 @@ class StreamWorker:
                 log.warning("redis unavailable; consumer waiting", error=str(exc))
                 await wait_ready(self.redis, self.backoff, self.clock, stop)
                 continue
-            except Exception:
+            except Exception as exc:
+                if isinstance(exc, ResponseError) and _stream_gone(exc):
+                    # Redis came back empty while the client reconnected on its own (redis-py
+                    # retries a dropped connection), so no connection error was seen: the
+                    # stream and its group are gone. Create them again; never fail for ever.
+                    self._groups_ready = False
+                    log.warning("consumer group missing; creating it again", error=str(exc))
+                    continue
                 # The entry stays pending and is retried; max_deliveries dead-letters it.
                 delay = self.backoff.next()
                 log.exception("handler failed; entry left pending", retry_in_s=delay)

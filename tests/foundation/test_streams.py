@@ -119,3 +119,30 @@ async def test_a_deferred_low_entry_lets_new_high_entries_through(redis, keys):
         stop.set()
         await task
     assert 0 == await redis.xlen(keys.deadletter)
+
+
+async def test_a_group_lost_with_redis_data_is_created_again(redis, keys):
+    """The stream and its group vanish under a running worker (Redis came back empty): the
+    worker creates them again and handles the next entry, instead of failing on NOGROUP."""
+    seen: list[str] = []
+
+    async def handler(_entry_id: str, fields: dict[str, str]) -> None:
+        seen.append(fields["n"])
+
+    worker = _worker(redis, keys, handler)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await redis.xadd(keys.inbox, {"n": "1"})
+        async with asyncio.timeout(3):
+            while seen != ["1"]:
+                await asyncio.sleep(0.02)
+        await redis.delete(keys.inbox)  # the data loss: stream and group gone
+        await asyncio.sleep(0.2)
+        await redis.xadd(keys.inbox, {"n": "2"})  # a new stream, without the group
+        async with asyncio.timeout(3):
+            while seen != ["1", "2"]:
+                await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await task
