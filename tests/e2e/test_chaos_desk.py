@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import aiohttp
 import pytest
 import redis.asyncio as aioredis
 
@@ -28,6 +27,7 @@ from bot.x.emulator import running_emulator
 from tests.conftest import RedisServer
 from tests.e2e.chaos import TEXTS, alarms, desk_process, direct_replies, raised_limits
 from tests.ingest.test_amnesia import _recover, _wipe_and_restart
+from tests.outbox.test_poster_emulator import _delete
 
 N_POSTS = 300
 SEED = 20261201
@@ -42,16 +42,6 @@ async def emu() -> AsyncIterator[Any]:
 def _desk(emu: Any, server: RedisServer | str, prefix: str, rasa: RasaServer) -> subprocess.Popen[bytes]:  # fmt: skip
     url = server if isinstance(server, str) else server.url
     return desk_process(emu, url, prefix, rasa.url, rasa.token)
-
-
-async def _delete(emu: Any, post_id: str, token: str) -> None:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.delete(
-            f"{emu.base_url}/2/tweets/{post_id}", headers={"Authorization": f"Bearer {token}"}
-        ) as resp,
-    ):
-        assert 200 == resp.status
 
 
 @dataclass
