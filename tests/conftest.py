@@ -258,10 +258,17 @@ def start_daemon(
         }
         | {f"SEVA_{name.upper()}": value for name, value in settings.items()}
     )
-    return subprocess.Popen(
-        [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    # SEVA_TEST_DAEMON_LOG=<file>: append every test daemon's log there, to debug a run.
+    log_path = os.environ.get("SEVA_TEST_DAEMON_LOG")
+    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    try:
+        return subprocess.Popen(
+            [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
+            stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    finally:
+        if not isinstance(out, int):
+            out.close()
 
 
 _MEASURED = pytest.StashKey[list[str]]()

@@ -78,6 +78,7 @@ class Intake:
         self.account_id = account_id
         self.depts = DeptTags()  # the live KB's department tags (IngestRole keeps it current)
         self.backfill = asyncio.Event()  # set on a stream drop: poll at once
+        self.held = 0  # posts turned away because Redis lost its data (see take)
         self.silence = SilenceWatch(
             clock,
             alarm_after_s=settings.ingest_silence_alarm_s,
@@ -109,6 +110,7 @@ class Intake:
         except AmnesiaError:
             # Redis lost its data: the post is counted, not queued. After `seva recover` the
             # first-start look-back reads it again (mentions and search reach back an hour).
+            self.held += 1
             await self._sink.skip(post, "held_amnesia")
             if self._on_held is not None:
                 await self._on_held()
@@ -191,6 +193,7 @@ class Poller:
         newest: str | None = None
         token: str | None = None
         queued = 0
+        held_before = self._intake.held
         for _ in range(self._s.ingest_max_pages):
             if source == "mentions":
                 page = await self._x.mentions(
@@ -212,8 +215,10 @@ class Poller:
                 # would only be missed if more than a page arrived while over budget.
                 break
             token = page.next_token
-        if newest:
-            # Only now, with every post of this round in the inbox, does the cursor move.
+        if newest and self._intake.held == held_before:
+            # Only now, with every post of this round in the inbox, does the cursor move; not
+            # after a round whose posts were turned away for amnesia, even if `seva recover`
+            # ran meanwhile: the look-back must read them again.
             await self._sink.advance_cursor(source, newest)
         return queued
 
@@ -340,6 +345,8 @@ class IngestRole:
                     await poller.poll()
                 else:
                     ctx.health["held"] = True
+            except AmnesiaError:
+                ctx.health["held"] = True  # Redis lost its data mid-round; the cursor stayed
             except Exception as err:
                 log.warning("poll failed", error=f"{type(err).__name__}: {err}")
             ctx.health["reads"] = poller.reads

@@ -33,7 +33,12 @@ end
 return 0
 """
 # Move a cursor forward only (ids are decimal strings: longer is larger, then lexical).
+# Guarded like _ADD: a cursor written into a Redis that lost its data would stand in for
+# the first-start look-back, and every post older than it that was never answered is lost.
 _ADVANCE = """
+if ARGV[2] == '1' then
+  if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('EXISTS', KEYS[3]) == 1 then return -1 end
+end
 local cur = redis.call('GET', KEYS[1])
 if (not cur) or (#ARGV[1] > #cur) or (#ARGV[1] == #cur and ARGV[1] > cur) then
   redis.call('SET', KEYS[1], ARGV[1])
@@ -90,5 +95,18 @@ class Sink:
         return str(value) if value else None
 
     async def advance_cursor(self, source: str, post_id: str) -> None:
-        """Move ``source``'s cursor to ``post_id`` if that is newer."""
-        await self._redis.eval(_ADVANCE, 1, self._keys.cursor(source), post_id)
+        """Move ``source``'s cursor to ``post_id`` if that is newer.
+
+        A guarded sink raises ``AmnesiaError`` while the epoch is missing or held.
+        """
+        moved = await self._redis.eval(
+            _ADVANCE,
+            3,
+            self._keys.cursor(source),
+            self._keys.epoch,
+            self._keys.hold,
+            post_id,
+            "1" if self._guard else "0",
+        )
+        if moved == -1:
+            raise AmnesiaError("the cursor is held: Redis has no epoch (bot.epoch)")

@@ -153,3 +153,38 @@ async def test_a_first_start_does_not_replay_history(emu: Any, redis: Any, keys:
         assert await poller.poll() == 1
     finally:
         await x.close()
+
+
+@pytest.mark.parametrize("recovered_mid_round", [False, True], ids=["still-held", "recovered"])
+async def test_a_round_turned_away_for_amnesia_moves_no_cursor(
+    emu: Any, redis: Any, keys: Any, *, recovered_mid_round: bool
+) -> None:
+    """Posts refused because Redis lost its data leave the cursor unwritten, even when
+    `seva recover` wrote the epoch back before the round ended: the first-start look-back
+    then takes them in (a cursor written there lost every unanswered older post)."""
+    from bot.ingest.role import Poller
+
+    settings = _emu_settings(emu, key_prefix=keys.prefix)
+    await emu.control.create_user("forgotten")
+    for i in range(3):
+        await emu.control.publish("forgotten", f"@{emu.ministry['username']} question {i}")
+
+    async def recover() -> None:  # what `seva recover` leaves: an epoch, no hold
+        if recovered_mid_round:
+            await redis.set(keys.epoch, "{}")
+
+    clock = SystemClock()
+    x = TweepyXClient(settings, clock)
+    try:
+        sink = Sink(redis, keys, guard_epoch=True)  # no epoch yet: Redis came back empty
+        intake = Intake(sink, settings, clock, emu.ministry["id"], on_held=recover)
+        poller = Poller(x, intake, sink, settings, clock, redis=redis, keys=keys)
+        taken = await poller.poll()  # recovered: the posts after the first one come in
+        assert (taken, intake.held) == ((2, 1) if recovered_mid_round else (0, 3))
+        assert await sink.cursor("mentions") is None
+        await redis.set(keys.epoch, "{}")
+        assert await poller.poll() == 3 - taken  # the look-back reads the rest again
+        assert await redis.xlen(keys.inbox) == 3
+        assert await sink.cursor("mentions") is not None
+    finally:
+        await x.close()
