@@ -260,7 +260,7 @@ def start_daemon(
     )
     # SEVA_TEST_DAEMON_LOG=<file>: append every test daemon's log there, to debug a run.
     log_path = os.environ.get("SEVA_TEST_DAEMON_LOG")
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
+    out = Path(log_path).open("ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
         return subprocess.Popen(
             [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
