@@ -148,6 +148,10 @@ class TicketError(SevaError):
     """A ticket operation was refused (unknown docket, wrong state, not yours)."""
 
 
+class TicketConflictError(TicketError):
+    """Someone else moved the ticket first (another officer's claim, say); says who and how."""
+
+
 # --- people: users, sign-in -------------------------------------------------------------
 
 

@@ -110,6 +110,11 @@ class Keys:
         """List of a ticket's history events (JSON)."""
         return self._k("ticket", docket, "history")
 
+    @property
+    def ticket_events(self) -> str:
+        """Stream of every ticket transition (docket, move, state, who): the desk follows it."""
+        return self._k("events", "tickets")
+
     def queue(self, dept: str) -> str:
         """A department's queue of open tickets."""
         return self._k("queue", dept)

@@ -80,22 +80,26 @@ return 1
 """
 
 
+def stream_for(keys: Keys, priority: Priority) -> str:
+    """The outbox lane of a priority."""
+    return {
+        Priority.HIGH: keys.outbox,
+        Priority.NORMAL: keys.outbox_normal,
+        Priority.LOW: keys.outbox_low,
+    }[priority]
+
+
 async def enqueue(redis: Redis, keys: Keys, job: ReplyJob) -> bool:
     """Queue ``job`` unless a job with the same id was ever queued; return whether queued.
 
     A pipeline that processes the same post twice (at-least-once delivery) therefore
     never queues a second reply.
     """
-    stream = {
-        Priority.HIGH: keys.outbox,
-        Priority.NORMAL: keys.outbox_normal,
-        Priority.LOW: keys.outbox_low,
-    }[job.priority]
     queued = await redis.eval(
         _ENQUEUE,
         2,
         keys.reply(job.job_id),
-        stream,
+        stream_for(keys, job.priority),
         job.to_fields()["job"],
         job.in_reply_to,
         job.kind,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
@@ -14,21 +13,22 @@ from bot.clock import Clock, SystemClock
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.pipeline.decide import Action, Decision
+from bot.tickets.model import Ticket
 from bot.x.models import Post
 
 log = structlog.get_logger("pipeline")
 
 
 class TicketDesk(Protocol):
-    """The part of the ticket store the pipeline uses (``bot.tickets``)."""
+    """The part of the ticket store the pipeline uses (``bot.tickets.store.TicketStore``)."""
 
     async def create(
         self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
-    ) -> Any:
-        """Open a ticket; return it (with ``docket`` and ``due_at``)."""
+    ) -> Ticket:
+        """Open the post's ticket (or return the one it already has)."""
         ...
 
-    async def attach_followup(self, post: Post) -> Any | None:
+    async def attach_followup(self, post: Post) -> Ticket | None:
         """Attach the post to its conversation's open ticket, if any."""
         ...
 
@@ -36,11 +36,15 @@ class TicketDesk(Protocol):
         """Return the docket of the open ticket of the post's conversation, if any."""
         ...
 
-    async def status_for(self, docket: str, author_id: str) -> Any:
-        """Return the ticket, None if unknown, or "not_yours"."""
+    async def ticket_for_post(self, post_id: str) -> str | None:
+        """The docket opened or reopened for a post, if any."""
         ...
 
-    async def reopen_for(self, post: Post) -> Any | None:
+    async def status_for(self, docket: str, author_id: str) -> Ticket | None:
+        """The ticket for its own author; None when unknown or someone else's."""
+        ...
+
+    async def reopen_for(self, post: Post) -> Ticket | None:
         """Reopen the author's answered ticket of the post's conversation, if any."""
         ...
 
@@ -82,7 +86,7 @@ class DeskEffects:
         if not post.conversation_id or post.conversation_id == post.id:
             return False
         docket = await self._tickets.open_ticket_for(post)
-        own = await self._redis.get(self._keys.post_ticket(post.id))
+        own = await self._tickets.ticket_for_post(post.id)
         return docket is not None and docket != own
 
     async def apply(self, post: Post, decision: Decision, info: dict[str, Any]) -> dict[str, Any]:
@@ -118,7 +122,7 @@ class DeskEffects:
                 return None, {}, facts
             case Action.FOLLOWUP:
                 ticket = await self._tickets.attach_followup(post)
-                facts["docket"] = getattr(ticket, "docket", None)
+                facts["docket"] = ticket.docket if ticket else None
                 return None, {}, facts
             case Action.ESCALATE:
                 ticket_vars = await self._ticket_for(post, decision, info)
@@ -163,16 +167,16 @@ class DeskEffects:
         self, post: Post, decision: Decision, info: dict[str, Any]
     ) -> dict[str, Any]:
         """Open the post's ticket once; a re-processed post gets the same docket back."""
-        raw = await self._redis.get(self._keys.post_ticket(post.id))
-        existing = None if raw is None else str(raw)
+        existing = await self._tickets.ticket_for_post(post.id)
         if existing:
             found = await self._tickets.status_for(existing, post.author_id)
-            return _ticket_vars(found, existing)
-        # "Still not fixed!" under an answered ticket: the same grievance, reopened.
+            if found is not None:
+                return _ticket_vars(found)
+        # "Still not fixed!" under an answered ticket: the same grievance, reopened (the
+        # post is linked to the docket in the same move).
         reopened = await self._tickets.reopen_for(post)
         if reopened is not None:
-            await self._redis.set(self._keys.post_ticket(post.id), reopened.docket)
-            return _ticket_vars(reopened, reopened.docket)
+            return _ticket_vars(reopened)
         ticket = await self._tickets.create(
             post,
             decision.dept,
@@ -181,26 +185,23 @@ class DeskEffects:
             # Departments and bodies named: storm grouping compares them (bot.tickets.storm).
             nlu={k: info.get(k) for k in ("intent", "confidence", "lang", "depts", "bodies")},
         )
-        await self._redis.set(self._keys.post_ticket(post.id), ticket.docket)
-        return _ticket_vars(ticket, ticket.docket)
+        return _ticket_vars(ticket)
 
     async def _status(self, post: Post, docket: str) -> tuple[str, dict[str, Any]]:
         result = await self._tickets.status_for(docket, post.author_id)
-        if result is None or result == "not_yours":
+        if result is None:
             # The same polite refusal whether the docket is unknown or someone else's, so
             # the desk never confirms that a docket exists to a stranger.
             return "status_refused", {"docket": docket}
-        return "status", _ticket_vars(result, docket)
+        return "status", _ticket_vars(result)
 
 
-def _ticket_vars(ticket: Any, docket: str) -> dict[str, Any]:
-    due = getattr(ticket, "due_at", None)
-    state = getattr(ticket, "state", "new")
+def _ticket_vars(ticket: Ticket) -> dict[str, Any]:
     return {
-        "docket": docket,
-        "due_at": due.isoformat() if isinstance(due, datetime) else due,
-        "state": getattr(state, "value", state),
-        "dept": getattr(ticket, "dept", None),
+        "docket": ticket.docket,
+        "due_at": ticket.due_at.isoformat(),
+        "state": ticket.state.value,
+        "dept": ticket.dept,
     }
 
 

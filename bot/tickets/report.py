@@ -15,7 +15,7 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.keys import Keys
-from bot.tickets.store import OPEN_STATES, Ticket
+from bot.tickets.model import OPEN, Ticket
 
 PERIODS = {"day": 1, "week": 7, "month": 30}
 AGE_BUCKETS = ((24, "<24h"), (48, "24-48h"), (float("inf"), ">48h"))
@@ -81,7 +81,7 @@ def figures(tickets: list[Ticket], now: datetime, period: str) -> Figures:
             hours.append((at - t.created_at).total_seconds() / 3600)
             first_due = datetime.fromisoformat(t.extra.get("first_due_at") or t.due_at.isoformat())
             in_time += at <= first_due
-        if t.state.value in OPEN_STATES:
+        if t.state in OPEN:
             out.backlog_by_dept[t.dept] = out.backlog_by_dept.get(t.dept, 0) + 1
             age_h = (now - t.created_at).total_seconds() / 3600
             bucket = next(label for limit, label in AGE_BUCKETS if age_h < limit)
@@ -176,7 +176,7 @@ async def _storm_report(redis: Redis, keys: Keys, master: Ticket) -> StormReport
     waiting = 0
     for docket in dockets:
         member: Any = await redis.hgetall(keys.ticket(docket))
-        if member.get("state") in OPEN_STATES and member.get("storm_of") == master.docket:
+        if member.get("state") in OPEN and member.get("storm_of") == master.docket:
             waiting += 1  # not answered yet
         elif job := member.get("storm_job"):
             raw: Any = await redis.hget(keys.reply(job), "sent_at")

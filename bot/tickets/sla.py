@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -27,14 +26,17 @@ from redis.asyncio import Redis
 
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
+from bot.errors import TicketError
 from bot.kb.source import KBSource
 from bot.keys import LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
-from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.outbox.jobs import Priority, ReplyJob
 from bot.pipeline.effects import Composer
-from bot.tickets.store import Ticket, TicketStore
+from bot.tickets.model import Move, Ticket
+from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
+from bot.tickets.transitions import Change, apply
 from bot.x.models import Post
 
 if TYPE_CHECKING:
@@ -107,80 +109,68 @@ class Scheduler:
             await self._breach(str(raw))
 
     async def _warn(self, docket: str) -> None:
-        removed = await self._redis.zrem(self._keys.sla_warn, docket)
         ticket = await self._store.get(docket)
-        if (
-            not removed
-            or ticket is None
-            or ticket.state.value in {"answered", "closed", "referred"}
-        ):
+        if ticket is None or not ticket.is_open:
+            await self._redis.zrem(self._keys.sla_warn, docket)  # the clock stopped
             return
-        event = {
-            "at": self._clock.now().isoformat(),
-            "by": "sla",
-            "event": "sla_warning",
-            "due_at": ticket.due_at.isoformat(),
-        }
-        await self._redis.rpush(self._keys.ticket_history(docket), json.dumps(event))
-        await self._redis.hincrby(self._keys.counter("sla"), "warnings", 1)
+        due = ticket.due_at.isoformat()
+        if ticket.extra.get("warned_for") == due:
+            await self._redis.zrem(self._keys.sla_warn, docket)  # warned for this period
+            return
+        change = Change(
+            docket, Move.WARN, "sla", self._clock.now(), self._keys, details={"due_at": due},
+            expect={"due_at": due, "warned_for": ticket.extra.get("warned_for", "")},
+        )  # fmt: skip
+        change.hset(change.ticket, warned_for=due)
+        change.zrem(self._keys.sla_warn, docket)
+        change.hincrby(self._keys.counter("sla"), "warnings", 1)
+        try:
+            await apply(self._redis, change)
+        except TicketError:
+            return  # moved meanwhile (answered, escalated): the next tick sees it anew
         self.warned += 1
         log.warning("sla warning: 75% of the time used", docket=docket, dept=ticket.dept)
 
     async def _breach(self, docket: str) -> None:
         ticket = await self._store.get(docket)
-        if ticket is None or ticket.state.value in {"answered", "closed", "referred"}:
+        if ticket is None or not ticket.is_open:
             await self._redis.zrem(self._keys.sla_due, docket)  # the clock stopped
             return
         kb = await self._kb.load()
         dept = kb.department(ticket.dept)
         chain = dept.escalation_chain if dept else ["officer", "head", "cell"]
         level = min(ticket.level + 1, len(chain) - 1)
-        now = self._clock.now()
-        next_due, next_warn = await self._store.clock_for(ticket.dept, now)
-        # Claim the breach atomically: only the tick that moves the due time handles it.
-        moved = await self._redis.zadd(
-            self._keys.sla_due, {docket: next_due.timestamp()}, xx=True, ch=True
-        )
-        if not moved:
-            return
-        event = {
-            "at": now.isoformat(),
-            "by": "sla",
-            "event": "sla_breach",
-            "escalated_to": chain[level],
-            "level": level,
-        }
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self._keys.ticket(docket),
-                mapping={
-                    "level": str(level),
-                    "escalated_to": chain[level],
-                    "due_at": next_due.isoformat(),
-                    "breaches": str(int(ticket.extra.get("breaches") or 0) + 1),
-                },
-            )
-            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
-            pipe.zadd(
-                self._keys.sla_warn,
-                {docket: next_warn.timestamp()},
-            )
-            pipe.hincrby(self._keys.counter("sla_breaches"), ticket.dept, 1)
-            pipe.hincrby(
-                self._keys.counter("sla_breaches_by_officer"), ticket.officer or "unclaimed", 1
-            )
-            await pipe.execute()
+        next_due, next_warn = await self._store.clock_for(ticket.dept, self._clock.now())
+        # One move: the escalation, the next period, the counters and every interim reply
+        # (the author's, and each storm member's, who waits on this clock too). Only the
+        # tick that finds the due time unchanged makes it.
+        change = Change(
+            docket, Move.ESCALATE, "sla", self._clock.now(), self._keys,
+            details={"escalated_to": chain[level], "level": level},
+            expect={"due_at": ticket.due_at.isoformat()},
+        )  # fmt: skip
+        change.hset(
+            change.ticket, level=str(level), escalated_to=chain[level],
+            due_at=next_due.isoformat(), warn_at=next_warn.isoformat(),
+        )  # fmt: skip
+        change.hincrby(change.ticket, "breaches", 1)
+        change.zadd(self._keys.sla_due, docket, next_due.timestamp())
+        change.zadd(self._keys.sla_warn, docket, next_warn.timestamp())
+        change.hincrby(self._keys.counter("sla_breaches"), ticket.dept, 1)
+        officer = ticket.officer or "unclaimed"
+        change.hincrby(self._keys.counter("sla_breaches_by_officer"), officer, 1)
+        if ticket.reply_allowed:
+            change.enqueue(await self._interim(ticket, level, Priority.HIGH))
+        for member in await self._storms.each_member(docket):
+            change.enqueue(await self._interim(member, level, Priority.NORMAL))
+        try:
+            await apply(self._redis, change)
+        except TicketError:
+            return  # another tick escalated it, or it moved meanwhile
         self.breached += 1
         log.warning("sla breach: escalated", docket=docket, to=chain[level])
-        if ticket.reply_allowed:
-            await self._interim(ticket, level)
-        # Every author in a storm waits on the master's clock, so each hears it too.
-        for member in await self._storms.each_member(docket):
-            await self._interim(member, level, Priority.NORMAL)
 
-    async def _interim(
-        self, ticket: Ticket, level: int, priority: Priority = Priority.HIGH
-    ) -> None:
+    async def _interim(self, ticket: Ticket, level: int, priority: Priority) -> ReplyJob:
         post = Post(
             id=ticket.post_id,
             author_id=ticket.author_id,
@@ -190,20 +180,18 @@ class Scheduler:
             created_at=ticket.created_at,
             conversation_id=ticket.conversation_id,
         )
-        lang = str(ticket.nlu.get("lang") or "en")
         variables: dict[str, Any] = {"docket": ticket.docket, "dept": ticket.dept}
-        parts = await self._composer.compose("interim", lang, post, variables)
-        job = ReplyJob(
+        parts = await self._composer.compose("interim", ticket.lang, post, variables)
+        return ReplyJob(
             job_id=f"interim:{ticket.docket}:{level}",
             in_reply_to=ticket.post_id,
             parts=parts,
             kind="interim",
             priority=priority,
             docket=ticket.docket,
-            lang=lang,
+            lang=ticket.lang,
             account=ticket.reply_as,
         )
-        await enqueue(self._redis, self._keys, job)
 
 
 class SlaRole:

@@ -13,9 +13,7 @@ workflow and the SLA scheduler build on the same keys.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from redis.asyncio import Redis
@@ -27,106 +25,22 @@ from bot.kb.source import KBSource
 from bot.keys import SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
 from bot.settings import Settings
 from bot.tickets.hours import WorkingHours, due_after
+from bot.tickets.model import Move, State, Ticket, event
+from bot.tickets.transitions import Change, announce_lua, apply
 from bot.x.models import Post
 
-OPEN_STATES = frozenset({"new", "claimed", "transferred", "reopened"})
-
-
-class State(StrEnum):
-    """Where a ticket is in its life."""
-
-    NEW = "new"
-    CLAIMED = "claimed"
-    ANSWERED = "answered"
-    CLOSED = "closed"
-    TRANSFERRED = "transferred"
-    REFERRED = "referred"
-    REOPENED = "reopened"
-
-
-@dataclass
-class Ticket:
-    """One ticket, as stored."""
-
-    docket: str
-    dept: str
-    state: State
-    post_id: str
-    author_id: str
-    author_handle: str | None
-    conversation_id: str | None
-    text: str
-    reason: str
-    reply_allowed: bool
-    created_at: datetime
-    due_at: datetime
-    nlu: dict[str, Any] = field(default_factory=dict)
-    followups: int = 0
-    extra: dict[str, str] = field(default_factory=dict)  # workflow fields (officer, level, ...)
-
-    @property
-    def officer(self) -> str | None:
-        """Who holds or last acted on the ticket."""
-        return self.extra.get("officer") or None
-
-    @property
-    def reply_as(self) -> str | None:
-        """The department handle that answers this ticket (the one its author summoned)."""
-        return self.extra.get("reply_as") or None
-
-    @property
-    def level(self) -> int:
-        """The escalation level reached (0 = the officer level)."""
-        return int(self.extra.get("level") or 0)
-
-    def to_hash(self) -> dict[str, str]:
-        """The Redis hash fields."""
-        return {
-            "docket": self.docket,
-            "dept": self.dept,
-            "state": self.state.value,
-            "post_id": self.post_id,
-            "author_id": self.author_id,
-            "author_handle": self.author_handle or "",
-            "conversation_id": self.conversation_id or "",
-            "text": self.text,
-            "reason": self.reason,
-            "reply_allowed": "1" if self.reply_allowed else "0",
-            "created_at": self.created_at.isoformat(),
-            "due_at": self.due_at.isoformat(),
-            "nlu": json.dumps(self.nlu, ensure_ascii=False),
-            "followups": str(self.followups),
-        }
-
-    @classmethod
-    def from_hash(cls, h: dict[str, str]) -> Ticket:
-        """Rebuild from the Redis hash."""
-        return cls(
-            docket=h["docket"],
-            dept=h["dept"],
-            state=State(h["state"]),
-            post_id=h["post_id"],
-            author_id=h["author_id"],
-            author_handle=h.get("author_handle") or None,
-            conversation_id=h.get("conversation_id") or None,
-            text=h.get("text", ""),
-            reason=h.get("reason", ""),
-            reply_allowed=h.get("reply_allowed") == "1",
-            created_at=datetime.fromisoformat(h["created_at"]),
-            due_at=datetime.fromisoformat(h["due_at"]),
-            nlu=json.loads(h.get("nlu") or "{}"),
-            followups=int(h.get("followups") or 0),
-            extra={k: v for k, v in h.items() if k not in _CORE},
-        )
-
-
-# KEYS: seq, queue, sla_due, sla_warn, storm_pending, hold, epoch. ARGV: docket prefix, year,
-# ticket key prefix, hash JSON, history event JSON, created score, due score, conversation
-# key ('' for none), conv TTL, warning-time score, '1' if the storm sweep should look at it,
-# '1' if the epoch is required. The docket number is only known inside the script, so the
-# ticket keys are built here. A Redis that lost its data (bot.epoch) issues no docket: its
-# counter would start again at 1 and repeat numbers citizens already hold.
-_CREATE = """
+# KEYS: seq, queue, sla_due, sla_warn, storm_pending, hold, epoch, the post's ticket link,
+# events. ARGV: docket prefix, year, ticket key prefix, hash JSON, history event JSON,
+# created score, due score, conversation key ('' for none), conv TTL, warning-time score,
+# '1' if the storm sweep should look at it, '1' if the epoch is required. The docket number
+# is only known inside the script, so the ticket keys are built here. A post that has a
+# ticket gets that docket back (a redelivered post never opens a second one). A Redis that
+# lost its data (bot.epoch) issues no docket: its counter would start again at 1 and repeat
+# numbers citizens already hold.
+_CREATE = (
+    """
+local had = redis.call('GET', KEYS[8])
+if had then return {had, 0} end
 local forgot = ARGV[12] == '1' and redis.call('EXISTS', KEYS[7]) == 0
 if redis.call('EXISTS', KEYS[6]) == 1 or forgot then
   return redis.error_reply('SEVA_AMNESIA no docket while Redis has no epoch; run seva recover')
@@ -146,58 +60,15 @@ redis.call('ZADD', KEYS[3], ARGV[7], docket)
 redis.call('ZADD', KEYS[4], ARGV[10], docket)
 if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
 if ARGV[11] == '1' then redis.call('ZADD', KEYS[5], ARGV[6], docket) end
-return docket
+redis.call('SET', KEYS[8], docket, 'EX', ARGV[9])
+local key = ARGV[3] .. docket
 """
-# Reopen an answered or closed ticket. KEYS: ticket hash, history, queue, sla_due, sla_warn.
-# ARGV: author id that must match ('' for any: an officer reopening), now (iso), now
-# (score), due (iso), due (score), warning (score), event JSON, storm key prefix, ticket
-# key prefix.
-_REOPEN = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'answered' and state ~= 'closed' then
-  return {err = 'only an answered or closed ticket can be reopened (it is '
-    .. tostring(state) .. ')'}
-end
-if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'author_id') ~= ARGV[1] then
-  return {err = 'not the author of the ticket'}
-end
-redis.call('HSET', KEYS[1], 'state', 'reopened', 'due_at', ARGV[4], 'reopened_at', ARGV[2],
-  'updated_at', ARGV[2], 'level', '0')
--- A reopened ticket stands on its own: it leaves its storm, and a master may take
--- members and a new answer again.
-local master = redis.call('HGET', KEYS[1], 'storm_of')
-if master then
-  redis.call('ZREM', ARGV[8] .. master, redis.call('HGET', KEYS[1], 'docket'))
-  redis.call('HINCRBY', ARGV[9] .. master, 'storm_size', -1)
-  redis.call('HDEL', KEYS[1], 'storm_of')
-end
-redis.call('HDEL', KEYS[1], 'storm_answer')
-redis.call('HINCRBY', KEYS[1], 'reopens', 1)
-redis.call('RPUSH', KEYS[2], ARGV[7])
-redis.call('ZADD', KEYS[3], ARGV[3], redis.call('HGET', KEYS[1], 'docket'))
-redis.call('ZADD', KEYS[4], ARGV[5], redis.call('HGET', KEYS[1], 'docket'))
-redis.call('ZADD', KEYS[5], ARGV[6], redis.call('HGET', KEYS[1], 'docket'))
-return 'reopened'
+    + announce_lua("KEYS[9]", "key", "docket", "'create'", "'desk'")
+    + """
+return {docket, 1}
 """
-_CONVERSATION_TTL_S = 90 * 24 * 3600
-_CORE = frozenset(
-    {
-        "docket",
-        "dept",
-        "state",
-        "post_id",
-        "author_id",
-        "author_handle",
-        "conversation_id",
-        "text",
-        "reason",
-        "reply_allowed",
-        "created_at",
-        "due_at",
-        "nlu",
-        "followups",
-    }
 )
+_CONVERSATION_TTL_S = 90 * 24 * 3600  # a conversation (and a post) maps to its docket
 
 
 class TicketStore:
@@ -241,7 +112,11 @@ class TicketStore:
     async def create(
         self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
     ) -> Ticket:
-        """Open a ticket for ``post`` in ``dept``; return it with its docket and due time."""
+        """Open a ticket for ``post`` in ``dept``; return it with its docket and due time.
+
+        A post that already has a ticket (a redelivered post) gets that ticket back: the
+        post's link to its docket is written in the same Lua call that issues the docket.
+        """
         now = self._clock.now()
         due, warn_at = await self.clock_for(dept, now)
         ticket = Ticket(
@@ -259,21 +134,18 @@ class TicketStore:
             due_at=due,
             nlu=nlu or {},
         )
-        event = {
-            "at": now.isoformat(),
-            "by": "desk",
-            "event": "created",
-            "dept": dept,
-            "reason": reason,
-        }
+        created = event(now, "desk", "created", dept=dept, reason=reason, state=State.NEW.value)
         conv = self._keys.conversation(post.conversation_id) if post.conversation_id else ""
-        fields = ticket.to_hash() | {"first_due_at": due.isoformat()}
+        fields = ticket.to_hash() | {
+            "first_due_at": due.isoformat(),
+            "warn_at": warn_at.isoformat(),  # kept: a storm member released gets it back
+        }
         if post.reply_as:  # every later reply on the ticket comes from the same handle
             fields["reply_as"] = post.reply_as
         try:
-            docket = await self._redis.eval(
+            docket, new = await self._redis.eval(
                 _CREATE,
-                7,
+                9,
                 self._keys.docket_seq(self._prefix, now.year),
                 self._keys.queue(dept),
                 self._keys.sla_due,
@@ -281,11 +153,13 @@ class TicketStore:
                 self._keys.storm_pending,
                 self._keys.hold,
                 self._keys.epoch,
+                self._keys.post_ticket(post.id),
+                self._keys.ticket_events,
                 self._prefix,
                 str(now.year),
                 self._keys.ticket(""),
                 json.dumps(fields, ensure_ascii=False),
-                json.dumps(event),
+                json.dumps(created),
                 str(now.timestamp()),
                 str(due.timestamp()),
                 conv,
@@ -299,8 +173,16 @@ class TicketStore:
             if "SEVA_AMNESIA" in str(exc):
                 raise AmnesiaError(str(exc).removeprefix("SEVA_AMNESIA ")) from None
             raise
+        if not new:
+            return await self.require(str(docket))
         ticket.docket = str(docket)
+        ticket.extra = {k: v for k, v in fields.items() if k not in ticket.to_hash()}
         return ticket
+
+    async def ticket_for_post(self, post_id: str) -> str | None:
+        """The docket opened (or reopened) for a post, if any."""
+        raw = await self._redis.get(self._keys.post_ticket(post_id))
+        return None if raw is None else str(raw)
 
     async def get(self, docket: str) -> Ticket | None:
         """The ticket with this docket, if any."""
@@ -322,59 +204,60 @@ class TicketStore:
     async def open_ticket_for(self, post: Post) -> str | None:
         """The open ticket of the post's conversation, if any."""
         ticket = await self._conversation_ticket(post)
-        return ticket.docket if ticket and ticket.state.value in OPEN_STATES else None
+        return ticket.docket if ticket and ticket.is_open else None
 
     async def attach_followup(self, post: Post) -> Ticket | None:
         """Record a follow-up post on its conversation's open ticket."""
-        docket = await self.open_ticket_for(post)
-        if docket is None:
+        ticket = await self._conversation_ticket(post)
+        if ticket is None or not ticket.is_open:
             return None
-        event = {
-            "at": self._clock.now().isoformat(),
-            "by": post.author_handle or post.author_id,
-            "event": "followup",
-            "post_id": post.id,
-            "text": post.text,
-        }
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event, ensure_ascii=False))
-            pipe.hincrby(self._keys.ticket(docket), "followups", 1)
-            await pipe.execute()
-        return await self.get(docket)
+        change = Change(
+            ticket.docket, Move.NOTE, post.author_handle or post.author_id, self._clock.now(),
+            self._keys, details={"post_id": post.id, "text": post.text}, name="followup",
+        )  # fmt: skip
+        change.hincrby(change.ticket, "followups", 1)
+        await apply(self._redis, change)
+        return await self.get(ticket.docket)
 
     async def reopen(
-        self, docket: str, by: str, why: str, *, author_id: str | None = None
+        self,
+        docket: str,
+        by: str,
+        why: str,
+        *,
+        author_id: str | None = None,
+        post_id: str | None = None,
     ) -> Ticket:
         """Reopen an answered or closed ticket with a fresh SLA period; ``TicketError`` if not.
 
         ``author_id``: only that author may reopen it (a citizen's follow-up); None for an
-        officer. The first due time stays, so "answered within the SLA" keeps its meaning.
+        officer. ``post_id``: the post that reopened it, linked to the docket in the same
+        move. The first due time stays, so "answered within the SLA" keeps its meaning.
         """
         ticket = await self.require(docket)
         now = self._clock.now()
         due, warn_at = await self.clock_for(ticket.dept, now)
-        event = {"at": now.isoformat(), "by": by, "event": "reopened", "why": why}
-        try:
-            await self._redis.eval(
-                _REOPEN,
-                5,
-                self._keys.ticket(docket),
-                self._keys.ticket_history(docket),
-                self._keys.queue(ticket.dept),
-                self._keys.sla_due,
-                self._keys.sla_warn,
-                author_id or "",
-                now.isoformat(),
-                str(now.timestamp()),
-                due.isoformat(),
-                str(due.timestamp()),
-                str(warn_at.timestamp()),
-                json.dumps(event, ensure_ascii=False),
-                self._keys.storm(""),
-                self._keys.ticket(""),
-            )
-        except ResponseError as err:
-            raise TicketError(f"{docket}: {err}") from err
+        change = Change(docket, Move.REOPEN, by, now, self._keys, details={"why": why})
+        change.expect = {"dept": ticket.dept, "storm_of": ticket.storm_of or ""}
+        if author_id is not None:
+            change.expect["author_id"] = author_id
+        change.hset(
+            change.ticket, due_at=due.isoformat(), warn_at=warn_at.isoformat(),
+            reopened_at=now.isoformat(), level="0", officer="",
+        )  # fmt: skip
+        # A reopened ticket stands on its own: it leaves its storm, and as a master it may
+        # take members and a new answer again.
+        change.hdel(change.ticket, "storm_of", "storm_answer")
+        if ticket.storm_of:
+            change.zrem(self._keys.storm(ticket.storm_of), docket)
+            change.hincrby(self._keys.ticket(ticket.storm_of), "storm_size", -1)
+        change.hincrby(change.ticket, "reopens", 1)
+        change.zadd(self._keys.queue(ticket.dept), docket, now.timestamp())
+        change.zadd(self._keys.sla_due, docket, due.timestamp())
+        change.zadd(self._keys.sla_warn, docket, warn_at.timestamp())
+        if post_id:
+            change.set(self._keys.post_ticket(post_id), docket, _CONVERSATION_TTL_S)
+        await apply(self._redis, change)
         return await self.require(docket)
 
     async def reopen_for(self, post: Post) -> Ticket | None:
@@ -386,23 +269,25 @@ class TicketStore:
         ticket = await self._conversation_ticket(post)
         if ticket is None or ticket.author_id != post.author_id:
             return None
-        if ticket.state.value not in {"answered", "closed"}:
+        if ticket.state not in {State.ANSWERED, State.CLOSED}:
             return None
         why = f"the citizen wrote again (post {post.id})"
         try:
-            return await self.reopen(ticket.docket, post.author_handle or post.author_id, why,
-                                     author_id=post.author_id)  # fmt: skip
+            return await self.reopen(
+                ticket.docket, post.author_handle or post.author_id, why,
+                author_id=post.author_id, post_id=post.id,
+            )  # fmt: skip
         except TicketError:
             return None  # changed state meanwhile: a ticket of its own is the safe outcome
 
-    async def status_for(self, docket: str, author_id: str) -> Ticket | str | None:
-        """The ticket for its own author; "not_yours" for anyone else; None if unknown."""
+    async def status_for(self, docket: str, author_id: str) -> Ticket | None:
+        """The ticket, for its own author only: None when unknown or someone else's.
+
+        The desk answers both the same way, so it never confirms to a stranger that a
+        docket exists.
+        """
         ticket = await self.get(docket)
-        if ticket is None:
-            return None
-        if ticket.author_id != author_id:
-            return "not_yours"
-        return ticket
+        return ticket if ticket is not None and ticket.author_id == author_id else None
 
     async def require(self, docket: str) -> Ticket:
         """The ticket, or ``TicketError``."""
@@ -414,15 +299,9 @@ class TicketStore:
 
     async def mark_manual(self, docket: str, reason: str) -> None:
         """X refused an automatic reply: an officer must answer this ticket by hand."""
-        event = {
-            "at": self._clock.now().isoformat(),
-            "by": "outbox",
-            "event": "manual_reply_needed",
-            "reason": reason,
-        }
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self._keys.ticket(docket), mapping={"reply_allowed": "0", "manual_reason": reason}
-            )
-            pipe.rpush(self._keys.ticket_history(docket), json.dumps(event))
-            await pipe.execute()
+        change = Change(
+            docket, Move.NOTE, "outbox", self._clock.now(), self._keys,
+            details={"reason": reason}, name="manual_reply_needed",
+        )  # fmt: skip
+        change.hset(change.ticket, reply_allowed="0", manual_reason=reason)
+        await apply(self._redis, change)

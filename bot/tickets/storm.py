@@ -23,6 +23,7 @@ should see one ticket, answer it once, and every author should still get an answ
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -30,8 +31,8 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.errors import TicketError
-from bot.keys import SLA_WARN_FRACTION, STORM_WINDOW_H, Keys
-from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.keys import STORM_WINDOW_H, Keys
+from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.composer import reference
 from bot.replies.thread import thread
 from bot.tickets.gist import (
@@ -44,7 +45,9 @@ from bot.tickets.gist import (
     refusal,
     score,
 )
-from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
+from bot.tickets.model import OPEN, Move, State, Ticket, lua_guards
+from bot.tickets.store import TicketStore
+from bot.tickets.transitions import Change, announce_lua, apply
 
 log = structlog.get_logger("storm")
 
@@ -56,23 +59,24 @@ def storm_job_id(member: str, answer_no: str) -> str:
 
 _SWEEP_BATCH = 500
 
-# Join a ticket to a master, atomically with the ticket's own members if it was a master
-# itself (a fold or an officer's merge). Refused unless the ticket is new, unclaimed, in no
-# storm and answerable through the API, and the master is open, in no storm itself and has
-# no answer on its way (``storm_answer``: a member that joined during the officer's reply
+# Join a ticket to a master (Move.MERGE: two tickets at once, so a script of its own, with
+# the model's guards), atomically with the ticket's own members if it was a master itself
+# (a fold or an officer's merge). Refused unless the ticket may merge (new), is in no storm
+# and answerable through the API, and the master is open, in no storm itself and has no
+# answer on its way (``storm_answer``: a member that joined during the officer's reply
 # would never get it), and X lets the desk answer it too.
 # KEYS: ticket hash, its history, master hash, master history, master's members zset, queue
-# of the ticket's dept, sla_due, sla_warn, the ticket's own members zset.
+# of the ticket's dept, sla_due, sla_warn, the ticket's own members zset, events stream.
 # ARGV: master docket, ticket docket, created score, ticket event JSON, master event JSON,
-# ticket key prefix, moved-member event JSON.
-_JOIN = """
+# ticket key prefix, moved-member event JSON, who.
+_JOIN = (
+    lua_guards()
+    + """
 if ARGV[1] == ARGV[2] then return 0 end
-if redis.call('HGET', KEYS[1], 'state') ~= 'new' then return 0 end
+if not START['merge'][redis.call('HGET', KEYS[1], 'state') or ''] then return 0 end
 if redis.call('HGET', KEYS[1], 'storm_of') then return 0 end
 if redis.call('HGET', KEYS[1], 'reply_allowed') ~= '1' then return 0 end
-local master_state = redis.call('HGET', KEYS[3], 'state')
-if master_state ~= 'new' and master_state ~= 'claimed' and master_state ~= 'transferred'
-  and master_state ~= 'reopened' then return 0 end
+if not OPEN[redis.call('HGET', KEYS[3], 'state') or ''] then return 0 end
 if redis.call('HGET', KEYS[3], 'storm_of') then return 0 end
 if redis.call('HGET', KEYS[3], 'storm_answer') then return 0 end
 if redis.call('HGET', KEYS[3], 'reply_allowed') ~= '1' then return 0 end
@@ -84,6 +88,9 @@ redis.call('ZADD', KEYS[5], ARGV[3], ARGV[2])
 redis.call('ZREM', KEYS[6], ARGV[2])
 redis.call('ZREM', KEYS[7], ARGV[2])
 redis.call('ZREM', KEYS[8], ARGV[2])
+"""
+    + announce_lua("KEYS[10]", "KEYS[1]", "ARGV[2]", "'merge'", "ARGV[8]")
+    + """
 local own = redis.call('ZRANGE', KEYS[9], 0, -1, 'WITHSCORES')
 for i = 1, #own, 2 do
   redis.call('HSET', ARGV[6] .. own[i], 'storm_of', ARGV[1])
@@ -97,23 +104,7 @@ if #own > 0 then
 end
 return 1 + #own / 2
 """
-
-# Mark a member answered by the storm's answer, once, and take it out of any queue or SLA
-# set it may be in. KEYS: member hash, history, its dept queue, sla_due, sla_warn.
-# ARGV: officer, now (iso), event JSON, job id, member docket, master docket.
-_ANSWERED = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if state ~= 'new' and state ~= 'transferred' and state ~= 'reopened' then return 0 end
-if redis.call('HGET', KEYS[1], 'storm_of') ~= ARGV[6] then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'answered', 'officer', ARGV[1], 'updated_at', ARGV[2],
-  'answered_at', ARGV[2], 'storm_job', ARGV[4])
-redis.call('HSETNX', KEYS[1], 'first_response_at', ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('ZREM', KEYS[3], ARGV[5])
-redis.call('ZREM', KEYS[4], ARGV[5])
-redis.call('ZREM', KEYS[5], ARGV[5])
-return 1
-"""
+)
 
 
 class Storms:
@@ -147,7 +138,7 @@ class Storms:
         joined: list[tuple[str, str]] = []
         for docket in pending:
             ticket = await self._store.get(docket)
-            if ticket is not None and ticket.state.value == "new" and ticket.reply_allowed:
+            if ticket is not None and ticket.state is State.NEW and ticket.reply_allowed:
                 pair = await self._place(ticket, storms)
                 if pair:
                     joined.append(pair)
@@ -196,7 +187,7 @@ class Storms:
         for master, data in raw.items():
             profile = Profile.from_json(json.loads(data))
             ticket = await self._store.get(str(master))
-            still_open = ticket is not None and ticket.state.value in OPEN_STATES
+            still_open = ticket is not None and ticket.is_open
             if still_open and now - profile.created_at <= self._window_s:
                 storms[str(master)] = profile
             else:
@@ -220,7 +211,7 @@ class Storms:
         }
         joined = await self._redis.eval(
             _JOIN,
-            9,
+            10,
             k.ticket(member.docket),
             k.ticket_history(member.docket),
             k.ticket(master),
@@ -230,6 +221,7 @@ class Storms:
             k.sla_due,
             k.sla_warn,
             k.storm(member.docket),
+            k.ticket_events,
             master,
             member.docket,
             str(member.created_at.timestamp()),
@@ -237,6 +229,7 @@ class Storms:
             json.dumps({"at": at, "by": by, "event": "storm_member", "member": member.docket}),
             k.ticket(""),
             json.dumps(moved),
+            by,
         )
         if joined:
             log.debug("storm: grouped", member=member.docket, master=master, tickets=joined)
@@ -282,25 +275,6 @@ class Storms:
         return [str(d) for d in await self._redis.zrange(self._keys.storm(master), 0, -1)]
 
     # --- carrying the master's actions over ---------------------------------------------
-    async def prepare_answer(self, master: str, officer: str, answers: dict[str, str]) -> None:
-        """Keep the officer's answer on the master *before* the master is marked answered.
-
-        From then on the master takes no new members (``_JOIN``), so nobody joins after
-        the answer was written; and a crash anywhere later loses nothing: once the master
-        is answered, ``finish_fan_outs`` (every SLA tick) sends these words to the members.
-        """
-        # answers: "" -> the answer, and language -> the same answer in that language.
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self._keys.ticket(master),
-                mapping={
-                    "storm_answer": json.dumps(answers, ensure_ascii=False),
-                    "storm_answered_by": officer,
-                },
-            )
-            pipe.sadd(self._keys.storm_fanout, master)
-            await pipe.execute()
-
     async def answer(self, master: str) -> list[ReplyJob]:
         """The master is answered (or closed after an answer): send its answer to members."""
         return await self._fan_out(master)
@@ -317,36 +291,33 @@ class Storms:
         if "storm_answer" not in ticket.extra:
             await self._redis.srem(self._keys.storm_fanout, master)  # reopened meanwhile
             return []
-        if ticket.state.value not in {"answered", "closed"}:
+        if ticket.state not in {State.ANSWERED, State.CLOSED}:
             return []  # the officer's reply did not go through (yet): members wait with it
         answers: dict[str, str] = json.loads(ticket.extra["storm_answer"])
         officer = ticket.extra.get("storm_answered_by", "desk")
         answer_no = ticket.extra.get("replies", "1")  # a reopened master's next answer is new
         jobs = []
         for member in await self.each_member(master):
-            if member.state.value == "claimed":
+            if member.state is State.CLAIMED:
                 continue  # an officer took this one by hand: they answer it themselves
-            lang = str(member.nlu.get("lang") or "")
-            job = _member_job(member, answers.get(lang, answers[""]), answer_no)
-            if await enqueue(self._redis, self._keys, job):
-                jobs.append(job)
-            at = self._clock.now().isoformat()
-            event = {"at": at, "by": officer, "event": "answered", "storm_of": master}
-            await self._redis.eval(
-                _ANSWERED,
-                5,
-                self._keys.ticket(member.docket),
-                self._keys.ticket_history(member.docket),
-                self._keys.queue(member.dept),
-                self._keys.sla_due,
-                self._keys.sla_warn,
-                officer,
-                at,
-                json.dumps({**event, "job": job.job_id}),
-                job.job_id,
-                member.docket,
-                master,
-            )
+            job = _member_job(member, answers.get(member.lang, answers[""]), answer_no)
+            # The member's answer and its job in one move: answered if and only if queued.
+            change = Change(
+                member.docket, Move.STORM_ANSWER, officer, self._clock.now(), self._keys,
+                details={"storm_of": master, "job": job.job_id},
+                expect={"storm_of": master},
+            )  # fmt: skip
+            at = change.at.isoformat()
+            change.hset(change.ticket, officer=officer, answered_at=at, storm_job=job.job_id)
+            change.hsetnx(change.ticket, "first_response_at", at)
+            for key in (self._keys.queue(member.dept), self._keys.sla_due, self._keys.sla_warn):
+                change.zrem(key, member.docket)
+            change.enqueue(job)
+            try:
+                await apply(self._redis, change)
+            except TicketError:
+                continue  # claimed or moved meanwhile: it is no longer the storm's to answer
+            jobs.append(job)
         await self._redis.srem(self._keys.storm_fanout, master)
         if jobs:
             log.info("storm: answer fanned out", master=master, replies=len(jobs))
@@ -357,61 +328,73 @@ class Storms:
         found = []
         for docket in await self.members(master):
             member = await self._store.get(docket)
-            if (
-                member is not None
-                and member.state.value in OPEN_STATES
-                and member.extra.get("storm_of") == master
-            ):
+            if member is not None and member.state in OPEN and member.storm_of == master:
                 found.append(member)
         return found
 
     async def follow(
-        self, master: str, officer: str, event: str, fields: dict[str, str], *, responded: bool
+        self,
+        master: str,
+        officer: str,
+        end: State | None,
+        fields: dict[str, str],
+        *,
+        responded: bool,
     ) -> int:
-        """Carry a transfer, referral or close of the master over to its waiting members.
+        """Carry a transfer (``end`` None), referral or close of the master to its members.
 
         ``responded``: the action counts as the desk's response (a referral does), so the
         member's first-response time is set too. Returns how many members followed.
         """
-        at = self._clock.now().isoformat()
-        members = await self.each_member(master)
-        for member in members:
-            record = {"at": at, "by": officer, "event": event, "storm_of": master, **fields}
-            async with self._redis.pipeline(transaction=True) as pipe:
-                mapping: dict[str, str] = {**fields, "updated_at": at}
-                pipe.hset(self._keys.ticket(member.docket), mapping=mapping)  # type: ignore[arg-type]
-                if responded:
-                    pipe.hsetnx(self._keys.ticket(member.docket), "first_response_at", at)
-                pipe.rpush(
-                    self._keys.ticket_history(member.docket),
-                    json.dumps(record, ensure_ascii=False),
-                )
-                await pipe.execute()
-        return len(members)
+        followed = 0
+        for member in await self.each_member(master):
+            change = Change(
+                member.docket, Move.STORM_FOLLOW, officer, self._clock.now(), self._keys,
+                details={"storm_of": master, **fields}, expect={"storm_of": master}, end=end,
+            )  # fmt: skip
+            change.hset(change.ticket, **fields)
+            if responded:
+                change.hsetnx(change.ticket, "first_response_at", change.at.isoformat())
+            if end is not None:  # the member's own clock stops with the master's
+                for key in (self._keys.sla_due, self._keys.sla_warn):
+                    change.zrem(key, member.docket)
+            try:
+                await apply(self._redis, change)
+            except TicketError:
+                continue  # claimed by an officer meanwhile: it is theirs now
+            followed += 1
+        return followed
 
     async def release(self, master: str, why: str) -> list[str]:
         """Give the waiting members back their own queue place and clock.
 
         The clock is the member's own from its creation: the citizen has been waiting that
-        long. A warning and a breach that are already due fire on the next tick.
+        long. Its warning time is the one kept at creation (in working hours where the
+        department counts them). A warning and a breach already due fire on the next tick.
         """
         released = []
-        at = self._clock.now().isoformat()
         for member in await self.each_member(master):
-            event = {"at": at, "by": "storm", "event": "storm_released", "master": master}
-            warn = member.created_at + (member.due_at - member.created_at) * SLA_WARN_FRACTION
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.hdel(self._keys.ticket(member.docket), "storm_of")
-                pipe.hset(self._keys.ticket(member.docket), "storm_released", why)
-                pipe.rpush(self._keys.ticket_history(member.docket), json.dumps(event))
-                pipe.zadd(
-                    self._keys.queue(member.dept), {member.docket: member.created_at.timestamp()}
-                )
-                pipe.zadd(self._keys.sla_due, {member.docket: member.due_at.timestamp()})
-                pipe.zadd(self._keys.sla_warn, {member.docket: warn.timestamp()})
-                pipe.zrem(self._keys.storm(master), member.docket)
-                pipe.hincrby(self._keys.ticket(master), "storm_size", -1)
-                await pipe.execute()
+            warn_at = member.extra.get("warn_at")
+            if warn_at:
+                warn = datetime.fromisoformat(warn_at)
+            else:  # a ticket from before warn_at was kept: the same rule as at creation
+                _, warn = await self._store.clock_for(member.dept, member.created_at)
+            change = Change(
+                member.docket, Move.STORM_RELEASE, "storm", self._clock.now(), self._keys,
+                details={"master": master, "why": why}, expect={"storm_of": master},
+            )  # fmt: skip
+            change.hdel(change.ticket, "storm_of")
+            change.hset(change.ticket, storm_released=why)
+            queue = self._keys.queue(member.dept)
+            change.zadd(queue, member.docket, member.created_at.timestamp())
+            change.zadd(self._keys.sla_due, member.docket, member.due_at.timestamp())
+            change.zadd(self._keys.sla_warn, member.docket, warn.timestamp())
+            change.zrem(self._keys.storm(master), member.docket)
+            change.hincrby(self._keys.ticket(master), "storm_size", -1)
+            try:
+                await apply(self._redis, change)
+            except TicketError:
+                continue
             released.append(member.docket)
         return released
 
@@ -433,6 +416,6 @@ def _member_job(member: Ticket, text: str, answer_no: str) -> ReplyJob:
         kind="answer",
         priority=Priority.LOW,  # behind fresh answers, across as many rate windows as needed
         docket=member.docket,
-        lang=str(member.nlu.get("lang") or "en"),
+        lang=member.lang,
         account=member.reply_as,
     )

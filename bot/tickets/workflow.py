@@ -1,9 +1,12 @@
-"""The officer's workflow: claim, reply, transfer, refer, close, and idle claims returning.
+"""The officer's workflow: claim, release, reply, transfer, refer, close, reopen, merge.
 
-Every transition is one Lua script over the ticket hash, its history list, the department
-queues and the SLA set, so two officers can never hold the same ticket and a crash never
-leaves a ticket half-moved. The SLA clock (``due_at``) is set at creation and survives a
-transfer; a referral to another ministry stops it (the docket leaves the SLA set).
+Every move of a ticket is one ``Change`` applied in one Lua call (``bot.tickets.transitions``):
+its state, history event, queue, claims and SLA-set moves, and for a reply the outbox job,
+so two officers can never hold the same ticket, a double submit posts once, and a crash
+never leaves a ticket half-moved. A storm's master moves first; its members follow, each
+in a move of its own, and ``Storms.finish_fan_outs`` completes a fan-out a crash cut short.
+The SLA clock (``due_at``) is set at creation and survives a transfer; a referral to
+another ministry stops it (the docket leaves the SLA set).
 """
 
 from __future__ import annotations
@@ -15,41 +18,15 @@ from redis.asyncio import Redis
 
 from bot import pii
 from bot.clock import Clock
-from bot.errors import TicketError
+from bot.errors import TicketConflictError, TicketError
 from bot.keys import CLAIM_IDLE_TIMEOUT_S, Keys
-from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.composer import reference
 from bot.replies.thread import thread
-from bot.tickets.store import OPEN_STATES, Ticket, TicketStore
+from bot.tickets.model import OPEN, Move, State, Ticket
+from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
-
-# KEYS: ticket hash, history list, claims zset, queue of the ticket's dept.
-# ARGV: officer, now (iso), now (score), allowed states (comma list), new state, event JSON.
-_TRANSITION = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {err = 'no such ticket'} end
-local allowed = false
-for s in string.gmatch(ARGV[4], '[^,]+') do if s == state then allowed = true end end
-if not allowed then return {err = 'ticket is ' .. state} end
-redis.call('HSET', KEYS[1], 'state', ARGV[5], 'officer', ARGV[1], 'updated_at', ARGV[2])
-redis.call('RPUSH', KEYS[2], ARGV[6])
-return state
-"""
-# Claim: only an open, unclaimed ticket; leaves the queue, enters the claims set.
-_CLAIM = """
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return {err = 'no such ticket'} end
-if state ~= 'new' and state ~= 'transferred' and state ~= 'reopened' then
-  local holder = redis.call('HGET', KEYS[1], 'officer') or '?'
-  return {err = 'ticket is ' .. state .. ' (held by ' .. holder .. ')'}
-end
-redis.call('HSET', KEYS[1], 'state', 'claimed', 'officer', ARGV[1],
-  'claimed_at', ARGV[2], 'updated_at', ARGV[2])
-redis.call('ZREM', KEYS[4], ARGV[5])
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[5])
-redis.call('RPUSH', KEYS[2], ARGV[4])
-return 'claimed'
-"""
+from bot.tickets.transitions import Change, apply
 
 
 def manual_reply_link(ticket: Ticket) -> str:
@@ -75,59 +52,21 @@ class Workflow:
         self._storms = storms or Storms(redis, keys, clock, store)
         self.claims_key = keys.claims
 
-    def _event(self, officer: str, event: str, **extra: Any) -> str:
-        return json.dumps(
-            {"at": self._clock.now().isoformat(), "by": officer, "event": event, **extra}
-        )
-
-    async def _transition(
-        self,
-        ticket: Ticket,
-        officer: str,
-        allowed: set[str],
-        new_state: str,
-        event: str,
-        **extra: Any,
-    ) -> None:
-        now = self._clock.now()
-        try:
-            await self._redis.eval(
-                _TRANSITION,
-                4,
-                self._keys.ticket(ticket.docket),
-                self._keys.ticket_history(ticket.docket),
-                self.claims_key,
-                self._keys.queue(ticket.dept),
-                officer,
-                now.isoformat(),
-                str(now.timestamp()),
-                ",".join(sorted(allowed)),
-                new_state,
-                self._event(officer, event, **extra),
-            )
-        except Exception as err:
-            raise TicketError(f"{ticket.docket}: {err}") from err
+    def _change(self, ticket: Ticket, move: Move, by: str, **kw: Any) -> Change:
+        """A move of ``ticket`` read just now: refused if its department changed meanwhile."""
+        change = Change(ticket.docket, move, by, self._clock.now(), self._keys, **kw)
+        change.expect.setdefault("dept", ticket.dept)
+        return change
 
     async def claim(self, docket: str, officer: str) -> Ticket:
-        """Take a ticket; fails if anyone (including another officer a moment ago) holds it."""
+        """Take a ticket; refused, naming the holder, if anyone (another officer) holds it."""
         ticket = await self._store.require(docket)
         now = self._clock.now()
-        try:
-            await self._redis.eval(
-                _CLAIM,
-                4,
-                self._keys.ticket(docket),
-                self._keys.ticket_history(docket),
-                self.claims_key,
-                self._keys.queue(ticket.dept),
-                officer,
-                now.isoformat(),
-                str(now.timestamp()),
-                self._event(officer, "claimed"),
-                docket,
-            )
-        except Exception as err:
-            raise TicketError(f"{docket}: {err}") from err
+        change = self._change(ticket, Move.CLAIM, officer)
+        change.hset(change.ticket, officer=officer, claimed_at=now.isoformat())
+        change.zrem(self._keys.queue(ticket.dept), docket)
+        change.zadd(self.claims_key, docket, now.timestamp())
+        await apply(self._redis, change)
         return await self._store.require(docket)
 
     async def claim_next(self, dept: str, officer: str) -> Ticket | None:
@@ -139,21 +78,37 @@ class Workflow:
                 continue
         return None
 
+    async def release(self, docket: str, officer: str, *, why: str = "") -> Ticket:
+        """Give a claim back: the ticket returns to its queue place (or to its storm)."""
+        ticket = await self._store.require(docket)
+        await apply(self._redis, self._release(ticket, officer, holder=officer, why=why))
+        return await self._store.require(docket)
+
+    def _release(self, ticket: Ticket, by: str, *, holder: str, why: str, name: str = "") -> Change:
+        details = {"held_by": holder, "why": why} if why else {"held_by": holder}
+        change = self._change(ticket, Move.RELEASE, by, holder=holder, details=details, name=name)
+        change.hset(change.ticket, officer="")
+        change.zrem(self.claims_key, ticket.docket)
+        if ticket.storm_of is None:  # a storm member waits on its master, in no queue
+            change.zadd(self._keys.queue(ticket.dept), ticket.docket, ticket.created_at.timestamp())
+        return change
+
     async def requeue_idle(self, timeout_s: float = CLAIM_IDLE_TIMEOUT_S) -> list[str]:
         """Return claims idle past the timeout to their queue; list the dockets."""
         cutoff = self._clock.time() - timeout_s
         returned = []
         for raw in await self._redis.zrangebyscore(self.claims_key, "-inf", cutoff):
             ticket = await self._store.get(str(raw))
-            await self._redis.zrem(self.claims_key, str(raw))
-            if ticket is None or ticket.state.value != "claimed":
+            if ticket is None or ticket.state is not State.CLAIMED:
+                await self._redis.zrem(self.claims_key, str(raw))  # a stale entry: no move
                 continue
-            await self._transition(
-                ticket, "desk", {"claimed"}, "new", "claim_expired", held_by=ticket.officer or ""
+            change = self._release(
+                ticket, "desk", holder=ticket.officer or "", why="idle", name="claim_expired"
             )
-            await self._redis.zadd(
-                self._keys.queue(ticket.dept), {ticket.docket: ticket.created_at.timestamp()}
-            )
+            try:
+                await apply(self._redis, change)
+            except TicketConflictError:
+                continue  # moved meanwhile (answered, say): nothing to give back
             returned.append(ticket.docket)
         return returned
 
@@ -163,19 +118,23 @@ class Workflow:
         officer: str,
         text: str,
         translations: dict[str, str] | None = None,
-    ) -> ReplyJob | None:
+    ) -> ReplyJob:
         """Answer the citizen through the outbox (threaded, length-checked); mark answered.
 
         ``translations`` ({"hi": ..., "hinglish": ...}) are the same answer in the citizens'
         other languages: each author (the master's, and every storm member) gets the one in
         the language they wrote in, or ``text``.
 
-        A ticket whose post may not be answered through the API (hashtag-only) is not sent:
-        the officer replies by hand on X and records it with ``manual_reply``.
+        The job is queued in the same Lua call that marks the ticket answered, and only
+        from "claimed by this officer": a second submit (two clicks, two officers) is
+        refused and posts nothing. A ticket whose post may not be answered through the API
+        (hashtag-only) is not sent: the officer replies by hand on X and records it.
         """
         ticket = await self._store.require(docket)
-        if ticket.state.value != "claimed" or ticket.officer != officer:
-            raise TicketError(f"{docket}: claim it first (it is {ticket.state.value})")
+        if ticket.state is not State.CLAIMED or ticket.officer != officer:
+            held = f", held by {ticket.officer}" if ticket.officer else ""
+            msg = f"{docket}: claim it first (it is {ticket.state.value}{held})"
+            raise TicketConflictError(msg)
         if not ticket.reply_allowed:
             raise TicketError(
                 f"{docket}: X does not allow an API reply to this post; reply by hand at "
@@ -184,9 +143,8 @@ class Workflow:
         answers = {"": text} | {k: v for k, v in (translations or {}).items() if v.strip()}
         for version in answers.values():
             await self._refuse_personal_data(ticket, version)
-        await self._storms.prepare_answer(docket, officer, answers)
-        n = int(await self._redis.hincrby(self._keys.ticket(docket), "replies", 1))
-        mine = answers.get(str(ticket.nlu.get("lang") or ""), text)
+        n = int(ticket.extra.get("replies") or 0) + 1
+        mine = answers.get(ticket.lang, text)
         parts = thread(f"{mine.strip()} (docket {docket})", ref=reference(f"{docket}:{n}"))
         job = ReplyJob(
             job_id=f"answer:{docket}:{n}",
@@ -197,15 +155,23 @@ class Workflow:
             docket=docket,
             account=ticket.reply_as,  # the department handle its author summoned, if any
         )
-        await enqueue(self._redis, self._keys, job)
-        await self._first_response(docket)
-        await self._transition(
-            ticket, officer, {"claimed"}, "answered", "answered", job=job.job_id, parts=len(parts)
-        )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(self.claims_key, docket)
-            pipe.hset(self._keys.ticket(docket), "answered_at", self._clock.now().isoformat())
-            await pipe.execute()
+        now = self._clock.now().isoformat()
+        change = self._change(
+            ticket, Move.REPLY, officer, holder=officer,
+            details={"job": job.job_id, "parts": len(parts)},
+        )  # fmt: skip
+        change.expect["replies"] = ticket.extra.get("replies", "")
+        # The answer stays on the master: from now it takes no new members, and a crash
+        # before the fan-out loses nothing (``Storms.finish_fan_outs`` sends it on).
+        change.hset(
+            change.ticket, answered_at=now, replies=str(n), answer_job=job.job_id,
+            storm_answer=json.dumps(answers, ensure_ascii=False), storm_answered_by=officer,
+        )  # fmt: skip
+        change.hsetnx(change.ticket, "first_response_at", now)
+        self._stop_clock(change, ticket)
+        change.sadd(self._keys.storm_fanout, docket)
+        change.enqueue(job)
+        await apply(self._redis, change)
         # A storm's master: the same answer goes to every member, each under its own docket.
         await self._storms.answer(docket)
         return job
@@ -225,48 +191,37 @@ class Workflow:
                     "a public reply must not. Remove it and reply again."
                 )
 
-    async def _first_response(self, docket: str) -> None:
-        await self._redis.hsetnx(
-            self._keys.ticket(docket), "first_response_at", self._clock.now().isoformat()
-        )
-
     async def transfer(self, docket: str, officer: str, to_dept: str) -> None:
         """Move a ticket to another department; the history and the SLA clock go with it."""
         ticket = await self._store.require(docket)
-        if ticket.state.value not in OPEN_STATES:
+        if ticket.state not in OPEN:
             raise TicketError(f"{docket}: cannot transfer a {ticket.state.value} ticket")
-        await self._transition(
-            ticket,
-            officer,
-            set(OPEN_STATES),
-            "transferred",
-            "transferred",
-            **{"from": ticket.dept, "to": to_dept},
+        change = self._change(
+            ticket, Move.TRANSFER, officer, details={"from": ticket.dept, "to": to_dept}
         )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys.ticket(docket), "dept", to_dept)
-            pipe.zrem(self._keys.queue(ticket.dept), docket)
-            pipe.zrem(self.claims_key, docket)
-            pipe.zadd(self._keys.queue(to_dept), {docket: ticket.created_at.timestamp()})
-            await pipe.execute()
-        fields = {"dept": to_dept}
-        await self._storms.follow(docket, officer, "transferred", fields, responded=False)
+        change.hset(change.ticket, dept=to_dept, officer="")
+        change.zrem(self._keys.queue(ticket.dept), docket)
+        change.zrem(self.claims_key, docket)
+        if ticket.storm_of is None:
+            change.zadd(self._keys.queue(to_dept), docket, ticket.created_at.timestamp())
+        await apply(self._redis, change)
+        await self._storms.follow(docket, officer, None, {"dept": to_dept}, responded=False)
 
     async def refer(self, docket: str, officer: str, body_id: str) -> None:
         """Refer to another ministry: the local SLA clock stops (reported separately)."""
         ticket = await self._store.require(docket)
-        await self._transition(
-            ticket, officer, set(OPEN_STATES), "referred", "referred", body=body_id
-        )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(self._keys.ticket(docket), mapping={"referred_to": body_id})
-            pipe.zrem(self._keys.sla_due, docket)
-            pipe.zrem(self._keys.queue(ticket.dept), docket)
-            pipe.zrem(self.claims_key, docket)
-            await pipe.execute()
-        await self._first_response(docket)
-        fields = {"state": "referred", "referred_to": body_id, "officer": officer}
-        await self._storms.follow(docket, officer, "referred", fields, responded=True)
+        change = self._change(ticket, Move.REFER, officer, details={"body": body_id})
+        change.hset(change.ticket, referred_to=body_id, officer=officer)
+        change.hsetnx(change.ticket, "first_response_at", change.at.isoformat())
+        self._stop_clock(change, ticket)
+        await apply(self._redis, change)
+        fields = {"referred_to": body_id, "officer": officer}
+        await self._storms.follow(docket, officer, State.REFERRED, fields, responded=True)
+
+    def _stop_clock(self, change: Change, ticket: Ticket) -> None:
+        for key in (self._keys.sla_due, self._keys.sla_warn, self._keys.queue(ticket.dept)):
+            change.zrem(key, ticket.docket)
+        change.zrem(self.claims_key, ticket.docket)
 
     async def merge(self, docket: str, master: str, officer: str) -> None:
         """Put a waiting ticket into an open storm: its author gets the master's answer."""
@@ -283,33 +238,25 @@ class Workflow:
     async def close(self, docket: str, officer: str, reason: str, *, manual: bool = False) -> None:
         """Close a ticket (``manual``: the officer replied by hand on X); the clock stops."""
         ticket = await self._store.require(docket)
-        allowed = {"answered", "referred", *OPEN_STATES}
-        await self._transition(
-            ticket, officer, allowed, "closed", "closed", reason=reason, manual=manual
+        now = self._clock.now().isoformat()
+        change = self._change(
+            ticket, Move.CLOSE, officer, details={"reason": reason, "manual": manual}
         )
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.hset(
-                self._keys.ticket(docket),
-                mapping={
-                    "closed_at": self._clock.now().isoformat(),
-                    "close_reason": "manual_reply" if manual else reason,
-                },
-            )
-            pipe.zrem(self._keys.sla_due, docket)
-            pipe.zrem(self._keys.queue(ticket.dept), docket)
-            pipe.zrem(self.claims_key, docket)
-            await pipe.execute()
+        close_reason = "manual_reply" if manual else reason
+        change.hset(change.ticket, closed_at=now, close_reason=close_reason, officer=officer)
         if manual:
-            await self._first_response(docket)
+            change.hsetnx(change.ticket, "first_response_at", now)
+        self._stop_clock(change, ticket)
+        await apply(self._redis, change)
+        if manual:
             # A hand reply on X reached the master's author only: the members still wait.
             await self._storms.release(docket, "master answered by hand on X")
             return
         # An answer whose fan-out a crash cut short still goes out before the members close.
         await self._storms.answer(docket)
         fields = {
-            "state": "closed",
             "officer": officer,
-            "closed_at": self._clock.now().isoformat(),
+            "closed_at": now,
             "close_reason": f"{reason} (with storm {docket})",
         }
-        await self._storms.follow(docket, officer, "closed", fields, responded=False)
+        await self._storms.follow(docket, officer, State.CLOSED, fields, responded=False)

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -142,5 +143,5 @@ async def test_docket_store_refuses_without_epoch_or_under_hold(redis, keys, set
     assert ticket.docket.endswith("000001")
     await redis.set(keys.hold, "{}")
     with pytest.raises(AmnesiaError):
-        await store.create(post, "dgft", reason="r", reply_allowed=True, nlu=None)
+        await store.create(replace(post, id="3"), "dgft", reason="r", reply_allowed=True, nlu=None)
     assert "1" == await redis.get(keys.docket_seq("MOCI", ticket.created_at.year))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,7 +70,8 @@ async def test_a_business_hours_department_gets_working_hours_due_times(
         lang="en", created_at=saturday_evening, conversation_id=None, mentions_account=True,
     )  # fmt: skip
     sez = await store.create(post, "sez", reason="policy", reply_allowed=True, nlu={})
-    dgft = await store.create(post, "dgft", reason="policy", reply_allowed=True, nlu={})
+    other = replace(post, id="1980000000000000002")  # a post has one ticket only
+    dgft = await store.create(other, "dgft", reason="policy", reply_allowed=True, nlu={})
     # Monday 09:30 IST + 48 working hours (8.5 a day): the next Monday, 15:00 IST.
     assert datetime(2026, 12, 7, 9, 30, tzinfo=UTC) == sez.due_at
     assert saturday_evening + timedelta(hours=48) == dgft.due_at

@@ -77,7 +77,7 @@ async def test_an_officer_can_reopen_a_closed_ticket_but_not_an_open_one(parts: 
     ticket = await store.create(
         _post(FIRST), "dgft", reason="complaint", reply_allowed=True, nlu={}
     )
-    with pytest.raises(TicketError, match="only an answered or closed ticket"):
+    with pytest.raises(TicketError, match="reopen refused: ticket is new"):
         await flow.reopen(ticket.docket, "meera", "citizen called")
     await flow.close(ticket.docket, "meera", "duplicate")
     await flow.reopen(ticket.docket, "meera", "citizen called")

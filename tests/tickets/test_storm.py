@@ -11,6 +11,7 @@ replies spread over several 15-minute windows in milliseconds.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections import Counter
 from collections.abc import Iterator
@@ -51,6 +52,9 @@ ANSWER = (
 )
 
 
+_POST_IDS = itertools.count(1)  # distinct post ids across desks (a restart test makes two)
+
+
 class StormDesk:
     """Tickets, workflow, storms and the SLA scheduler on one Redis, with one fake clock."""
 
@@ -77,7 +81,7 @@ class StormDesk:
     async def open(self, text: str, lang: str) -> Ticket:
         """Open a ticket for a citizen's post, as the pipeline's escalation does."""
         self._n += 1
-        pid = str(1_960_000_000_000_000_000 + self._n)
+        pid = str(1_960_000_000_000_000_000 + next(_POST_IDS))  # a post has one ticket, ever
         found = self.finder.find(text)
         post = Post(
             id=pid, author_id=str(5000 + self._n), author_handle=f"citizen{self._n}", text=text,
@@ -241,11 +245,11 @@ async def test_an_interrupted_fan_out_is_finished_by_the_next_sweep(desk: StormD
     ]
     master, *rest = [await desk.open(t, lang) for t, lang in posts]
     await desk.storms.sweep()
-    # The officer's process dies after recording the answer, before the master is answered:
-    await desk.storms.prepare_answer(master.docket, "meera", {"": ANSWER})
-    assert 0 == await desk.storms.finish_fan_outs()  # nothing goes out for an unsent answer
-    # ... and, on the retry, dies right after the master is marked answered.
-    await desk.redis.hset(desk.keys.ticket(master.docket), "state", "answered")
+    await desk.flow.claim(master.docket, "meera")
+    with pytest.raises(CrashError):  # dies in the fan-out, right after the reply's own move
+        await _reply_then_die(desk, master.docket)
+    assert State.ANSWERED is (await desk.store.require(master.docket)).state
+    assert 1 == await desk.redis.xlen(desk.keys.outbox)  # the master's own answer, queued
     assert 2 == await desk.storms.finish_fan_outs()
     assert 0 == await desk.storms.finish_fan_outs()
     assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
@@ -308,12 +312,31 @@ async def _storm_of_three(desk: StormDesk) -> tuple[Ticket, Ticket, Ticket]:
     return master, a, b
 
 
+class CrashError(Exception):
+    """The officer's process dying at a chosen point."""
+
+
+async def _reply_then_die(desk: StormDesk, master: str) -> None:
+    """The officer's reply, with the process dying as the fan-out starts."""
+
+    async def die(_master: str) -> list[Any]:
+        raise CrashError
+
+    real = desk.storms.answer
+    desk.storms.answer = die  # type: ignore[method-assign]
+    try:
+        await desk.flow.reply(master, "meera", ANSWER)
+    finally:
+        desk.storms.answer = real  # type: ignore[method-assign]
+
+
 async def test_no_member_joins_while_the_master_s_answer_is_being_sent(desk: StormDesk) -> None:
-    """A sweep between the officer writing the answer and the master being marked answered
-    leaves the newcomer on its own (in its queue, on its clock), never stranded."""
+    """A sweep between the master's answer and its fan-out leaves the newcomer on its own
+    (in its queue, on its clock), never stranded."""
     master, _a, _b = await _storm_of_three(desk)
     await desk.flow.claim(master.docket, "meera")
-    await desk.storms.prepare_answer(master.docket, "meera", {"": ANSWER})  # the reply, half done
+    with pytest.raises(CrashError):
+        await _reply_then_die(desk, master.docket)
     late = await desk.open("DGFT portal not loading since morning, IEC pending", "en")
     await desk.storms.sweep()
     assert "storm_of" not in (await desk.store.require(late.docket)).extra
@@ -350,8 +373,8 @@ async def test_a_close_right_after_a_cut_short_fan_out_still_answers_every_membe
     the members get the answer first, and are closed as answered, not dropped."""
     master, a, b = await _storm_of_three(desk)
     await desk.flow.claim(master.docket, "meera")
-    await desk.storms.prepare_answer(master.docket, "meera", {"": ANSWER})
-    await desk.redis.hset(desk.keys.ticket(master.docket), "state", "answered")  # then died
+    with pytest.raises(CrashError):
+        await _reply_then_die(desk, master.docket)
     await desk.flow.close(master.docket, "meera", "resolved")
     assert 2 == await desk.redis.xlen(desk.keys.outbox_low)
     for m in (a, b):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from operator import itemgetter
+
 import aiohttp
 import pytest
 
@@ -101,7 +104,7 @@ async def test_a_claim_records_the_signed_in_users_id(desk: Desk) -> None:
             assert 303 == r.status
     assert account.name == await desk.redis.hget(desk.users.keys.ticket(docket), "officer")
     history = await desk.redis.lrange(desk.users.keys.ticket_history(docket), 0, -1)
-    assert f'"by": "{account.name}"' in history[-1]
+    assert (account.name, "claimed") == itemgetter("by", "event")(json.loads(history[-1]))
     [entry] = [e for e in await desk.audit.recent() if e.what == "ticket.claim"]
     assert (account.name, docket) == (entry.who, entry.target)
     assert ({"state": "new"}, "claimed") == (entry.before, entry.after["state"])

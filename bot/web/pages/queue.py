@@ -9,7 +9,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.errors import TicketError
-from bot.tickets.store import OPEN_STATES, Ticket
+from bot.tickets.model import OPEN, Ticket
 from bot.users.model import Role, User
 from bot.web.context import AUDIT, KEYS, REDIS, TICKETS, WORKFLOW, notify, render, signed_in
 
@@ -35,9 +35,7 @@ async def open_tickets(request: web.Request, depts: list[str], *, escalated: boo
     dockets += [str(d) for d in await redis.zrange(keys.claims, 0, -1)]
     found = [t for d in dict.fromkeys(dockets) if (t := await store.get(d))]
     wanted = [
-        t
-        for t in found
-        if t.dept in depts and t.state.value in OPEN_STATES and (escalated or t.level == 0)
+        t for t in found if t.dept in depts and t.state in OPEN and (escalated or t.level == 0)
     ]
     return sorted(wanted, key=lambda t: t.due_at)
 
