@@ -22,7 +22,7 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 
-from bot.alarms import raise_alarm
+from bot.alarms import severity_of
 from bot.clock import Clock
 from bot.keys import Keys
 
@@ -76,17 +76,39 @@ class EpochWatch:
         return self.seen
 
     async def hold(self, detail: str) -> None:
-        """Hold intake and raise the critical alarm."""
-        body = json.dumps({"detail": detail, "since": self._clock.now().isoformat()})
-        if await self._redis.set(self._keys.hold, body, nx=True):
-            log.error("amnesia: intake held until `seva recover`", detail=detail)
-        await raise_alarm(
-            self._redis,
-            self._keys,
-            self._clock,
-            AMNESIA_ALARM,
-            f"{detail}; intake is held: run `seva recover`",
+        """Hold intake and raise the critical alarm, unless an epoch appeared meanwhile.
+
+        One script: the evidence was read over HTTP, and `seva recover` (or another daemon's
+        first start) may have written an epoch since; a hold set after that would stay for
+        ever, with nobody left to lift it.
+        """
+        now = self._clock.now().isoformat()
+        hold = json.dumps({"detail": detail, "since": now})
+        alarm = json.dumps(
+            {
+                "detail": f"{detail}; intake is held: run `seva recover`",
+                "since": now,
+                "severity": severity_of(AMNESIA_ALARM),
+            }
         )
+        held = await self._redis.eval(
+            _HOLD, 3, self._keys.epoch, self._keys.hold, self._keys.alarm(AMNESIA_ALARM),
+            hold, alarm,
+        )  # fmt: skip
+        if held == 1:
+            log.error("amnesia: intake held until `seva recover`", detail=detail)
+            log.error("alarm raised", alarm=AMNESIA_ALARM, severity=severity_of(AMNESIA_ALARM))
+
+
+# KEYS: epoch, hold, the amnesia alarm. ARGV: hold JSON, alarm JSON. Returns 0 when an epoch
+# exists (no hold), 1 for a new hold, 2 when intake was held already.
+_HOLD = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+local fresh = redis.call('SET', KEYS[2], ARGV[1], 'NX')
+if fresh then redis.call('SET', KEYS[3], ARGV[2]) return 1 end
+redis.call('SET', KEYS[3], ARGV[2], 'NX')
+return 2
+"""
 
 
 def _since(epoch: str) -> str:

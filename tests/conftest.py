@@ -260,6 +260,8 @@ def start_daemon(
     )
     # SEVA_TEST_DAEMON_LOG=<file>: append every test daemon's log there, to debug a run.
     log_path = os.environ.get("SEVA_TEST_DAEMON_LOG")
+    if log_path:
+        env["PYTHONUNBUFFERED"] = "1"  # a SIGKILLed daemon's last lines are kept too
     out = Path(log_path).open("ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
     try:
         return subprocess.Popen(

@@ -303,11 +303,20 @@ class IngestRole:
 
     def _evidence(self, s: Settings) -> Evidence:
         async def evidence() -> str | None:
-            """Whether the desk answered before: dockets in its own posts on X."""
+            """Whether the desk answered before: dockets, or any reply, in its own posts on X.
+
+            A reply without a docket counts too (an FAQ answer, or one written by hand
+            before the desk ran): a first start would read its target back and answer it
+            again. `seva recover` marks such posts seen, once.
+            """
+            replied: str | None = None
             for post in (await self._x.own_posts()).posts:
                 for year, number in dockets_in(post.text, s.docket_prefix):
                     seen = docket(s.docket_prefix, year, number)
                     return f"the account's own posts on X carry dockets ({seen}, ...)"
+                replied = replied or post.in_reply_to_id
+            if replied:
+                return f"the account's own posts on X include replies (to post {replied}, ...)"
             return None
 
         return evidence

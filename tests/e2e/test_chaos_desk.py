@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import subprocess
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ class Run:
     published: list[str] = field(default_factory=list)
     deleted: str | None = None
     recovered: bool = False
+    replied_before_loss: int = 0
 
     def __post_init__(self) -> None:
         self.kills = sorted(self.rng.sample(range(40, 260), 2))
@@ -66,6 +68,7 @@ class Run:
 
     async def fault_before(self, i: int) -> None:
         """Inject the faults seeded for post ``i``."""
+        print(f"{time.time():.3f} post {i}", flush=True)  # noqa: T201 (in the failure report)
         if i in self.kills:
             self.proc.kill()
             self.proc.wait()
@@ -75,6 +78,7 @@ class Run:
             await self.emu.control.fault("stream", "402", count=1)
             await self.emu.control.fault("stream", "drop_stream", count=1)
         if i == self.loss_at:
+            self.replied_before_loss = len(await direct_replies(self.emu))
             _wipe_and_restart(self.server)
 
     async def publish(self, i: int, user: dict[str, str]) -> None:
@@ -90,9 +94,14 @@ class Run:
 
     async def until_all_answered(self) -> Counter[str]:
         """Wait until every post but the deleted one has a reply; return the reply counts."""
-        while not self.recovered:
-            self.recovered = await _recover_when_held(self.emu, self.server, self.prefix)
-            await asyncio.sleep(0.3)
+        try:
+            async with asyncio.timeout(60):
+                while not self.recovered:
+                    self.recovered = await _recover_when_held(self.emu, self.server, self.prefix)
+                    await asyncio.sleep(0.3)
+        except TimeoutError:
+            # Right only if X showed no sign of the desk yet: then it is a first start.
+            assert 0 == self.replied_before_loss, "amnesia went unnoticed: intake never held"
         expected = set(self.published) - {self.deleted}
         async with asyncio.timeout(240):
             while not expected <= set(await direct_replies(self.emu)):

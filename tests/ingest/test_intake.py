@@ -188,3 +188,46 @@ async def test_a_round_turned_away_for_amnesia_moves_no_cursor(
         assert await sink.cursor("mentions") is not None
     finally:
         await x.close()
+
+
+async def test_an_answer_without_a_docket_on_x_is_evidence_the_desk_ran(
+    emu: Any, redis: Any, keys: Any
+) -> None:
+    """A Redis with no epoch meets an account whose only reply on X is an FAQ answer (no
+    docket): that is amnesia, not a first start, or the look-back would answer it again."""
+    from bot.epoch import EpochWatch
+    from bot.ingest.role import IngestRole
+
+    settings = _emu_settings(emu, key_prefix=keys.prefix)
+    await emu.control.create_user("asker")
+    asked = await emu.control.publish("asker", f"@{emu.ministry['username']} how to get an IEC?")
+    x = TweepyXClient(settings, SystemClock())
+    try:
+        evidence = IngestRole(x)._evidence(settings)
+        assert await evidence() is None  # nothing on X yet: a first start
+        await emu.control.publish(
+            emu.ministry["username"], "Apply on the DGFT portal.", in_reply_to=str(asked["id"])
+        )
+        watch = EpochWatch(redis, keys, SystemClock(), evidence)
+        assert not await watch.check()
+        assert await redis.exists(keys.hold)
+        assert str(asked["id"]) in await redis.get(keys.hold)
+    finally:
+        await x.close()
+
+
+async def test_a_recover_while_the_evidence_is_read_leaves_no_hold_or_alarm(
+    redis: Any, keys: Any
+) -> None:
+    """`seva recover` finishing while a daemon reads X for evidence: the daemon neither
+    holds intake again nor leaves the critical alarm up with nobody to clear it."""
+    from bot.epoch import AMNESIA_ALARM, EpochWatch
+
+    async def evidence_while_recovered() -> str:
+        await redis.set(keys.epoch, "{}")  # recover: a new epoch, no hold, no alarm
+        return "the account's own posts on X carry dockets (MOCI-2026-000001, ...)"
+
+    watch = EpochWatch(redis, keys, SystemClock(), evidence_while_recovered)
+    assert not await watch.check()
+    assert (0, 0) == (await redis.exists(keys.hold), await redis.exists(keys.alarm(AMNESIA_ALARM)))
+    assert await watch.check()  # and intake goes on
