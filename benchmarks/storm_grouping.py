@@ -31,9 +31,9 @@ import yaml
 
 from bot import logs
 from bot.clock import FakeClock
-from bot.demo.procs import free_port
 from bot.kb.source import FileKB, StaticKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.entities import EntityFinder
 from bot.settings import load_settings
 from bot.store import connect
@@ -128,7 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     logs.configure(level="warning")
     kb = asyncio.run(FileKB(ROOT / "faq_kb", ROOT / "responses").load())
-    finder = EntityFinder(kb)
+    finder = EntityFinder(kb, load_settings().docket_prefix)
     for name, path in CORPORA.items():
         print(f"{name}, {args.orders} arrival orders:")
         quality(finder, path, args.orders)

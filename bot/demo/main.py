@@ -31,9 +31,10 @@ import click
 from redis.asyncio import Redis
 
 from bot.demo.crowd import SCRIPT, Line
-from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
+from bot.demo.procs import Procs, redis_server_exe
 from bot.demo.users import create_demo_users
 from bot.keys import Keys
+from bot.net import free_port, port_open
 from bot.settings import ALL_ROLES
 from bot.store import connect
 from bot.textsafe import echo

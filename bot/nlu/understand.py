@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.decision import faq_id_of
 from bot.kb.source import KBSource
 from bot.nlu.client import RasaClient
 from bot.nlu.cues import complaint_cues
 from bot.nlu.entities import EntityFinder
 from bot.nlu.lang import detect
 from bot.nlu.text import for_nlu
-from bot.pipeline.decide import faq_id_of
 
 
 class Understander:

@@ -11,9 +11,9 @@ from redis.asyncio import Redis
 
 from bot.alarms import raise_alarm
 from bot.clock import Clock, SystemClock
+from bot.decision import Action, Decision
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
-from bot.pipeline.decide import Action, Decision
 from bot.x.models import Post
 
 log = structlog.get_logger("pipeline")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bot.decision import Thresholds
 from bot.kb.source import FileKB, RedisKB, seed_if_empty
 from bot.keys import PIPELINE_GROUP
 from bot.lifecycle import RoleContext
-from bot.pipeline.decide import Thresholds
 from bot.pipeline.effects import DeskEffects
 from bot.pipeline.handler import PipelineHandler
 from bot.streams import StreamWorker

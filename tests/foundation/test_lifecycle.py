@@ -14,10 +14,11 @@ import pytest
 from bot.clock import SystemClock
 from bot.keys import PIPELINE_GROUP, Keys
 from bot.lifecycle import RoleContext, Runner
+from bot.net import free_port
 from bot.settings import load_settings
 from bot.store import connect
 from bot.streams import StreamWorker
-from tests.conftest import ROOT, RedisServer, free_port
+from tests.conftest import ROOT, RedisServer
 
 N_MESSAGES = 40
 

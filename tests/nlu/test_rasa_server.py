@@ -12,24 +12,25 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import SystemClock
+from bot.decision import Action, Decision, Thresholds
 from bot.errors import NLUUnavailableError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import FileKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.client import RasaClient
 from bot.nlu.evaluate import effective
 from bot.nlu.project import Project
 from bot.nlu.publish import Published, Publisher
 from bot.nlu.server import RasaServer
 from bot.nlu.understand import Understander
-from bot.pipeline.decide import Action, Decision, Thresholds
 from bot.pipeline.handler import PipelineHandler
 from bot.settings import Settings, load_settings
 from bot.streams import StreamWorker
 from bot.x.models import Post
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
-TH = Thresholds()
+TH = Thresholds.from_settings(Settings())  # the shipped defaults (no SEVA_* set in tests)
 
 
 def _settings(server: RasaServer, **extra: Any) -> Settings:
@@ -166,6 +167,7 @@ async def test_blue_green_publish_loses_no_parse_call(
         keys,
         project,
         thresholds=TH,
+        docket_prefix="MOCI",
         token="t0ken",
         follow_s=1.5,
         log_dir=tmp_path,

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.clock import FakeClock
+from bot.decision import Action, Decision
 from bot.kb import files
 from bot.kb.source import StaticKB
 from bot.keys import Keys
 from bot.outbox.jobs import ReplyJob, state_of
-from bot.pipeline.decide import Action, Decision
 from bot.pipeline.effects import DeskEffects
 from bot.replies.composer import ReplyComposer
 from bot.settings import Settings

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
+from bot.decision import Action, Decision
 from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
 from bot.keys import Keys
-from bot.pipeline.decide import Action, Decision
 from bot.pipeline.effects import DeskEffects
 from bot.replies.composer import ReplyComposer
 from bot.settings import Settings

@@ -22,11 +22,11 @@ import pytest
 import yaml
 
 from bot.clock import FakeClock
-from bot.demo.procs import free_port
 from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.entities import EntityFinder
 from bot.outbox.budget import PostBudget
 from bot.outbox.poster import Poster
