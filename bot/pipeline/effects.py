@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.decision import Action, Decision
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
+from bot.replies.protocol import Composer
 from bot.x.models import Post
 
 log = structlog.get_logger("pipeline")
@@ -42,20 +43,6 @@ class TicketDesk(Protocol):
 
     async def reopen_for(self, post: Post) -> Any | None:
         """Reopen the author's answered ticket of the post's conversation, if any."""
-        ...
-
-
-class Composer(Protocol):
-    """Builds the final reply parts: rendered, threaded, guarded, unique to the target."""
-
-    async def compose(
-        self, kind: str, lang: str, post: Post, variables: dict[str, Any]
-    ) -> list[str]:
-        """Return the parts of the reply thread."""
-        ...
-
-    async def withheld(self, faq_id: str) -> tuple[str | None, str | None]:
-        """Why the FAQ's answer may not be posted automatically (None if it may); its dept."""
         ...
 
 

@@ -32,7 +32,7 @@ from bot.keys import LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
-from bot.pipeline.effects import Composer
+from bot.replies.protocol import Composer
 from bot.tickets.store import Ticket, TicketStore
 from bot.tickets.storm import Storms
 from bot.x.models import Post
