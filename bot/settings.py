@@ -359,11 +359,6 @@ class Settings(WebSettings, BaseSettings):
         return self
 
     @property
-    def needs_x(self) -> bool:
-        """Whether the configured roles talk to X."""
-        return bool({"ingest", "outbox", "sla"} & set(self.roles))
-
-    @property
     def x_is_loopback(self) -> bool:
         """Whether X is the local emulator."""
         host = urlsplit(self.x_base_url).hostname or ""
@@ -383,10 +378,11 @@ class Settings(WebSettings, BaseSettings):
     def require_x_credentials(self) -> None:
         """Raise ``SettingsError`` if the real X API is configured without a token.
 
-        The emulator on loopback needs no real credentials. Checked by the composition
-        root when it builds the X adapter, so ``seva status`` works without tokens.
+        The emulator on loopback needs no real credentials. Checked where an X client is
+        built (``bot.app.x_client``, ``seva recover``), so a process whose roles never talk
+        to X (``--roles sla``, ``web``) and ``seva status`` need no token.
         """
-        if self.needs_x and not self.x_is_loopback and self.x_bearer_token is None:
+        if not self.x_is_loopback and self.x_bearer_token is None:
             raise SettingsError(
                 [
                     (

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -30,15 +30,12 @@ from bot.clock import Clock
 from bot.kb.source import KBSource
 from bot.keys import LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
-from bot.lifecycle import RoleContext
+from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.protocol import Composer
 from bot.tickets.store import Ticket, TicketStore
 from bot.tickets.storm import Storms
 from bot.x.models import Post
-
-if TYPE_CHECKING:
-    from bot.app import Deps
 
 log = structlog.get_logger("sla")
 
@@ -237,14 +234,11 @@ class SlaRole:
         await run_as_leader(lease, ctx.stop, work)
 
 
-def build_role(deps: Deps) -> SlaRole:
+def build_role(deps: RoleDeps, *, kb: KBSource, store: TicketStore) -> SlaRole:
     """Wire the scheduler with the shared ticket store, the live KB and the composer."""
-    from bot.app import kb_source, ticket_desk
     from bot.replies.composer import ReplyComposer
     from bot.tickets.workflow import Workflow
 
-    kb = kb_source(deps)
-    store = ticket_desk(deps)
     storms = Storms(
         deps.redis,
         deps.keys,
