@@ -46,7 +46,7 @@ def _post(i: int) -> Post:
 
 
 async def _replies(kb: KnowledgeBase) -> dict[str, list[list[str]]]:
-    composer = ReplyComposer(StaticKB(kb))
+    composer = ReplyComposer(StaticKB(kb), timezone=Settings().reply_timezone)
     out: dict[str, list[list[str]]] = {"faq": [], "ack": []}
     i = 0
     for lang in LANGS:

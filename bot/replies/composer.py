@@ -68,9 +68,7 @@ def _localised(lang: str) -> str:
 class ReplyComposer:
     """Builds reply threads from the live knowledge base."""
 
-    def __init__(
-        self, kb: KBSource, *, timezone: str = "Asia/Kolkata", clock: Clock | None = None
-    ) -> None:
+    def __init__(self, kb: KBSource, *, timezone: str, clock: Clock | None = None) -> None:
         self._kb = kb
         self._tz = ZoneInfo(timezone)
         self._clock = clock or SystemClock()

@@ -28,7 +28,7 @@ from redis.asyncio import Redis
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
 from bot.kb.source import KBSource
-from bot.keys import LEASE_TTL_MS, Keys
+from bot.keys import ESCALATION_CHAIN, LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
@@ -54,9 +54,9 @@ class Scheduler:
         store: TicketStore,
         kb: KBSource,
         composer: Composer,
-        storms: Storms | None = None,
+        storms: Storms,
         *,
-        timezone: str = "Asia/Kolkata",
+        timezone: str,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -64,7 +64,7 @@ class Scheduler:
         self._store = store
         self._kb = kb
         self._composer = composer
-        self._storms = storms or Storms(redis, keys, clock, store)  # only its members are read
+        self._storms = storms
         self._tz = ZoneInfo(timezone)
         self._overdue: str | None = None  # the detail last raised
         self.warned = 0
@@ -130,7 +130,7 @@ class Scheduler:
             return
         kb = await self._kb.load()
         dept = kb.department(ticket.dept)
-        chain = dept.escalation_chain if dept else ["officer", "head", "cell"]
+        chain = dept.escalation_chain if dept else list(ESCALATION_CHAIN)
         level = min(ticket.level + 1, len(chain) - 1)
         now = self._clock.now()
         next_due, next_warn = await self._store.clock_for(ticket.dept, now)
@@ -239,14 +239,7 @@ def build_role(deps: RoleDeps, *, kb: KBSource, store: TicketStore) -> SlaRole:
     from bot.replies.composer import ReplyComposer
     from bot.tickets.workflow import Workflow
 
-    storms = Storms(
-        deps.redis,
-        deps.keys,
-        deps.clock,
-        store,
-        threshold=deps.settings.storm_threshold,
-        window_h=deps.settings.storm_window_h,
-    )
+    storms = Storms(deps.redis, deps.keys, deps.clock, store, deps.settings)
     scheduler = Scheduler(
         deps.redis,
         deps.keys,

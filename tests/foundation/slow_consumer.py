@@ -45,7 +45,7 @@ class SlowRole:
 
 async def main() -> int:
     settings = load_settings()
-    logs.configure(fmt="json")
+    logs.configure(fmt="json", level="info")
     keys = Keys(settings.key_prefix)
     runner = Runner(
         settings=settings,

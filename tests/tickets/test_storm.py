@@ -60,9 +60,13 @@ class StormDesk:
         self.finder = EntityFinder(kb, settings.docket_prefix)
         static = StaticKB(kb)
         self.store = TicketStore(redis, keys, self.clock, static, settings)
-        self.storms = Storms(redis, keys, self.clock, self.store)
+        self.storms = Storms(redis, keys, self.clock, self.store, settings)
         self.flow = Workflow(redis, keys, self.clock, self.store, self.storms)
-        self.sla = Scheduler(redis, keys, self.clock, self.store, static, ReplyComposer(static))
+        tz = settings.reply_timezone
+        composer = ReplyComposer(static, timezone=tz)
+        self.sla = Scheduler(
+            redis, keys, self.clock, self.store, static, composer, self.storms, timezone=tz
+        )
         self.x = FakeX()
         self.poster = Poster(
             redis=redis,
