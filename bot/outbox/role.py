@@ -11,6 +11,7 @@ from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.budget import PostBudget
 from bot.outbox.jobs import ReplyJob
 from bot.outbox.poster import OnBlocked, Poster
+from bot.retry import Backoff
 from bot.streams import StreamWorker
 from bot.x.models import XClient
 
@@ -65,6 +66,7 @@ class OutboxRole:
                 handler=poster.handle,
                 clock=ctx.clock,
                 deadletter=ctx.keys.deadletter,
+                backoff=Backoff(s.redis_backoff_initial_s, s.redis_backoff_max_s),
                 batch=1,  # one job at a time: the rate budget is checked per post
                 claim_idle_ms=s.outbox_claim_idle_ms,
             )

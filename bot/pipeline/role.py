@@ -15,6 +15,7 @@ from bot.nlu.understand import Understander
 from bot.pipeline.effects import DeskEffects, TicketDesk
 from bot.pipeline.handler import PipelineHandler
 from bot.replies.composer import ReplyComposer
+from bot.retry import Backoff
 from bot.streams import StreamWorker
 
 
@@ -45,6 +46,7 @@ class PipelineRole:
             handler=self.handler,
             clock=ctx.clock,
             deadletter=ctx.keys.deadletter,
+            backoff=Backoff(ctx.settings.redis_backoff_initial_s, ctx.settings.redis_backoff_max_s),
         )
         ctx.gauges["decided"] = lambda: worker.processed
         await worker.run(ctx.stop)

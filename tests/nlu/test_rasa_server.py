@@ -25,6 +25,7 @@ from bot.nlu.publish import Published, Publisher
 from bot.nlu.server import RasaServer
 from bot.nlu.understand import Understander
 from bot.pipeline.handler import PipelineHandler
+from bot.retry import Backoff
 from bot.settings import Settings, load_settings
 from bot.streams import StreamWorker
 from bot.x.models import Post
@@ -121,6 +122,7 @@ async def test_posts_wait_while_rasa_is_down_and_are_answered_when_it_returns(
     worker = StreamWorker(
         redis=redis, streams=[keys.inbox], group="pipeline", consumer="p1", handler=handler,
         clock=SystemClock(), deadletter=keys.deadletter, block_ms=100, max_deliveries=3,
+        backoff=Backoff(settings.redis_backoff_initial_s, settings.redis_backoff_max_s),
     )  # fmt: skip
     post = Post(
         id="1900000000000000001", author_id="7", author_handle="c", text="@MoCI_Seva how do I apply for IEC?",
