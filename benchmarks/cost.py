@@ -2,7 +2,7 @@
 
 Every FAQ answer (each entry in English, Hindi and Hinglish) and every acknowledgement (each
 department in each language) is composed by the desk's own composer, exactly as it would be
-posted, and priced per post with X's price list (DESIGN.md, "Money"):
+posted, and priced per post with X's price list (docs/ARCHITECTURE.md, "Money"):
 - reading "scheme": only text with ``http(s)://`` is "Content: Create (with URL)";
 - reading "linked" (conservative, what the desk now records): any URL twitter-text links,
   bare domains such as ``dgft.gov.in`` included.
@@ -46,7 +46,7 @@ def _post(i: int) -> Post:
 
 
 async def _replies(kb: KnowledgeBase) -> dict[str, list[list[str]]]:
-    composer = ReplyComposer(StaticKB(kb))
+    composer = ReplyComposer(StaticKB(kb), timezone=Settings().reply_timezone)
     out: dict[str, list[list[str]]] = {"faq": [], "ack": []}
     i = 0
     for lang in LANGS:

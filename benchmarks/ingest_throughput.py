@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from bot.app import build
-from bot.demo.procs import free_port
+from bot.net import free_port
 from bot.settings import load_settings
 from bot.x.emulator import EmulatorConfig, running_emulator
 

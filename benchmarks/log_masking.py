@@ -23,7 +23,7 @@ TEXT = "@MoCI_Seva my IEC AAACR5055K is stuck, call 9812345670, aadhaar 2345 678
 def _per_line_us(masked: bool) -> float:
     buf = io.StringIO()
     if masked:
-        logs.configure(fmt="json", secrets=["tok-abcdefgh-123"], stream=buf)
+        logs.configure(fmt="json", level="info", secrets=["tok-abcdefgh-123"], stream=buf)
     else:
         structlog.configure(
             processors=[

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.demo.procs import free_port
 from bot.kb.source import FileKB
+from bot.net import free_port
 from bot.nlu.client import RasaClient
 from bot.nlu.evaluate import load_cases
 from bot.nlu.project import Project

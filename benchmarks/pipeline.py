@@ -39,9 +39,9 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from bot.demo.crowd import SCRIPT
-from bot.demo.procs import free_port
 from bot.kb.source import FileKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
 from bot.x.emulator import EmulatorConfig, running_emulator

@@ -30,8 +30,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.demo.procs import free_port
 from bot.kb.source import FileKB
+from bot.net import free_port
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
 from bot.x.emulator import EmulatorConfig, running_emulator

@@ -29,9 +29,9 @@ import redis.asyncio as aioredis
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline import MIX, REPO, _epoch, _pct, collect, daemon, raised_emulator, rss_mib
 
-from bot.demo.procs import free_port
 from bot.kb.source import FileKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
 from bot.x.emulator import running_emulator

@@ -31,9 +31,9 @@ import yaml
 
 from bot import logs
 from bot.clock import FakeClock
-from bot.demo.procs import free_port
 from bot.kb.source import FileKB, StaticKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.entities import EntityFinder
 from bot.settings import load_settings
 from bot.store import connect
@@ -62,12 +62,13 @@ def _entities(finder: EntityFinder, text: str) -> list[str]:
 
 def quality(finder: EntityFinder, path: Path, orders: int) -> None:
     items = _items(path)
+    threshold = load_settings().storm_threshold  # SEVA_STORM_THRESHOLD, as the desk runs
     precision, recall, held = [], [], []
     n_storm = sum(1 for _, g in items if g == 0)
     for seed in range(orders):
         shuffled = items[:]
         random.Random(seed).shuffle(shuffled)
-        labels = cluster([gist(t, _entities(finder, t)) for t, _ in shuffled])
+        labels = cluster([gist(t, _entities(finder, t)) for t, _ in shuffled], threshold)
         p, r = pair_scores(labels, [g for _, g in shuffled])
         precision.append(p)
         recall.append(r)
@@ -109,7 +110,7 @@ async def sweep_speed(finder: EntityFinder, kb: StaticKB) -> None:
             )  # fmt: skip
             clock.advance(5)
         started = time.perf_counter()
-        moved = await Storms(redis, keys, clock, store).sweep()
+        moved = await Storms(redis, keys, clock, store, settings).sweep()
         took = time.perf_counter() - started
         print(
             f"  one sweep over {len(items)} new tickets on Redis: {took * 1000:.0f} ms "
@@ -126,9 +127,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--orders", type=int, default=20)
     args = parser.parse_args()
-    logs.configure(level="warning")
+    logs.configure(fmt="console", level="warning")
     kb = asyncio.run(FileKB(ROOT / "faq_kb", ROOT / "responses").load())
-    finder = EntityFinder(kb)
+    finder = EntityFinder(kb, load_settings().docket_prefix)
     for name, path in CORPORA.items():
         print(f"{name}, {args.orders} arrival orders:")
         quality(finder, path, args.orders)
@@ -137,7 +138,7 @@ def main() -> None:
     gists = [gist(t, _entities(finder, t)) for t in texts]
     per_post = (time.perf_counter() - started) / len(texts)
     started = time.perf_counter()
-    cluster(gists)
+    cluster(gists, load_settings().storm_threshold)
     print(
         f"gist per post {per_post * 1000:.2f} ms (with the entity matchers); "
         f"clustering {len(gists)} posts in memory {(time.perf_counter() - started) * 1000:.0f} ms"

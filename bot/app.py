@@ -1,14 +1,16 @@
 """The composition root: settings in, a running daemon out.
 
 ``build()`` is the only place that reads settings and constructs clients; every role
-receives what it needs through ``Deps``. ``daemon.py`` and ``seva run`` call ``main()``.
+factory receives what it needs (``RoleDeps`` and the shared clients of its role), and no
+role imports this module. Shared clients are built on first use, so a process builds only
+what its roles use: one whose roles never talk to X builds no X client and needs no X
+token. ``daemon.py`` and ``seva run`` call ``main()``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,157 +20,144 @@ import structlog
 
 from bot import logs
 from bot.clock import Clock, SystemClock
-from bot.errors import SettingsError, StoreAuthError
+from bot.errors import StoreAuthError
+from bot.ingest.role import IngestRole
+from bot.kb.source import FileKB, RedisKB, Reseed
 from bot.keys import Keys
-from bot.lifecycle import Role, Runner
+from bot.lifecycle import Role, RoleDeps, Runner
+from bot.nlu.client import NLUClient, RasaClient
+from bot.outbox import role as outbox
+from bot.pipeline import role as pipeline
 from bot.retry import Backoff
 from bot.settings import ALL_ROLES, Settings, load_settings
-from bot.store import Redis, connect, wait_ready
+from bot.store import connect, wait_ready
+from bot.tickets import sla
+from bot.tickets.store import TicketStore
+from bot.web.role import WebRole
+from bot.x.adapter import TweepyXClient
 from bot.x.models import XClient
 
 log = structlog.get_logger("app")
 
-# role name -> "module:function"; the function takes Deps and returns a Role.
-ROLE_FACTORIES: dict[str, str] = {
-    "ingest": "bot.ingest.role:build_role",
-    "pipeline": "bot.pipeline.role:build_role",
-    "outbox": "bot.outbox.role:build_role",
-    "sla": "bot.tickets.sla:build_role",
-    "web": "bot.web.role:build_role",
-}
-
 
 @dataclass
-class Deps:
-    """Everything a role may need, built once. Clients that need I/O are created lazily."""
+class Deps(RoleDeps):
+    """Everything a role may need, built once per process. Shared clients are built lazily."""
 
-    settings: Settings
-    redis: Redis
-    keys: Keys
-    clock: Clock
-    masker: logs.Masker
-    # Shared singletons built on first use (the X client, the NLU client, the KB ...).
-    _singletons: dict[str, Any] = field(default_factory=dict)
     closers: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
-
-    def singleton(self, name: str, factory: Callable[[], Any]) -> Any:
-        """Return the shared instance ``name``, building it with ``factory`` the first time."""
-        if name not in self._singletons:
-            self._singletons[name] = factory()
-        return self._singletons[name]
+    # The shared clients, each built on first use by its accessor below.
+    x: XClient | None = None
+    accounts: dict[str, XClient] | None = None
+    kb: RedisKB | None = None
+    nlu: NLUClient | None = None
+    tickets: TicketStore | None = None
 
 
 def x_client(deps: Deps) -> XClient:
-    """Return the process's one X client (the tweepy adapter), built on first use."""
+    """Return the process's one X client (the tweepy adapter), built on first use.
 
-    def factory() -> XClient:
-        # Imported by name: the tweepy adapter arrives with the X adapter issue, and a
-        # process whose roles never talk to X must not need it.
-        adapter = importlib.import_module("bot.x.adapter")
-        client: XClient = adapter.TweepyXClient(deps.settings, deps.clock)
-        deps.closers.append(client.close)
-        return client
-
-    client: XClient = deps.singleton("x", factory)
-    return client
+    The X credentials are checked here, so only a process whose roles talk to X needs them.
+    """
+    if deps.x is None:
+        deps.settings.require_x_credentials()
+        deps.x = TweepyXClient(deps.settings, deps.clock)
+        deps.closers.append(deps.x.close)
+    return deps.x
 
 
 def x_accounts(deps: Deps) -> dict[str, XClient]:
     """One X client per department handle with a user token: the same adapter, as that handle."""
-
-    def factory() -> dict[str, XClient]:
-        adapter = importlib.import_module("bot.x.adapter")
-        clients: dict[str, XClient] = {}
+    if deps.accounts is None:
+        deps.settings.require_x_credentials()
+        deps.accounts = {}
         for handle, token in deps.settings.handle_tokens().items():
-            client: XClient = adapter.TweepyXClient(
-                deps.settings, deps.clock, user_token=token.get_secret_value()
-            )
+            client = TweepyXClient(deps.settings, deps.clock, user_token=token.get_secret_value())
             deps.closers.append(client.close)
-            clients[handle] = client
-        return clients
-
-    clients: dict[str, XClient] = deps.singleton("x_accounts", factory)
-    return clients
+            deps.accounts[handle] = client
+    return deps.accounts
 
 
-def kb_source(deps: Deps) -> Any:
+def kb_source(deps: Deps) -> RedisKB:
     """Return the live knowledge base (Redis), shared by every role of the process."""
-    from bot.kb.source import FileKB, RedisKB, Reseed
+    if deps.kb is None:
+        reseed = Reseed(
+            files=FileKB(deps.settings.kb_dir, deps.settings.responses_dir),
+            clock=deps.clock,
+            who=f"daemon {deps.settings.instance_id} (live KB missing)",
+        )
+        deps.kb = RedisKB(deps.redis, deps.keys, reseed=reseed)
+    return deps.kb
 
-    reseed = Reseed(
-        files=FileKB(deps.settings.kb_dir, deps.settings.responses_dir),
-        clock=deps.clock,
-        who=f"daemon {deps.settings.instance_id} (live KB missing)",
-    )
-    return deps.singleton("kb", lambda: RedisKB(deps.redis, deps.keys, reseed=reseed))
 
-
-def nlu_client(deps: Deps) -> Any:
+def nlu_client(deps: Deps) -> NLUClient:
     """Return the process's one NLU client, following the live Rasa URLs in Redis."""
-    from bot.nlu.client import RasaClient
-
-    def factory() -> Any:
-        client = RasaClient(deps.settings, deps.clock, deps.redis, deps.keys)
-        deps.closers.append(client.close)
-        return client
-
-    return deps.singleton("nlu", factory)
+    if deps.nlu is None:
+        deps.nlu = RasaClient(deps.settings, deps.clock, deps.redis, deps.keys)
+        deps.closers.append(deps.nlu.close)
+    return deps.nlu
 
 
-def ticket_desk(deps: Deps) -> Any:
-    """Return the ticket store (``bot.tickets``), shared by the pipeline, SLA and web roles."""
-    tickets = importlib.import_module("bot.tickets.store")
-    return deps.singleton(
-        "tickets",
-        lambda: tickets.TicketStore(
+def ticket_desk(deps: Deps) -> TicketStore:
+    """Return the ticket store, shared by the pipeline, outbox and SLA roles."""
+    if deps.tickets is None:
+        deps.tickets = TicketStore(
             deps.redis,
             deps.keys,
             deps.clock,
             kb_source(deps),
             deps.settings,
             require_epoch=True,  # the daemon never issues a docket from a forgetful Redis
-        ),
+        )
+    return deps.tickets
+
+
+def _ingest(deps: Deps) -> Role:
+    return IngestRole(x_client(deps), kb_source(deps))
+
+
+def _pipeline(deps: Deps) -> Role:
+    return pipeline.build_role(
+        deps, kb=kb_source(deps), nlu=nlu_client(deps), tickets=ticket_desk(deps)
     )
 
 
-def build_role(name: str, deps: Deps) -> Role:
-    """Construct one role through its factory."""
-    module_name, func = ROLE_FACTORIES[name].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not module_name.startswith(exc.name):
-            raise
-        raise SettingsError(
-            [
-                (
-                    "SEVA_ROLES",
-                    (
-                        f"role {name!r} is not part of this build yet ({module_name} is missing); "
-                        f"choose from the built roles, e.g. SEVA_ROLES=web"
-                    ),
-                )
-            ]
-        ) from None
-    factory = getattr(module, func)
-    role: Role = factory(deps)
-    return role
+def _outbox(deps: Deps) -> Role:
+    return outbox.build_role(
+        deps, x=x_client(deps), accounts=x_accounts(deps), tickets=ticket_desk(deps)
+    )
+
+
+def _sla(deps: Deps) -> Role:
+    return sla.build_role(deps, kb=kb_source(deps), store=ticket_desk(deps))
+
+
+def _web(deps: Deps) -> Role:
+    del deps  # the web app builds its own from the role's context (bot.web.app.create_app)
+    return WebRole()
+
+
+# Role name -> what builds it; only the selected roles are built (and their clients).
+ROLE_BUILDERS: dict[str, Callable[[Deps], Role]] = {
+    "ingest": _ingest,
+    "pipeline": _pipeline,
+    "outbox": _outbox,
+    "sla": _sla,
+    "web": _web,
+}
 
 
 def build(settings: Settings, clock: Clock | None = None) -> tuple[Runner, Deps]:
     """Build the runner and its dependencies for the configured roles."""
-    masker = logs.configure(
+    logs.configure(
         fmt=settings.log_format, level=settings.log_level, secrets=settings.secret_values()
     )
-    settings.require_x_credentials()
     deps = Deps(
         settings=settings,
         redis=connect(settings.redis_url),
         keys=Keys(settings.key_prefix),
         clock=clock or SystemClock(),
-        masker=masker,
     )
-    roles = [build_role(name, deps) for name in ALL_ROLES if name in settings.roles]
+    roles = [ROLE_BUILDERS[name](deps) for name in ALL_ROLES if name in settings.roles]
     runner = Runner(
         settings=settings,
         redis=deps.redis,

@@ -35,7 +35,7 @@ class LazyGroup(click.Group):
     """A click group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """List every subcommand, importable or not."""
+        """List every subcommand (without importing any)."""
         del ctx
         return sorted(LAZY_COMMANDS)
 
@@ -46,22 +46,8 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module_name, attr = target.split(":")
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                return _unavailable(cmd_name)
-            raise
-        command: click.Command = getattr(module, attr)
+        command: click.Command = getattr(importlib.import_module(module_name), attr)
         return command
-
-
-def _unavailable(name: str) -> click.Command:
-    @click.command(name=name, help="(not built yet)")
-    def missing() -> None:
-        raise click.ClickException(f"'seva {name}' is not part of this build yet")
-
-    return missing
 
 
 @click.group(cls=LazyGroup)

@@ -38,6 +38,20 @@ log = structlog.get_logger("lifecycle")
 
 
 @dataclass
+class RoleDeps:
+    """What every role factory receives from the composition root (``bot.app``).
+
+    A factory takes this and, as keyword arguments, the shared clients its role needs (the
+    X client, the live KB, the ticket store ...), so no role imports the root.
+    """
+
+    settings: Settings
+    redis: Redis
+    keys: Keys
+    clock: Clock
+
+
+@dataclass
 class RoleContext:
     """What a role receives: shared clients and the stop signal."""
 

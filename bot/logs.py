@@ -87,8 +87,8 @@ def _processors(masker: Masker) -> list[Processor]:
 
 def configure(
     *,
-    fmt: str = "console",
-    level: str = "info",
+    fmt: str,  # SEVA_LOG_FORMAT
+    level: str,  # SEVA_LOG_LEVEL
     secrets: Iterable[str] = (),
     stream: TextIO | None = None,
 ) -> Masker:

@@ -1,8 +1,8 @@
 """Backoff schedules, as settings-driven values rather than sleeps hard-coded in loops.
 
-X's guidance (DESIGN.md): linear +250 ms up to 16 s for TCP errors, exponential from 5 s up
-to 320 s for HTTP errors, exponential from 60 s for 429. Redis reconnects use the same
-class with their own numbers.
+X's guidance (docs/ARCHITECTURE.md, "Reconnects"): linear +250 ms up to 16 s for TCP errors,
+exponential from 5 s up to 320 s for HTTP errors, exponential from 60 s for 429. Redis
+reconnects use the same class with their own numbers (SEVA_REDIS_BACKOFF_*).
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ import os
 import socket
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from pydantic import (
@@ -26,17 +26,18 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import SettingsError
+from bot.settings_desk import CSV, DeskSettings
 from bot.settings_web import WebSettings
+from bot.settings_x import XSettings
 
 ALL_ROLES = ("ingest", "pipeline", "outbox", "sla", "web")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ENV_PREFIX = "SEVA_"
 SENTINEL_SCHEME = "redis+sentinel"  # redis+sentinel://[:PW@]h1:p1,h2:p2/MASTER[/DB]
 
-CSV = Annotated[list[str], NoDecode]
 HANDLE_TOKEN_FILE = "x_user_access_token_"  # noqa: S105 (a file name: + the handle)
 
 
@@ -50,8 +51,13 @@ def _default_instance() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
-class Settings(WebSettings, BaseSettings):
-    """Everything configurable about one Seva deployment (the web desk's part: ``WebSettings``)."""
+class Settings(WebSettings, DeskSettings, XSettings, BaseSettings):
+    """The process, Redis, the ministry's accounts, the files and the web listener.
+
+    Everything configurable about one Seva deployment: the rest comes from its parts, X and
+    the outbox (``XSettings``), the NLU, pipeline, ingest, tickets and SLA
+    (``DeskSettings``), and the web desk and its users (``WebSettings``).
+    """
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX,
@@ -62,13 +68,48 @@ class Settings(WebSettings, BaseSettings):
 
     # --- process ----------------------------------------------------------------------
     roles: CSV = Field(default=list(ALL_ROLES), description="roles this process runs")
-    instance_id: str = Field(default_factory=_default_instance)
-    log_format: Literal["console", "json"] = "console"
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
-    drain_timeout_s: float = Field(default=8.0, gt=0, le=60)
-    heartbeat_interval_s: float = Field(default=2.0, gt=0)
-    heartbeat_ttl_s: float = Field(default=10.0, gt=0)
-    shared_dir: Path = Path("../shared")
+    instance_id: str = Field(
+        default_factory=_default_instance,
+        description=(
+            "this process's name in heartbeats, leases and consumer groups "
+            "(default: hostname-pid); unique per running daemon"
+        ),
+    )
+    log_format: Literal["console", "json"] = Field(
+        default="console", description="`console` (for people) or `json` (JSON lines)"
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info", description="the lowest level logged"
+    )
+    drain_timeout_s: float = Field(
+        default=8.0,
+        gt=0,
+        le=60,
+        description=(
+            "after SIGTERM, how long the roles may finish what they hold before the rest is "
+            "cancelled"
+        ),
+    )
+    heartbeat_interval_s: float = Field(
+        default=2.0,
+        gt=0,
+        description="how often each role writes its heartbeat (`seva status` reads it)",
+    )
+    heartbeat_ttl_s: float = Field(
+        default=10.0,
+        gt=0,
+        description=(
+            "a heartbeat not renewed this long counts the role down; a role that crashed "
+            "counts down until it has run this long again"
+        ),
+    )
+    shared_dir: Path = Field(
+        default=Path("../shared"),
+        description=(
+            "the shared/ folder beside the checkout; nothing in the desk reads this setting "
+            "(the tests find their fixtures through the variable SEVA_SHARED_DIR)"
+        ),
+    )
 
     epoch_check_s: float = Field(
         default=2.0, gt=0, description="while intake is held (Redis amnesia): re-check every"
@@ -87,36 +128,71 @@ class Settings(WebSettings, BaseSettings):
         default="redis://127.0.0.1:6379/0",
         description=(
             "Redis URL; with requirepass, redis://:PASSWORD@host:port/0 or "
-            "redis://USER:PASSWORD@host:port/0 (masked in every log line and in seva status)"
+            "redis://USER:PASSWORD@host:port/0 (masked in every log line and in seva status); "
+            "Sentinel: redis+sentinel://h1:p1,h2:p2/MASTER[/DB]"
         ),
     )
     redis_password: SecretStr | None = Field(
         default=None,
         description="Redis requirepass for a SEVA_REDIS_URL without one (e.g. a Docker secret)",
     )
-    key_prefix: str = Field(default="seva", pattern=r"^[A-Za-z0-9_.\-:]+$")
-    redis_backoff_initial_s: float = Field(default=0.5, gt=0)
-    redis_backoff_max_s: float = Field(default=10.0, gt=0)
+    key_prefix: str = Field(
+        default="seva",
+        pattern=r"^[A-Za-z0-9_.\-:]+$",
+        description=(
+            "every Redis key starts with it, so a demo or test run on a shared Redis sees only its "
+            "own"
+        ),
+    )
+    redis_backoff_initial_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="Redis not answering (at start, or gone under a role): retry after",
+    )
+    redis_backoff_max_s: float = Field(default=10.0, gt=0, description="... doubling up to")
 
     # --- the ministry's accounts (demo defaults; every deployment sets its own) --------
-    account_handle: str = Field(default="MoCI_Seva", pattern=r"^@?\w{1,15}$")
-    account_user_id: str | None = Field(default=None, pattern=r"^\d+$")
-    watch_handles: CSV = Field(default_factory=list)
-    hashtags: CSV = Field(default_factory=lambda: ["mociseva"])
-    keywords: CSV = Field(default_factory=list)
-    docket_prefix: str = Field(default="MOCI", pattern=r"^[A-Z]{2,8}$")
+    account_handle: str = Field(
+        default="MoCI_Seva",
+        pattern=r"^@?\w{1,15}$",
+        description="the ministry's X account: the desk follows its @mentions and replies as it",
+    )
+    account_user_id: str | None = Field(
+        default=None,
+        pattern=r"^\d+$",
+        description="that account's numeric X id; unset: asked of X (users/me) at start",
+    )
+    watch_handles: CSV = Field(
+        default_factory=list,
+        description=(
+            "more handles, comma-separated (read into `Settings.handles`, but no role follows "
+            "them yet: the rules and polling use the account, hashtags, keywords and departments)"
+        ),
+    )
+    hashtags: CSV = Field(
+        default_factory=lambda: ["mociseva"],
+        description=(
+            "the desk's own hashtags, followed by the stream and recent search; a post that only "
+            "uses one (no @mention) is answered by hand (X's reply rule)"
+        ),
+    )
+    keywords: CSV = Field(
+        default_factory=list,
+        description="phrases followed by the stream and recent search, as the hashtags are",
+    )
+    docket_prefix: str = Field(
+        default="MOCI",
+        pattern=r"^[A-Z]{2,8}$",
+        description="dockets read PREFIX-YYYY-NNNNNN (2 to 8 capital letters)",
+    )
 
-    # --- X ----------------------------------------------------------------------------
-    x_base_url: str = "https://api.twitter.com"
-    x_bearer_token: SecretStr | None = None
-    x_user_access_token: SecretStr | None = None
-    x_reply_restriction: bool = True  # False for Enterprise accounts, which are exempt
+    # --- replying as department handles ------------------------------------------
     x_handle_tokens: CSV = Field(
         default_factory=list,
         description=(
-            "department handles the desk may reply as: HANDLE=FILE pairs, each file holding "
+            "department handles the desk may reply as: `HANDLE=FILE` pairs, each file holding "
             "that handle's OAuth 2.0 user token (files `x_user_access_token_<handle>` in "
-            "SEVA_SECRETS_DIR count too)"
+            "`SEVA_SECRETS_DIR` count too); never logged"
         ),
     )
     secrets_dir: Path | None = Field(
@@ -124,116 +200,24 @@ class Settings(WebSettings, BaseSettings):
     )
     _handle_tokens: dict[str, SecretStr] = PrivateAttr(default_factory=dict)
 
-    # --- X adapter: X's reconnect guidance (DESIGN.md), settings so tests scale them down
-    x_backoff_network_step_s: float = Field(default=0.25, gt=0)  # linear, per try
-    x_backoff_network_max_s: float = Field(default=16.0, gt=0)
-    x_backoff_http_initial_s: float = Field(default=5.0, gt=0)  # exponential
-    x_backoff_http_max_s: float = Field(default=320.0, gt=0)
-    x_backoff_429_initial_s: float = Field(default=60.0, gt=0)  # exponential
-    x_backoff_429_max_s: float = Field(default=960.0, gt=0)
-    x_stream_keepalive_s: float = Field(
-        default=20.0, gt=0, description="X's stream keep-alive interval (a blank line every 20 s)"
-    )
-    x_stream_read_timeout_s: float = Field(
-        default=26.0,
-        gt=0,
-        description="stream watchdog: reconnect after this long without a byte (> keep-alive)",
-    )
-    x_stream_payment_retry_s: float = Field(
-        default=300.0,
-        gt=0,
-        description="stream refused (402, usage cap, bad credentials): alarm, retry every",
-    )
-    x_reconcile_max_pages: int = Field(
-        default=10,
-        ge=1,
-        description="pages of 100 own posts read to find a reply interrupted mid-send",
-    )
-    x_request_timeout_s: float = Field(default=30.0, gt=0)  # one REST call, end to end
-    x_read_retries: int = Field(default=2, ge=0)  # reads only; posts are never re-sent here
-
-    # --- outbox: X's post limits and prices (DESIGN.md), all configurable ---------------
-    outbox_limit_15m: int = Field(default=100, ge=1)  # per user; the manage-posts page says 200
-    outbox_limit_3h: int = Field(default=300, ge=1)
-    outbox_limit_24h: int = Field(default=10_000, ge=1)  # per app
-    outbox_fanout_share: float = Field(
-        default=0.8,
-        gt=0,
-        le=1,
-        description="share of each post window storm fan-out may fill (the rest: answers)",
-    )
-    outbox_daily_budget_usd: float = Field(default=25.0, ge=0)
-    price_post_usd: float = 0.015
-    price_post_url_usd: float = 0.20
-    price_summoned_reply_usd: float = 0.01
-    outbox_pause_s: float = Field(default=300.0, gt=0)  # after credits-depleted / usage-capped
-    outbox_retry_initial_s: float = Field(default=5.0, gt=0)
-    outbox_retry_max_s: float = Field(default=320.0, gt=0)
-    outbox_claim_idle_ms: int = Field(default=60_000, ge=0)
-
-    # --- NLU (the Rasa server; the client arrives with the NLU issue) -------------------
-    rasa_urls: CSV = Field(default_factory=lambda: ["http://127.0.0.1:5005"])
-    rasa_token: SecretStr | None = Field(
-        default=None,
-        description=(
-            "Rasa's auth token; reaches Rasa by environment, never argv; "
-            "`seva nlu serve` refuses to start without it unless --insecure-local"
-        ),
-    )
-    nlu_timeout_s: float = Field(default=3.0, gt=0)  # one parse call, end to end
-    nlu_retries: int = Field(default=1, ge=0)  # further rounds over the URL list
-    nlu_retry_backoff_s: float = Field(default=0.2, ge=0)
-    nlu_breaker_failures: int = Field(
-        default=3, ge=1
-    )  # failures in a row that open a URL's breaker
-    nlu_breaker_reset_s: float = Field(default=10.0, gt=0)  # then one trial call
-    nlu_urls_refresh_s: float = Field(default=1.0, gt=0)  # how soon daemons follow a publish
-    rasa_venv: Path = Path(".venv-rasa")
-    nlu_dir: Path = Path("nlu")
-
-    # --- pipeline ------------------------------------------------------------------------
-    nlu_max_wait_s: float = Field(default=600.0, gt=0)  # then a human answers instead
-    nlu_retry_s: float = Field(default=5.0, gt=0)
-    threshold_faq: float = Field(default=0.55, ge=0, le=1)  # README, "Choosing the thresholds"
-    threshold_refer: float = Field(default=0.5, ge=0, le=1)
-    threshold_abuse: float = Field(default=0.7, ge=0, le=1)
-    threshold_chitchat: float = Field(default=0.7, ge=0, le=1)
-
-    # --- ingest ----------------------------------------------------------------------------
-    ingest_stream: bool = True  # False for accounts without filtered-stream access: poll only
-    ingest_poll_interval_s: float = Field(
-        default=60.0, gt=0
-    )  # safety-net polling, also after drops
-    ingest_first_lookback_s: float = Field(
-        default=3600.0, ge=0
-    )  # a first start reads back this far
-    ingest_horizon_s: float = Field(default=7 * 24 * 3600.0, gt=0)  # older posts are skipped
-    ingest_max_pages: int = Field(default=10, ge=1)  # pages per source per poll (reads cost money)
-    ingest_read_budget_per_hour: int = Field(default=5_000, ge=1)  # posts read by polling (billed)
-    ingest_silence_alarm_s: float = Field(default=3600.0, gt=0)  # quiet this long is an alarm ...
-    ingest_silence_min_daily: int = Field(default=20, ge=1)  # ... when the last day had this many
-
-    # --- tickets and SLA ---------------------------------------------------------------------
-    sla_tick_s: float = Field(default=30.0, gt=0)  # how often the SLA leader looks at due times
-    tickets_claim_idle_s: float = Field(default=1800.0, gt=0)  # an idle claim returns to the queue
-    storm_threshold: float = Field(default=0.5, ge=0, le=1)  # how close a post must be to a storm
-    storm_window_h: float = Field(default=24.0, gt=0)  # a storm accepts posts this long
-    # Working hours, for departments whose SLA counts only those (``business_hours: true``).
-    sla_business_open: str = "09:30"
-    sla_business_close: str = "18:00"
-    sla_business_days: CSV = Field(default=["mon", "tue", "wed", "thu", "fri"])
-
     # --- knowledge base: the files `seva kb import` reads and `validate` checks ---------
-    kb_dir: Path = Path("faq_kb")
-    responses_dir: Path = Path("responses")
-    reply_timezone: str = "Asia/Kolkata"  # due times in replies are shown in this zone
+    kb_dir: Path = Field(
+        default=Path("faq_kb"),
+        description="the knowledge-base files `seva kb validate/import` read",
+    )
+    responses_dir: Path = Field(default=Path("responses"), description="the reply templates")
+    reply_timezone: str = Field(
+        default="Asia/Kolkata", description="the zone due times are shown in, in replies"
+    )
 
     # --- web --------------------------------------------------------------------------
     web_host: str = Field(
         default="127.0.0.1",
         description="address the web role binds (0.0.0.0 in a container, published on loopback)",
     )
-    web_port: int = Field(default=8080, ge=0, le=65535)
+    web_port: int = Field(
+        default=8080, ge=0, le=65535, description="port the web role listens on (0: any free port)"
+    )
 
     @field_validator(
         "roles", "watch_handles", "hashtags", "keywords", "rasa_urls", "sla_business_days",
@@ -359,11 +343,6 @@ class Settings(WebSettings, BaseSettings):
         return self
 
     @property
-    def needs_x(self) -> bool:
-        """Whether the configured roles talk to X."""
-        return bool({"ingest", "outbox", "sla"} & set(self.roles))
-
-    @property
     def x_is_loopback(self) -> bool:
         """Whether X is the local emulator."""
         host = urlsplit(self.x_base_url).hostname or ""
@@ -383,10 +362,11 @@ class Settings(WebSettings, BaseSettings):
     def require_x_credentials(self) -> None:
         """Raise ``SettingsError`` if the real X API is configured without a token.
 
-        The emulator on loopback needs no real credentials. Checked by the composition
-        root when it builds the X adapter, so ``seva status`` works without tokens.
+        The emulator on loopback needs no real credentials. Checked where an X client is
+        built (``bot.app.x_client``, ``seva recover``), so a process whose roles never talk
+        to X (``--roles sla``, ``web``) and ``seva status`` need no token.
         """
-        if self.needs_x and not self.x_is_loopback and self.x_bearer_token is None:
+        if not self.x_is_loopback and self.x_bearer_token is None:
             raise SettingsError(
                 [
                     (

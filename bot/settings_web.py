@@ -7,12 +7,11 @@ these fields, so they are ``SEVA_*`` variables like every other setting.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, NoDecode
+from pydantic_settings import BaseSettings
 
-_CSV = Annotated[list[str], NoDecode]
+from bot.settings_desk import CSV
 
 
 class WebSettings(BaseSettings):
@@ -53,7 +52,7 @@ class WebSettings(BaseSettings):
     web_absolute_timeout_s: float = Field(
         default=12 * 3600.0, gt=0, description="a session is ended this long after sign-in"
     )
-    web_origins: _CSV = Field(
+    web_origins: CSV = Field(
         default_factory=list,
         description=(
             "origins allowed to POST (e.g. `https://desk.example.gov.in`); "

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -52,12 +52,12 @@ class StreamWorker:
     handler: Handler
     clock: Clock
     deadletter: str
+    backoff: Backoff  # after Redis went away or a handler failed (SEVA_REDIS_BACKOFF_*)
     batch: int = 10
     block_ms: int = 500
     claim_idle_ms: int = 30_000
     max_deliveries: int = 5
     preempt_poll_s: float = 0.5  # how often a deferred entry looks at the higher streams
-    backoff: Backoff = field(default_factory=lambda: Backoff(0.5, 10.0))
     processed: int = 0
     _groups_ready: bool = False
 

@@ -29,6 +29,6 @@ def urls(text: str) -> list[str]:
     """Return every URL twitter-text links in ``text``, bare domains such as ``dgft.gov.in`` too.
 
     X's clients render exactly these as links, so this is what the conservative price reading
-    (DESIGN.md, "Money") bills at the "with URL" rate.
+    (docs/ARCHITECTURE.md, "Money") bills at the "with URL" rate.
     """
     return [str(u) for u in extract_urls(unicodedata.normalize("NFC", text))]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create the Rasa venv (.venv-rasa, Python 3.10, rasa==3.6.21) if it is missing or stale.
 # Rasa 3.6 does not run on Python >= 3.11, so it gets its own interpreter and venv and runs
-# as its own server (DESIGN.md). Without a Python 3.10 we say so: locally the Rasa tests
+# as its own server (README, "The NLU (Rasa)"). Without a Python 3.10 we say so: locally the Rasa tests
 # then skip with that reason; under CI=true this is an error, because CI must run them.
 set -euo pipefail
 venv=${1:-.venv-rasa}

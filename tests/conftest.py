@@ -10,7 +10,6 @@ import asyncio
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,18 +26,12 @@ import redis.asyncio as aioredis
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import FileKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
 from bot.settings import Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port() -> int:
-    """Return a TCP port nobody is listening on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -31,9 +31,10 @@ import click
 from redis.asyncio import Redis
 
 from bot.demo.crowd import SCRIPT, Line
-from bot.demo.procs import Procs, free_port, port_open, redis_server_exe
+from bot.demo.procs import Procs, redis_server_exe
 from bot.demo.users import create_demo_users
 from bot.keys import Keys
+from bot.net import free_port, port_open
 from bot.settings import ALL_ROLES
 from bot.store import connect
 from bot.textsafe import echo
@@ -45,8 +46,6 @@ EMULATOR_BEARER = "emulator-app-bearer"
 EMULATOR_MINISTRY_TOKEN = "emulator-ministry-token"  # noqa: S105 (the emulator's public demo value)
 
 
-# What each role needs besides its own module; a role whose code is not all there yet is
-# left out (and named), so the demo runs on any build.
 def _step(text: str) -> None:
     echo(f"==> {text}", fg="yellow")
 
@@ -186,12 +185,10 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
         keys = Keys(prefix)
         await _wait_ready(redis, keys, procs, stop, set(roles))
         _step(f"desk ready; health at http://127.0.0.1:{web_port}/readyz; Ctrl-C stops everything")
-        await _people(redis, redis_url, prefix, web_port, roles)
+        await _people(redis, redis_url, prefix, web_port)
         started = time.monotonic()
-        if crowd and not stop.is_set() and {"ingest", "pipeline", "outbox"} <= set(roles):
+        if crowd and not stop.is_set():
             tracked = await _crowd(control, stop)
-        elif crowd:
-            _step("the crowd needs the ingest, pipeline and outbox roles; not posting")
         await _feed(redis, keys, control, tracked, procs, stop, started, duration_s)
         await _report(redis, keys, tracked, stop)
         return 0
@@ -209,11 +206,7 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
         _step("stopped")
 
 
-async def _people(
-    redis: Redis, redis_url: str, prefix: str, web_port: int, roles: list[str]
-) -> None:
-    if "web" not in roles:
-        return
+async def _people(redis: Redis, redis_url: str, prefix: str, web_port: int) -> None:
     people = await create_demo_users(redis, redis_url, prefix)
     _step(
         f"web desk at http://127.0.0.1:{web_port}/ - demo users, for this loopback run only "

@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import structlog
 from redis.asyncio import Redis
@@ -36,9 +36,6 @@ from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext
 from bot.settings import Settings
 from bot.x.models import Post, XClient
-
-if TYPE_CHECKING:
-    from bot.app import Deps
 
 log = structlog.get_logger("ingest")
 
@@ -415,10 +412,3 @@ async def _check_silence(intake: Intake, ctx: RoleContext) -> None:
         await raise_alarm(ctx.redis, ctx.keys, ctx.clock, "ingest_silence", problem)
     else:
         await clear_alarm(ctx.redis, ctx.keys, "ingest_silence")
-
-
-def build_role(deps: Deps) -> IngestRole:
-    """Construct the ingest role with the shared X client."""
-    from bot.app import kb_source, x_client
-
-    return IngestRole(x_client(deps), kb_source(deps))

@@ -10,6 +10,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bot.keys import ESCALATION_CHAIN, SLA_DEFAULT_HOURS
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -129,9 +131,9 @@ class Department(_Strict):
     id: str = Field(pattern=r"^[a-z0-9_]+$")
     name: Name
     aliases: Aliases = Field(default_factory=Aliases)
-    sla_hours: float = 48
+    sla_hours: float = SLA_DEFAULT_HOURS
     business_hours: bool = False
-    escalation_chain: list[str] = Field(default_factory=lambda: ["officer", "head", "cell"])
+    escalation_chain: list[str] = Field(default_factory=lambda: list(ESCALATION_CHAIN))
     domains: list[str] = Field(default_factory=list)
     hashtags: list[str] = Field(default_factory=list)
     handles: list[str] = Field(default_factory=list)

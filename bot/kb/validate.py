@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlparse
 
+from bot.kb.answers import faq_site, faq_values, withheld_reason
 from bot.kb.files import Problem
 from bot.kb.schema import DirectoryEntry, FAQEntry, KnowledgeBase
-from bot.replies.composer import faq_site, faq_values, withheld_reason
 from bot.replies.render import KINDS, LANGS, pick, render, template_key
 from bot.replies.thread import thread
 from bot.weighted import MAX_WEIGHTED, urls, weighted_length

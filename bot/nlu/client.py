@@ -18,7 +18,7 @@ import asyncio
 import json
 from dataclasses import dataclass
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import structlog
@@ -65,8 +65,20 @@ class Parse:
     url: str
 
 
+class NLUClient(Protocol):
+    """What the desk asks of the NLU: one parse per text (served by ``RasaClient``)."""
+
+    async def parse(self, text: str) -> Parse:
+        """Intent, confidence and ranking; raises ``NLUUnavailableError`` while none answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release the connections."""
+        ...
+
+
 class RasaClient:
-    """Parses texts through one or more Rasa servers."""
+    """Parses texts through one or more Rasa servers (an ``NLUClient``)."""
 
     def __init__(
         self, settings: Settings, clock: Clock, redis: Redis | None = None, keys: Keys | None = None

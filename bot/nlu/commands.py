@@ -10,16 +10,17 @@ from pathlib import Path
 
 import click
 
+from bot.decision import Thresholds
 from bot.errors import KBError, NLUError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import FileKB, RedisKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.entities import EntityFinder
 from bot.nlu.evaluate import leaks, load_cases, score, sweep
 from bot.nlu.project import Project, default_project
 from bot.nlu.publish import Publisher
 from bot.nlu.server import RasaServer
-from bot.pipeline.decide import Thresholds
 from bot.settings import Settings, load_settings
 from bot.store import connect
 from bot.textsafe import echo
@@ -27,15 +28,6 @@ from bot.textsafe import echo
 
 def _project(settings: Settings) -> Project:
     return default_project(settings.nlu_dir, settings.rasa_venv)
-
-
-def _thresholds(settings: Settings) -> Thresholds:
-    return Thresholds(
-        faq=settings.threshold_faq,
-        refer=settings.threshold_refer,
-        abuse=settings.threshold_abuse,
-        chitchat=settings.threshold_chitchat,
-    )
 
 
 async def _load_kb(settings: Settings, source: str) -> KnowledgeBase:
@@ -157,7 +149,7 @@ def eval_command(kb_source: str, model: Path | None, do_sweep: bool, as_json: bo
     """Score the held-out set (nlu/tests/test_set.yml); exit 1 below the floors."""
     settings = load_settings()
     project = _project(settings)
-    th = _thresholds(settings)
+    th = Thresholds.from_settings(settings)
 
     async def run() -> None:
         kb = await _load_kb(settings, kb_source)
@@ -219,8 +211,6 @@ def publish(kb_source: str, port: int, force: bool) -> None:
     token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
 
     async def run() -> None:
-        from bot.demo.procs import free_port
-
         kb = await _load_kb(settings, kb_source)
         redis = connect(settings.redis_url)
         try:
@@ -228,7 +218,8 @@ def publish(kb_source: str, port: int, force: bool) -> None:
                 redis,
                 Keys(settings.key_prefix),
                 _project(settings),
-                thresholds=_thresholds(settings),
+                thresholds=Thresholds.from_settings(settings),
+                docket_prefix=settings.docket_prefix,
                 token=token,
                 follow_s=2 * settings.nlu_urls_refresh_s + 1.0,
                 log_dir=settings.nlu_dir / "models",

@@ -8,7 +8,7 @@ which sectors are closed), so only a site or portal that is "band" counts.
 for weeks" wants an officer, though both are about the same topic and the classifier
 sees mostly the same words. A citizen who complains and gets a how-to answer has been
 failed twice, so the pipeline escalates an FAQ intent when the post carries one of these
-cues (``bot.pipeline.decide``). The list is small, tested, and in all three languages;
+cues (``bot.decision``). The list is small, tested, and in all three languages;
 ``seva nlu eval`` measures its effect on escalation recall and on FAQ precision.
 """
 

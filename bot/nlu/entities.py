@@ -42,7 +42,7 @@ class Entities:
 class EntityFinder:
     """Finds entities with matchers built from one version of the knowledge base."""
 
-    def __init__(self, kb: KnowledgeBase, docket_prefix: str = "MOCI") -> None:
+    def __init__(self, kb: KnowledgeBase, docket_prefix: str) -> None:
         self.version = kb.version
         self._nlp = spacy.blank("xx")
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")

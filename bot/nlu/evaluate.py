@@ -2,7 +2,7 @@
 
 A prediction is what the desk would *do* with the intent, not the raw label: an FAQ intent
 under the FAQ threshold, or anything the pipeline does not act on at its confidence, is
-escalated to a human (``bot.pipeline.decide``). So escalation recall counts what a citizen
+escalated to a human (``bot.decision``). So escalation recall counts what a citizen
 with a complaint actually experiences, and the thresholds chosen here are the ones the
 daemon runs with.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 
 import unicodedata
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from bot.decision import FAQ_PREFIX, Action, Signals, Thresholds, decide, faq_intent
 from bot.kb.validate import normalise
 from bot.nlu.cues import complaint_cues
 from bot.nlu.entities import EntityFinder
 from bot.nlu.text import for_nlu
-from bot.pipeline.decide import FAQ_PREFIX, Action, Signals, Thresholds, decide
 
 ESCALATE = "escalate"
 LANGS = ("en", "hi", "hinglish")
@@ -88,7 +88,7 @@ def desk_label(
     )
     decision = decide(sig, th)
     if decision.action is Action.ANSWER_FAQ and decision.faq_id:
-        return FAQ_PREFIX + decision.faq_id.replace("-", "_")
+        return faq_intent(decision.faq_id)
     return _LABELS.get(decision.action, ESCALATE)
 
 
@@ -206,7 +206,7 @@ def sweep(
     """Scores across FAQ thresholds, to choose one (README, "Choosing the thresholds")."""
     out = []
     for step in range(30, 95, 5):
-        th = Thresholds(faq=step / 100, refer=base.refer, abuse=base.abuse, chitchat=base.chitchat)
+        th = replace(base, faq=step / 100)
         out.append((th.faq, score(cases, results, th, finder)))
     return out
 

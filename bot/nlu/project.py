@@ -23,21 +23,16 @@ from typing import Any
 
 import yaml
 
+from bot.decision import faq_intent
 from bot.errors import NLUError
 from bot.kb.schema import KnowledgeBase
 from bot.nlu.text import for_nlu
-from bot.pipeline.decide import FAQ_PREFIX
 
 RASA_QUIET = {
     "TF_CPP_MIN_LOG_LEVEL": "3",
     "PYTHONWARNINGS": "ignore",
     "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
 }
-
-
-def faq_intent(faq_id: str) -> str:
-    """The Rasa intent of a KB FAQ id (``iec-apply`` -> ``faq_iec_apply``)."""
-    return FAQ_PREFIX + faq_id.replace("-", "_")
 
 
 @dataclass(frozen=True)

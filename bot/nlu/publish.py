@@ -24,6 +24,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from bot.decision import Thresholds
 from bot.errors import NLUError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import examples_hash
@@ -32,7 +33,6 @@ from bot.nlu.entities import EntityFinder
 from bot.nlu.evaluate import Report, load_cases, score
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
-from bot.pipeline.decide import Thresholds
 
 # Allowed drop against the live model before a publish is refused (evaluation noise on a
 # few hundred queries is about one query).
@@ -60,12 +60,12 @@ class Published:
 
 
 async def evaluate_model(
-    project: Project, model: Path, th: Thresholds, kb: KnowledgeBase
+    project: Project, model: Path, th: Thresholds, kb: KnowledgeBase, docket_prefix: str
 ) -> Report:
     """Score a model on the held-out set, by what the desk would do."""
     cases = load_cases(project.nlu_dir / "tests" / "test_set.yml")
     results = await project.parse_batch(model, [c.text for c in cases])
-    return score(cases, results, th, EntityFinder(kb))
+    return score(cases, results, th, EntityFinder(kb, docket_prefix))
 
 
 def regressions(new: Report, live: Published | None) -> list[str]:
@@ -95,6 +95,7 @@ class Publisher:
         project: Project,
         *,
         thresholds: Thresholds,
+        docket_prefix: str,
         token: str | None,
         follow_s: float,
         log_dir: Path,
@@ -104,6 +105,7 @@ class Publisher:
         self._keys = keys
         self._project = project
         self._th = thresholds
+        self._docket_prefix = docket_prefix
         self._token = token
         self._follow_s = follow_s
         self._log_dir = log_dir
@@ -119,7 +121,7 @@ class Publisher:
     async def publish(self, kb: KnowledgeBase, port: int, *, force: bool = False) -> Published:
         """Train, evaluate, start green, switch, stop blue. Returns the new deployment."""
         model, _ = await asyncio.to_thread(self._project.train, kb, progress=self._progress)
-        report = await evaluate_model(self._project, model, self._th, kb)
+        report = await evaluate_model(self._project, model, self._th, kb, self._docket_prefix)
         live = await self.live()
         problems = regressions(report, live)
         for lang, f1 in report.macro_f1.items():

@@ -1,6 +1,7 @@
 """Running a Rasa server: ``rasa run --enable-api`` on loopback, token-protected.
 
-Rasa 3.6 needs Python 3.10, so it runs from its own venv as its own process (DESIGN.md).
+Rasa 3.6 needs Python 3.10, so it runs from its own venv as its own process (README,
+"The NLU (Rasa)").
 ``RasaServer`` starts one in its own process group (so stopping it stops its workers too),
 and ``wait_ready`` polls ``/status`` until the model is loaded.
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.decision import faq_id_of
 from bot.kb.source import KBSource
-from bot.nlu.client import RasaClient
+from bot.nlu.client import NLUClient
 from bot.nlu.cues import complaint_cues
 from bot.nlu.entities import EntityFinder
 from bot.nlu.lang import detect
 from bot.nlu.text import for_nlu
-from bot.pipeline.decide import faq_id_of
 
 
 class Understander:
     """Understands a post's text; entity matchers follow the live KB's version."""
 
-    def __init__(self, client: RasaClient, kb: KBSource, docket_prefix: str) -> None:
+    def __init__(self, client: NLUClient, kb: KBSource, docket_prefix: str) -> None:
         self._client = client
         self._kb = kb
         self._prefix = docket_prefix

@@ -50,7 +50,7 @@ def carries_url(text: str, reading: UrlReading = "linked") -> bool:
 def price_of(
     text: str, *, summoned: bool, settings: Settings, reading: UrlReading = "linked"
 ) -> float:
-    """Return what X charges for posting ``text`` (DESIGN.md, pay-per-use since Feb 2026).
+    """Return what X charges for posting ``text`` (pay-per-use; docs/ARCHITECTURE.md, "Money").
 
     ``summoned`` is true only for a reply to a post that summoned the account; the later
     parts of a thread reply to the desk's own post and are plain posts.

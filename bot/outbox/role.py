@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from bot.keys import LEASE_TTL_MS, OUTBOX_GROUP
 from bot.lease import Lease, run_as_leader
-from bot.lifecycle import RoleContext
+from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.budget import PostBudget
 from bot.outbox.jobs import ReplyJob
 from bot.outbox.poster import OnBlocked, Poster
+from bot.retry import Backoff
 from bot.streams import StreamWorker
 from bot.x.models import XClient
 
-if TYPE_CHECKING:
-    from bot.app import Deps
+
+class ManualReplies(Protocol):
+    """Where a reply X refused goes to an officer (``bot.tickets.store.TicketStore``)."""
+
+    async def mark_manual(self, docket: str, reason: str) -> None:
+        """Mark the ticket for a hand reply on X, saying why."""
+        ...
 
 
 class OutboxRole:
@@ -60,6 +66,7 @@ class OutboxRole:
                 handler=poster.handle,
                 clock=ctx.clock,
                 deadletter=ctx.keys.deadletter,
+                backoff=Backoff(s.redis_backoff_initial_s, s.redis_backoff_max_s),
                 batch=1,  # one job at a time: the rate budget is checked per post
                 claim_idle_ms=s.outbox_claim_idle_ms,
             )
@@ -72,11 +79,10 @@ class OutboxRole:
         await run_as_leader(lease, ctx.stop, work, on_state)
 
 
-def build_role(deps: Deps) -> OutboxRole:
-    """Construct the outbox role with the shared X client; refusals mark the ticket."""
-    from bot.app import ticket_desk, x_accounts, x_client
-
-    tickets = ticket_desk(deps)
+def build_role(
+    deps: RoleDeps, *, x: XClient, accounts: dict[str, XClient], tickets: ManualReplies
+) -> OutboxRole:
+    """Construct the outbox role with the shared X clients; refusals mark the ticket."""
     counter = deps.keys.counter("outbox_blocked")
 
     async def on_blocked(job: ReplyJob, reason: str) -> None:
@@ -86,4 +92,4 @@ def build_role(deps: Deps) -> OutboxRole:
         if job.docket:
             await tickets.mark_manual(job.docket, reason)
 
-    return OutboxRole(x_client(deps), on_blocked=on_blocked, accounts=x_accounts(deps))
+    return OutboxRole(x, on_blocked=on_blocked, accounts=accounts)

@@ -10,9 +10,10 @@ from redis.asyncio import Redis
 
 from bot.alarms import raise_alarm
 from bot.clock import Clock, SystemClock
+from bot.decision import Action, Decision
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
-from bot.pipeline.decide import Action, Decision
+from bot.replies.protocol import Composer
 from bot.tickets.model import Ticket
 from bot.x.models import Post
 
@@ -46,20 +47,6 @@ class TicketDesk(Protocol):
 
     async def reopen_for(self, post: Post) -> Ticket | None:
         """Reopen the author's answered ticket of the post's conversation, if any."""
-        ...
-
-
-class Composer(Protocol):
-    """Builds the final reply parts: rendered, threaded, guarded, unique to the target."""
-
-    async def compose(
-        self, kind: str, lang: str, post: Post, variables: dict[str, Any]
-    ) -> list[str]:
-        """Return the parts of the reply thread."""
-        ...
-
-    async def withheld(self, faq_id: str) -> tuple[str | None, str | None]:
-        """Why the FAQ's answer may not be posted automatically (None if it may); its dept."""
         ...
 
 

@@ -20,9 +20,9 @@ from redis.asyncio import Redis
 
 from bot import pii
 from bot.clock import Clock
+from bot.decision import Action, Decision, Signals, Thresholds, decide, faq_id_of
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
-from bot.pipeline.decide import Action, Decision, Signals, Thresholds, decide, faq_id_of
 from bot.settings import Settings
 from bot.streams import Defer
 from bot.x.models import Post

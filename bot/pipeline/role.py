@@ -6,29 +6,17 @@ post to one of them, and XAUTOCLAIM hands a dead consumer's posts to another.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from bot.decision import Thresholds
 from bot.kb.source import FileKB, RedisKB, seed_if_empty
 from bot.keys import PIPELINE_GROUP
-from bot.lifecycle import RoleContext
-from bot.pipeline.decide import Thresholds
-from bot.pipeline.effects import DeskEffects
+from bot.lifecycle import RoleContext, RoleDeps
+from bot.nlu.client import NLUClient
+from bot.nlu.understand import Understander
+from bot.pipeline.effects import DeskEffects, TicketDesk
 from bot.pipeline.handler import PipelineHandler
+from bot.replies.composer import ReplyComposer
+from bot.retry import Backoff
 from bot.streams import StreamWorker
-
-if TYPE_CHECKING:
-    from bot.app import Deps
-
-
-def thresholds_of(deps: Deps) -> Thresholds:
-    """The decision thresholds from settings (chosen from the NLU evaluation; README)."""
-    s = deps.settings
-    return Thresholds(
-        faq=s.threshold_faq,
-        refer=s.threshold_refer,
-        abuse=s.threshold_abuse,
-        chitchat=s.threshold_chitchat,
-    )
 
 
 class PipelineRole:
@@ -58,31 +46,27 @@ class PipelineRole:
             handler=self.handler,
             clock=ctx.clock,
             deadletter=ctx.keys.deadletter,
+            backoff=Backoff(ctx.settings.redis_backoff_initial_s, ctx.settings.redis_backoff_max_s),
         )
         ctx.gauges["decided"] = lambda: worker.processed
         await worker.run(ctx.stop)
 
 
-def build_role(deps: Deps) -> PipelineRole:
+def build_role(deps: RoleDeps, *, kb: RedisKB, nlu: NLUClient, tickets: TicketDesk) -> PipelineRole:
     """Wire the handler: NLU client + entities, tickets, the composer, the live KB."""
-    from bot.app import kb_source, nlu_client, ticket_desk
-    from bot.nlu.understand import Understander
-    from bot.replies.composer import ReplyComposer
-
-    kb = kb_source(deps)
     handler = PipelineHandler(
         redis=deps.redis,
         keys=deps.keys,
         clock=deps.clock,
         settings=deps.settings,
-        understanding=Understander(nlu_client(deps), kb, deps.settings.docket_prefix),
+        understanding=Understander(nlu, kb, deps.settings.docket_prefix),
         effects=DeskEffects(
             deps.redis,
             deps.keys,
-            ticket_desk(deps),
+            tickets,
             ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock),
             clock=deps.clock,
         ),
-        thresholds=thresholds_of(deps),
+        thresholds=Thresholds.from_settings(deps.settings),
     )
     return PipelineRole(handler, kb, FileKB(deps.settings.kb_dir, deps.settings.responses_dir))

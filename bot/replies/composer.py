@@ -1,13 +1,13 @@
 """Composing a reply: template + knowledge base → guarded, unique, threaded posts.
 
-The pipeline's ``Composer``. For each reply it:
+The desk's ``Composer`` (``bot.replies.protocol``). For each reply it:
 - fills the kind's template (``responses/``) with facts from the live knowledge base, in
   the citizen's language (Hinglish falls back to English where no Hinglish text exists);
 - never posts an unverified (or review-overdue) contact, nor an unverified portal: the
   referral then points to the body's site and CPGRAMS;
 - treats an FAQ whose review is overdue as unverified, and withholds (``withheld``) an
   unverified answer that states a fee, amount, date, duration, limit or contact
-  (``bot.kb.claims``): the pipeline then hands the question to a human;
+  (``bot.kb.answers``, ``bot.kb.claims``): the pipeline then hands the question to a human;
 - masks any personal data of the citizen that the text would echo (the directory's
   official contacts are allowed);
 - adds a short reference derived from the post id to every part, so no two citizens ever
@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
 from bot.errors import KBError
-from bot.kb.claims import claims, describe
-from bot.kb.schema import FAQEntry, KnowledgeBase
+from bot.kb.answers import MINISTRY_WEB, faq_values, withheld_reason
+from bot.kb.schema import KnowledgeBase
 from bot.kb.source import KBSource
 from bot.pii import echoes, find
 from bot.replies.render import pick, render
@@ -33,7 +33,6 @@ from bot.replies.thread import thread
 from bot.x.models import Post
 
 CPGRAMS = "pgportal.gov.in"
-MINISTRY_WEB = "commerce.gov.in"
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on a phone call
 _REF_LEN = 7
 
@@ -66,48 +65,10 @@ def _localised(lang: str) -> str:
     return "hi" if lang == "hi" else "en"
 
 
-def faq_site(kb: KnowledgeBase, faq: FAQEntry) -> str:
-    """The one domain an answer names: its own ``domain``, else its department's first."""
-    if faq.domain:
-        return faq.domain
-    dept = kb.department(faq.department)
-    return dept.domains[0] if dept and dept.domains else MINISTRY_WEB
-
-
-def faq_values(kb: KnowledgeBase, faq: FAQEntry, lang: str, today: date) -> dict[str, Any]:
-    """The ``faq`` template's values (the validator renders answers with the same)."""
-    return {
-        "answer": faq.answer.text(lang),
-        "topic": faq.topic,
-        # An answer not (or no longer) checked on an official page says where to confirm it.
-        "verified": faq.trusted(today),
-        "site": faq_site(kb, faq),
-    }
-
-
-def withheld_reason(faq: FAQEntry, today: date) -> str | None:
-    """Why an answer may not be posted automatically today, or None if it may.
-
-    An answer that is unverified, or verified but overdue for review, must state no fee,
-    amount, date, duration, limit or contact: those go to a human until it is verified.
-    """
-    if faq.trusted(today):
-        return None
-    for lang in ("en", "hi", "hinglish"):
-        text = getattr(faq.answer, lang)
-        found = claims(text) if text else []
-        if found:
-            why = "review overdue" if faq.verified else "unverified"
-            return f"{why} answer states {describe(found[:3])} ({lang})"
-    return None
-
-
 class ReplyComposer:
     """Builds reply threads from the live knowledge base."""
 
-    def __init__(
-        self, kb: KBSource, *, timezone: str = "Asia/Kolkata", clock: Clock | None = None
-    ) -> None:
+    def __init__(self, kb: KBSource, *, timezone: str, clock: Clock | None = None) -> None:
         self._kb = kb
         self._tz = ZoneInfo(timezone)
         self._clock = clock or SystemClock()

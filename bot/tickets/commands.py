@@ -24,6 +24,7 @@ from bot.settings import load_settings
 from bot.store import connect
 from bot.textsafe import echo, terminal
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow, manual_reply_link
 from bot.users.identity import cli_identity
 from bot.users.store import UserStore
@@ -51,7 +52,8 @@ def _run_as(
                 officer = (
                     await cli_identity(settings, UserStore(redis, keys, clock, settings))
                 ).name
-            return await action(store, Workflow(redis, keys, clock, store), officer)
+            storms = Storms(redis, keys, clock, store, settings)  # SEVA_STORM_* as configured
+            return await action(store, Workflow(redis, keys, clock, store, storms), officer)
         finally:
             await redis.aclose()
 

@@ -33,7 +33,6 @@ from anyascii import anyascii
 
 from bot.tickets import concepts
 
-DEFAULT_THRESHOLD = 0.5
 MAX_SAMPLES = 12  # posts whose grams a profile keeps (the master and the latest joiners)
 _CONCEPT_WEIGHT = 0.6
 _NOISE = re.compile(r"https?://\S+|[@#][\w\u0900-\u097F]+|[a-z]{2,8}-\d{4}-\d{6}|\d+")
@@ -212,9 +211,7 @@ def score(small: Profile, big: Profile) -> float:
     return _CONCEPT_WEIGHT * concept + (1 - _CONCEPT_WEIGHT) * text
 
 
-def best_storm(
-    small: Profile, storms: Iterable[Profile], threshold: float = DEFAULT_THRESHOLD
-) -> Profile | None:
+def best_storm(small: Profile, storms: Iterable[Profile], threshold: float) -> Profile | None:
     """The storm ``small`` fits best: past every gate, and at or above the threshold."""
     best, best_score = None, threshold
     for storm in storms:
@@ -226,7 +223,7 @@ def best_storm(
     return best
 
 
-def merges(storms: list[Profile], threshold: float = DEFAULT_THRESHOLD) -> list[tuple[str, str]]:
+def merges(storms: list[Profile], threshold: float) -> list[tuple[str, str]]:
     """Which storms fold into a larger one: (smaller master, larger master) pairs, in order.
 
     Posts are placed in arrival order, so one issue can start two storms before either
@@ -251,7 +248,7 @@ def merges(storms: list[Profile], threshold: float = DEFAULT_THRESHOLD) -> list[
     return done
 
 
-def cluster(gists: list[Gist], threshold: float = DEFAULT_THRESHOLD) -> list[int]:
+def cluster(gists: list[Gist], threshold: float) -> list[int]:
     """Group posts in arrival order, then fold storms; return each post's master index.
 
     This is what one storm sweep does in Redis, without Redis, so tests and the

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -28,19 +28,16 @@ from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
 from bot.errors import TicketError
 from bot.kb.source import KBSource
-from bot.keys import LEASE_TTL_MS, Keys
+from bot.keys import ESCALATION_CHAIN, LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
-from bot.lifecycle import RoleContext
+from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.jobs import Priority, ReplyJob
-from bot.pipeline.effects import Composer
+from bot.replies.protocol import Composer
 from bot.tickets.model import Move, Ticket
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.transitions import Change, apply
 from bot.x.models import Post
-
-if TYPE_CHECKING:
-    from bot.app import Deps
 
 log = structlog.get_logger("sla")
 
@@ -59,9 +56,9 @@ class Scheduler:
         store: TicketStore,
         kb: KBSource,
         composer: Composer,
-        storms: Storms | None = None,
+        storms: Storms,
         *,
-        timezone: str = "Asia/Kolkata",
+        timezone: str,
     ) -> None:
         self._redis = redis
         self._keys = keys
@@ -69,7 +66,7 @@ class Scheduler:
         self._store = store
         self._kb = kb
         self._composer = composer
-        self._storms = storms or Storms(redis, keys, clock, store)  # only its members are read
+        self._storms = storms
         self._tz = ZoneInfo(timezone)
         self._overdue: str | None = None  # the detail last raised
         self.warned = 0
@@ -138,7 +135,7 @@ class Scheduler:
             return
         kb = await self._kb.load()
         dept = kb.department(ticket.dept)
-        chain = dept.escalation_chain if dept else ["officer", "head", "cell"]
+        chain = dept.escalation_chain if dept else list(ESCALATION_CHAIN)
         level = min(ticket.level + 1, len(chain) - 1)
         next_due, next_warn = await self._store.clock_for(ticket.dept, self._clock.now())
         # One move: the escalation, the next period, the counters and every interim reply
@@ -225,22 +222,12 @@ class SlaRole:
         await run_as_leader(lease, ctx.stop, work)
 
 
-def build_role(deps: Deps) -> SlaRole:
+def build_role(deps: RoleDeps, *, kb: KBSource, store: TicketStore) -> SlaRole:
     """Wire the scheduler with the shared ticket store, the live KB and the composer."""
-    from bot.app import kb_source, ticket_desk
     from bot.replies.composer import ReplyComposer
     from bot.tickets.workflow import Workflow
 
-    kb = kb_source(deps)
-    store = ticket_desk(deps)
-    storms = Storms(
-        deps.redis,
-        deps.keys,
-        deps.clock,
-        store,
-        threshold=deps.settings.storm_threshold,
-        window_h=deps.settings.storm_window_h,
-    )
+    storms = Storms(deps.redis, deps.keys, deps.clock, store, deps.settings)
     scheduler = Scheduler(
         deps.redis,
         deps.keys,

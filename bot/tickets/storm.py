@@ -31,12 +31,12 @@ from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.errors import TicketError
-from bot.keys import STORM_WINDOW_H, Keys
+from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.composer import reference
 from bot.replies.thread import thread
+from bot.settings import Settings
 from bot.tickets.gist import (
-    DEFAULT_THRESHOLD,
     Profile,
     best_storm,
     entity_ids,
@@ -110,21 +110,15 @@ return 1 + #own / 2
 class Storms:
     """Groups new tickets into storms and carries the master's actions to its members."""
 
-    def __init__(  # noqa: PLR0917 (its collaborators and two limits, in one place)
-        self,
-        redis: Redis,
-        keys: Keys,
-        clock: Clock,
-        store: TicketStore,
-        threshold: float = DEFAULT_THRESHOLD,
-        window_h: float = STORM_WINDOW_H,
+    def __init__(
+        self, redis: Redis, keys: Keys, clock: Clock, store: TicketStore, settings: Settings
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._clock = clock
         self._store = store
-        self._threshold = threshold
-        self._window_s = window_h * 3600
+        self._threshold = settings.storm_threshold
+        self._window_s = settings.storm_window_h * 3600
 
     # --- grouping ----------------------------------------------------------------------
     async def sweep(self) -> list[tuple[str, str]]:

@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 from bot import pii
 from bot.clock import Clock
 from bot.errors import TicketConflictError, TicketError
-from bot.keys import CLAIM_IDLE_TIMEOUT_S, Keys
+from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.composer import reference
 from bot.replies.thread import thread
@@ -43,13 +43,13 @@ class Workflow:
         keys: Keys,
         clock: Clock,
         store: TicketStore,
-        storms: Storms | None = None,
+        storms: Storms,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._clock = clock
         self._store = store
-        self._storms = storms or Storms(redis, keys, clock, store)
+        self._storms = storms
         self.claims_key = keys.claims
 
     def _change(self, ticket: Ticket, move: Move, by: str, **kw: Any) -> Change:
@@ -93,7 +93,7 @@ class Workflow:
             change.zadd(self._keys.queue(ticket.dept), ticket.docket, ticket.created_at.timestamp())
         return change
 
-    async def requeue_idle(self, timeout_s: float = CLAIM_IDLE_TIMEOUT_S) -> list[str]:
+    async def requeue_idle(self, timeout_s: float) -> list[str]:
         """Return claims idle past the timeout to their queue; list the dockets."""
         cutoff = self._clock.time() - timeout_s
         returned = []

@@ -19,6 +19,7 @@ from bot.keys import Keys
 from bot.settings import Settings
 from bot.store import Redis
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from bot.users.signin import SignIn
 from bot.users.store import UserStore
@@ -52,7 +53,8 @@ def create_app(
     users = UserStore(redis, keys, clock, settings)
     tickets = TicketStore(redis, keys, clock, RedisKB(redis, keys), settings)
     app[USERS], app[SIGNIN], app[AUDIT] = users, SignIn(users), AuditLog(redis, keys, clock)
-    app[TICKETS], app[WORKFLOW] = tickets, Workflow(redis, keys, clock, tickets)
+    storms = Storms(redis, keys, clock, tickets, settings)  # SEVA_STORM_* as configured
+    app[TICKETS], app[WORKFLOW] = tickets, Workflow(redis, keys, clock, tickets, storms)
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("bot.web", "templates"),

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import structlog
 from aiohttp import web
 
 from bot.lifecycle import RoleContext
 from bot.web.app import create_app
-
-if TYPE_CHECKING:
-    from bot.app import Deps
 
 log = structlog.get_logger("web")
 
@@ -40,9 +35,3 @@ class WebRole:
             await ctx.stop.wait()
         finally:
             await runner.cleanup()
-
-
-def build_role(deps: Deps) -> WebRole:
-    """Construct the web role."""
-    del deps
-    return WebRole()

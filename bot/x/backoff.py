@@ -1,8 +1,9 @@
 """How long to wait before trying X again, decided by the error's type.
 
-X's reconnect guidance (DESIGN.md): linear +250 ms up to 16 s for TCP errors, exponential
-from 5 s up to 320 s for HTTP errors, exponential from 60 s for 429, or the
-``x-rate-limit-reset`` time when X sent it. The numbers are settings, so tests scale them.
+X's reconnect guidance (docs/ARCHITECTURE.md, "Reconnects"): linear +250 ms up to 16 s for
+TCP errors, exponential from 5 s up to 320 s for HTTP errors, exponential from 60 s for 429,
+or the ``x-rate-limit-reset`` time when X sent it. The numbers are settings, so tests scale
+them.
 """
 
 from __future__ import annotations

@@ -16,9 +16,10 @@ import pytest
 
 from bot.alarms import Severity, severity_of
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.server import RasaServer
 from bot.x.emulator import running_emulator
-from tests.conftest import RedisServer, free_port
+from tests.conftest import RedisServer
 from tests.e2e.chaos import (
     Desk,
     RasaSwitch,

@@ -18,6 +18,7 @@ from bot.clock import SystemClock
 from bot.errors import TicketConflictError
 from bot.kb.source import FileKB
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from tests.conftest import ROOT, RedisServer
 from tests.e2e.test_desk import Desk, running_desk
@@ -43,7 +44,8 @@ async def test_two_submits_of_one_answer_post_it_once(outbox_desk: Desk) -> None
     kb = FileKB(ROOT / "faq_kb", ROOT / "responses")
     store = TicketStore(desk.redis, desk.keys, SystemClock(), kb, desk.settings)
     ticket = await store.create(read, "dgft", reason="complaint", reply_allowed=True, nlu={})
-    flow = Workflow(desk.redis, desk.keys, SystemClock(), store)
+    storms = Storms(desk.redis, desk.keys, SystemClock(), store, desk.settings)
+    flow = Workflow(desk.redis, desk.keys, SystemClock(), store, storms)
     await flow.claim(ticket.docket, "meera")
 
     results = await asyncio.gather(

@@ -20,9 +20,10 @@ import pytest
 import redis as sync_redis
 
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.server import RasaServer
 from bot.store import connect
-from tests.conftest import RedisServer, free_port
+from tests.conftest import RedisServer
 from tests.e2e.chaos import TEXTS, desk_process, direct_replies
 from tests.e2e.test_chaos_desk import emu as emu  # noqa: PLC0414 (the fixture, re-exported)
 

@@ -12,6 +12,7 @@ from bot import logs
 from bot.clock import SystemClock
 from bot.keys import PIPELINE_GROUP, Keys
 from bot.lifecycle import RoleContext, Runner
+from bot.retry import Backoff
 from bot.settings import load_settings
 from bot.store import connect
 from bot.streams import StreamWorker
@@ -37,6 +38,7 @@ class SlowRole:
             handler=handle,
             clock=ctx.clock,
             deadletter=ctx.keys.deadletter,
+            backoff=Backoff(ctx.settings.redis_backoff_initial_s, ctx.settings.redis_backoff_max_s),
             batch=5,
             block_ms=200,
         )
@@ -45,7 +47,7 @@ class SlowRole:
 
 async def main() -> int:
     settings = load_settings()
-    logs.configure(fmt="json")
+    logs.configure(fmt="json", level="info")
     keys = Keys(settings.key_prefix)
     runner = Runner(
         settings=settings,

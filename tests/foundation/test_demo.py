@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from bot.demo.procs import port_open
+from bot.net import port_open
 from tests.conftest import ROOT
 
 

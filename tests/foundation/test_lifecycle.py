@@ -14,10 +14,12 @@ import pytest
 from bot.clock import SystemClock
 from bot.keys import PIPELINE_GROUP, Keys
 from bot.lifecycle import RoleContext, Runner
+from bot.net import free_port
+from bot.retry import Backoff
 from bot.settings import load_settings
 from bot.store import connect
 from bot.streams import StreamWorker
-from tests.conftest import ROOT, RedisServer, free_port
+from tests.conftest import ROOT, RedisServer
 
 N_MESSAGES = 40
 
@@ -96,6 +98,7 @@ async def test_sigterm_with_messages_in_flight_loses_nothing(redis_server, redis
         handler=handle,
         clock=SystemClock(),
         deadletter=keys.deadletter,
+        backoff=Backoff(settings.redis_backoff_initial_s, settings.redis_backoff_max_s),
         claim_idle_ms=0,
     )
     task = asyncio.create_task(worker.run(stop))
@@ -139,8 +142,6 @@ async def test_redis_going_away_and_coming_back_is_survived(own_redis, key_prefi
         async def run(self, ctx: RoleContext) -> None:
             async def handle(_entry_id: str, fields: dict[str, str]) -> None:
                 handled.append(fields["n"])
-
-            from bot.retry import Backoff
 
             await StreamWorker(
                 redis=ctx.redis,

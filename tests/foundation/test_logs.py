@@ -28,7 +28,7 @@ def _reset_structlog():
 
 def _emit(fmt: str) -> str:
     buf = io.StringIO()
-    logs.configure(fmt=fmt, secrets=[BEARER, RASA_TOKEN], stream=buf)
+    logs.configure(fmt=fmt, level="info", secrets=[BEARER, RASA_TOKEN], stream=buf)
     log = structlog.get_logger("t").bind(role="pipeline")
     url = f"http://127.0.0.1:5005/model/parse?token={RASA_TOKEN}&emulation_mode=x"
     try:
@@ -79,7 +79,7 @@ def test_masker_masks_credentials_by_shape_not_only_by_value():
 def test_personal_data_in_other_scripts_and_spellings_is_masked(fmt):
     """Devanagari digits, dotted Aadhaar, spaced pairs and a spelled e-mail never reach a log."""
     buf = io.StringIO()
-    logs.configure(fmt=fmt, stream=buf)
+    logs.configure(fmt=fmt, level="info", stream=buf)
     text = (
         "आधार १२३४.५६७८.९०१२, aadhaar 2345.6789.0124, फ़ोन ९८७६५४३२१०, "
         "call +91 98 76 54 32 10, mail ram.k at gmail dot com or ram.k[at]gmail[dot]com"
@@ -94,7 +94,7 @@ def test_personal_data_in_other_scripts_and_spellings_is_masked(fmt):
 def test_console_lines_show_a_post_s_escapes_instead_of_obeying_them():
     """A post's ANSI escape, BEL or U+202E reaches the console log escaped, visibly."""
     buf = io.StringIO()
-    logs.configure(fmt="console", stream=buf)
+    logs.configure(fmt="console", level="info", stream=buf)
     evil = "IEC \x1b[2J\x07\u202eexe"
     structlog.get_logger("t").info(f"post in: {evil}", text=evil, post_id=POST_ID)
     out = buf.getvalue()

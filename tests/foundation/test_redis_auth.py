@@ -17,10 +17,11 @@ import redis as sync_redis
 from bot.clock import SystemClock
 from bot.errors import StoreAuthError
 from bot.keys import Keys
+from bot.net import free_port
 from bot.retry import Backoff
 from bot.settings import load_settings
 from bot.store import connect, wait_ready
-from tests.conftest import ROOT, RedisServer, free_port
+from tests.conftest import ROOT, RedisServer
 
 PASSWORD = "pw-" + secrets.token_urlsafe(12)
 

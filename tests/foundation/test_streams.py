@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from bot.clock import SystemClock
+from bot.retry import Backoff
 from bot.streams import Defer, StreamWorker
 
 
@@ -18,7 +19,7 @@ def _worker(redis, keys, handler, streams=None, **kw) -> StreamWorker:
         clock=SystemClock(),
         deadletter=keys.deadletter,
         block_ms=50,
-        **kw,
+        **({"backoff": Backoff(0.5, 10.0)} | kw),
     )
 
 

@@ -64,7 +64,7 @@ def test_a_department_hashtag_or_handle_routes_before_any_alias(shipped_kb: Know
     """#SEZSeva and @SEZDesk give the sez department first, even beside a DGFT alias; a tag
     inside a word or an e-mail does not count."""
     kb = _with_tags(shipped_kb, {"sez": {"hashtags": ["SEZSeva"], "handles": ["SEZDesk"]}})
-    finder = EntityFinder(kb)
+    finder = EntityFinder(kb, "MOCI")
     assert ("sez", "dgft") == finder.find("#sezseva my IEC is stuck").depts[:2]
     assert ("sez",) == finder.find("@SEZDesk please help").depts[:1]
     assert "sez" not in finder.find("mail me at a@SEZDesk.in or x#SEZSeva").depts

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from bot.kb import files
+from bot.kb.answers import withheld_reason
 from bot.kb.claims import claims
 from bot.kb.schema import KnowledgeBase
 from bot.kb.validate import ANSWER_LANGS, answer_parts, validate
-from bot.replies.composer import withheld_reason
 from bot.replies.thread import thread
 from bot.weighted import urls
 from tests.kb.conftest import REPO

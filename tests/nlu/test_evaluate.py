@@ -5,14 +5,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+from bot.decision import Thresholds
 from bot.kb.source import FileKB
 from bot.nlu.evaluate import FLOOR_ESCALATION_RECALL, Case, Report, leaks, load_cases, score
 from bot.nlu.project import Project
 from bot.nlu.publish import Published, regressions
-from bot.pipeline.decide import Thresholds
 from tests.conftest import ROOT
 
 CASES = load_cases(ROOT / "nlu" / "tests" / "test_set.yml")
+TH = Thresholds(faq=0.55, refer=0.5, abuse=0.7, chitchat=0.7)
 
 
 def test_the_held_out_set_has_the_policy_questions_the_issue_asks_for() -> None:
@@ -46,19 +47,16 @@ def test_scoring_counts_a_low_confidence_faq_as_an_escalation() -> None:
         {"intent": "faq_iec_apply", "confidence": 0.3},
         {"intent": "faq_iec_apply", "confidence": 0.9},
     ]
-    report = score(cases, results, Thresholds(faq=0.55))
+    report = score(cases, results, TH)
     assert report.escalation_recall == 1.0
     assert report.macro_f1["en"] == 1.0
-    worse = score(cases, [{"intent": "faq_iec_apply", "confidence": 0.9}] * 2, Thresholds(faq=0.55))
+    worse = score(cases, [{"intent": "faq_iec_apply", "confidence": 0.9}] * 2, TH)
     assert worse.escalation_recall == 0.0
     assert any("escalation recall" in f for f in worse.failures())
     # A complaint cue sends even a confident FAQ intent to a human.
     cued = [Case("my IEC application is pending for months", "escalate", "en")]
     assert (
-        score(
-            cued, [{"intent": "faq_iec_apply", "confidence": 0.95}], Thresholds()
-        ).escalation_recall
-        == 1.0
+        score(cued, [{"intent": "faq_iec_apply", "confidence": 0.95}], TH).escalation_recall == 1.0
     )
 
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from bot.demo.procs import port_open
+from bot.net import free_port, port_open
 from bot.nlu.commands import nlu
 from bot.nlu.project import Project
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
 
 def test_serve_without_a_token_refuses_to_start() -> None:

@@ -12,24 +12,26 @@ from pathlib import Path
 from typing import Any
 
 from bot.clock import SystemClock
+from bot.decision import Action, Decision, Thresholds
 from bot.errors import NLUUnavailableError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import FileKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.client import RasaClient
 from bot.nlu.evaluate import effective
 from bot.nlu.project import Project
 from bot.nlu.publish import Published, Publisher
 from bot.nlu.server import RasaServer
 from bot.nlu.understand import Understander
-from bot.pipeline.decide import Action, Decision, Thresholds
 from bot.pipeline.handler import PipelineHandler
+from bot.retry import Backoff
 from bot.settings import Settings, load_settings
 from bot.streams import StreamWorker
 from bot.x.models import Post
-from tests.conftest import ROOT, free_port
+from tests.conftest import ROOT
 
-TH = Thresholds()
+TH = Thresholds.from_settings(Settings())  # the shipped defaults (no SEVA_* set in tests)
 
 
 def _settings(server: RasaServer, **extra: Any) -> Settings:
@@ -120,6 +122,7 @@ async def test_posts_wait_while_rasa_is_down_and_are_answered_when_it_returns(
     worker = StreamWorker(
         redis=redis, streams=[keys.inbox], group="pipeline", consumer="p1", handler=handler,
         clock=SystemClock(), deadletter=keys.deadletter, block_ms=100, max_deliveries=3,
+        backoff=Backoff(settings.redis_backoff_initial_s, settings.redis_backoff_max_s),
     )  # fmt: skip
     post = Post(
         id="1900000000000000001", author_id="7", author_handle="c", text="@MoCI_Seva how do I apply for IEC?",
@@ -166,6 +169,7 @@ async def test_blue_green_publish_loses_no_parse_call(
         keys,
         project,
         thresholds=TH,
+        docket_prefix="MOCI",
         token="t0ken",
         follow_s=1.5,
         log_dir=tmp_path,

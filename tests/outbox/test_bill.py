@@ -73,7 +73,7 @@ async def test_desk_spend_equals_the_emulator_bill_over_200_mixed_replies(
     budget = PostBudget(redis, keys, clock, settings)
     poster = Poster(redis=redis, keys=keys, x=x, budget=budget, clock=clock, settings=settings)
     data = await FileKB(REPO / "faq_kb", REPO / "responses").load()
-    composer = ReplyComposer(StaticKB(data))
+    composer = ReplyComposer(StaticKB(data), timezone=settings.reply_timezone)
     ministry = emu.ministry["username"]
     await emu.control.create_user("billed_citizen")
     try:

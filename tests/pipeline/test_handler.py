@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
+from bot.decision import Action, Decision, Thresholds
 from bot.errors import NLUUnavailableError
 from bot.keys import Keys
-from bot.pipeline.decide import Action, Decision, Thresholds
 from bot.pipeline.handler import PipelineHandler
 from bot.settings import Settings
 from bot.streams import Defer
@@ -63,7 +63,7 @@ def _handler(
 ) -> PipelineHandler:
     return PipelineHandler(
         redis=redis, keys=keys, clock=clock, settings=settings, understanding=DeadNLU(),
-        effects=effects, thresholds=Thresholds(),
+        effects=effects, thresholds=Thresholds.from_settings(settings),
     )  # fmt: skip
 
 
@@ -111,7 +111,7 @@ async def test_a_text_the_nlu_refuses_goes_to_a_human_at_once(
     effects = Recorder()
     handler = PipelineHandler(
         redis=redis, keys=keys, clock=clock, settings=settings, understanding=RefusingNLU(),
-        effects=effects, thresholds=Thresholds(),
+        effects=effects, thresholds=Thresholds.from_settings(settings),
     )  # fmt: skip
     await handler(f"{int(clock.time() * 1000)}-0", _fields())
     [decision] = effects.applied

@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.clock import FakeClock
+from bot.decision import Action, Decision
 from bot.kb import files
 from bot.kb.source import StaticKB
 from bot.keys import Keys
 from bot.outbox.jobs import ReplyJob, state_of
-from bot.pipeline.decide import Action, Decision
 from bot.pipeline.effects import DeskEffects
 from bot.replies.composer import ReplyComposer
 from bot.settings import Settings
@@ -49,7 +49,8 @@ async def _apply(
     clock = FakeClock()  # 2026-09-21
     source = StaticKB(kb)
     store = TicketStore(redis, keys, clock, source, settings)
-    effects = DeskEffects(redis, keys, store, ReplyComposer(source, clock=clock), clock=clock)
+    composer = ReplyComposer(source, timezone=settings.reply_timezone, clock=clock)
+    effects = DeskEffects(redis, keys, store, composer, clock=clock)
     decision = Decision(Action.ANSWER_FAQ, "faq iec-fee (0.93)", faq_id="iec-fee")
     facts = await effects.apply(_post("1970000000000000101"), decision, {"lang": "en"})
     return facts, await state_of(redis, keys, "reply:1970000000000000101")

@@ -12,6 +12,7 @@ import pytest
 from bot.kb.source import FileKB
 from bot.replies.composer import ReplyComposer, reference
 from bot.replies.render import defuse, render
+from bot.settings import Settings
 from bot.weighted import MAX_WEIGHTED, weighted_length
 from bot.x.models import Post
 from tests.kb.conftest import small_kb, write_kb
@@ -32,7 +33,8 @@ def _post(
 
 
 def _composer(tmp_path: Path, data: dict[str, Any] | None = None) -> ReplyComposer:
-    return ReplyComposer(FileKB(*write_kb(tmp_path, data or small_kb())))
+    kb = FileKB(*write_kb(tmp_path, data or small_kb()))
+    return ReplyComposer(kb, timezone=Settings().reply_timezone)
 
 
 async def test_faq_answer_in_each_language(tmp_path: Path) -> None:

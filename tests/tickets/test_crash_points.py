@@ -19,13 +19,14 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
+from bot.decision import Action, Decision
 from bot.keys import Keys
-from bot.pipeline.decide import Action, Decision
 from bot.pipeline.effects import DeskEffects
 from bot.replies.composer import ReplyComposer
 from bot.settings import Settings
 from bot.tickets.sla import Scheduler
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from bot.x.models import Post
 from tests.tickets.test_workflow_sla import KB
@@ -101,9 +102,12 @@ class Desk:
     def __init__(self, redis: Any, keys: Keys, settings: Settings, clock: FakeClock) -> None:
         self.redis, self.keys, self.clock = redis, keys, clock
         self.store = TicketStore(redis, keys, clock, KB, settings)
-        self.flow = Workflow(redis, keys, clock, self.store)
-        self.sla = Scheduler(redis, keys, clock, self.store, KB, ReplyComposer(KB))
-        self.effects = DeskEffects(redis, keys, self.store, ReplyComposer(KB), clock=clock)
+        storms = Storms(redis, keys, clock, self.store, settings)
+        self.flow = Workflow(redis, keys, clock, self.store, storms)
+        composer = ReplyComposer(KB, timezone=settings.reply_timezone)
+        tz = settings.reply_timezone
+        self.sla = Scheduler(redis, keys, clock, self.store, KB, composer, storms, timezone=tz)
+        self.effects = DeskEffects(redis, keys, self.store, composer, clock=clock)
 
 
 def _post(text: str) -> Post:

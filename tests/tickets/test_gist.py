@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.settings import Settings
 from bot.tickets import concepts
 from bot.tickets.gist import Profile, cluster, gist, pair_scores, refusal, skeleton
 
@@ -68,7 +69,7 @@ def test_clustering_groups_paraphrases_and_keeps_near_misses_apart() -> None:
         ("DGFT portal is working again now, thanks", ["dept:dgft"]),
     ]
     truth = [0, 0, 2, 0, 4, 0, 6]
-    labels = cluster([gist(t, e) for t, e in posts])
+    labels = cluster([gist(t, e) for t, e in posts], Settings().storm_threshold)
     assert (1.0, 1.0) == pair_scores(labels, truth)
 
 

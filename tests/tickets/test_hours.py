@@ -18,6 +18,7 @@ from bot.settings import Settings, load_settings
 from bot.tickets.hours import WorkingHours, due_after
 from bot.tickets.sla import Scheduler
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
 from bot.x.models import Post
 
 IST_0930_MONDAY = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)  # 09:30 in Asia/Kolkata
@@ -80,7 +81,11 @@ async def test_a_business_hours_department_gets_working_hours_due_times(
     assert warn_at.timestamp() == await redis.zscore(keys.sla_warn, sez.docket)
 
     clock.advance((sez.due_at - saturday_evening).total_seconds())  # exactly due
-    scheduler = Scheduler(redis, keys, clock, store, kb, ReplyComposer(kb))
+    tz = settings.reply_timezone
+    storms = Storms(redis, keys, clock, store, settings)
+    scheduler = Scheduler(
+        redis, keys, clock, store, kb, ReplyComposer(kb, timezone=tz), storms, timezone=tz
+    )
     await scheduler.tick()
     escalated = await store.require(sez.docket)
     assert 1 == escalated.level

@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
+from bot.decision import Action, Decision
 from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
 from bot.keys import Keys
-from bot.pipeline.decide import Action, Decision
 from bot.pipeline.effects import DeskEffects
 from bot.replies.composer import ReplyComposer
 from bot.settings import Settings
 from bot.tickets.store import State, TicketStore
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from bot.x.models import Post
 
@@ -36,7 +37,8 @@ def parts(redis: Any, keys: Keys, settings: Settings, shipped_kb: KnowledgeBase)
     clock = FakeClock()
     kb = StaticKB(shipped_kb)
     store = TicketStore(redis, keys, clock, kb, settings)
-    return clock, store, Workflow(redis, keys, clock, store), ReplyComposer(kb)
+    flow = Workflow(redis, keys, clock, store, Storms(redis, keys, clock, store, settings))
+    return clock, store, flow, ReplyComposer(kb, timezone=settings.reply_timezone)
 
 
 async def test_a_complaint_under_an_answered_ticket_reopens_it_with_a_fresh_clock(

@@ -16,6 +16,7 @@ from bot.replies.composer import ReplyComposer
 from bot.settings import Settings
 from bot.tickets.sla import REVIEW_OVERDUE, Scheduler
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
 
 
 def _due(kb: KnowledgeBase, due: date) -> KnowledgeBase:
@@ -36,7 +37,10 @@ async def test_overdue_reviews_raise_a_warning_on_the_tick_and_clear(
     store = TicketStore(redis, keys, clock, StaticKB(kb), settings)
 
     def scheduler(k: KnowledgeBase) -> Scheduler:
-        return Scheduler(redis, keys, clock, store, StaticKB(k), ReplyComposer(StaticKB(k)))
+        tz = settings.reply_timezone
+        composer = ReplyComposer(StaticKB(k), timezone=tz)
+        storms = Storms(redis, keys, clock, store, settings)
+        return Scheduler(redis, keys, clock, store, StaticKB(k), composer, storms, timezone=tz)
 
     assert [f"faq {stale.id}"] == await scheduler(kb_stale).check_reviews()
     raw = await redis.get(keys.alarm(REVIEW_OVERDUE))

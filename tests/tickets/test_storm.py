@@ -23,11 +23,11 @@ import pytest
 import yaml
 
 from bot.clock import FakeClock
-from bot.demo.procs import free_port
 from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
 from bot.keys import Keys
+from bot.net import free_port
 from bot.nlu.entities import EntityFinder
 from bot.outbox.budget import PostBudget
 from bot.outbox.poster import Poster
@@ -64,9 +64,13 @@ class StormDesk:
         self.finder = EntityFinder(kb, settings.docket_prefix)
         static = StaticKB(kb)
         self.store = TicketStore(redis, keys, self.clock, static, settings)
-        self.storms = Storms(redis, keys, self.clock, self.store)
+        self.storms = Storms(redis, keys, self.clock, self.store, settings)
         self.flow = Workflow(redis, keys, self.clock, self.store, self.storms)
-        self.sla = Scheduler(redis, keys, self.clock, self.store, static, ReplyComposer(static))
+        tz = settings.reply_timezone
+        composer = ReplyComposer(static, timezone=tz)
+        self.sla = Scheduler(
+            redis, keys, self.clock, self.store, static, composer, self.storms, timezone=tz
+        )
         self.x = FakeX()
         self.poster = Poster(
             redis=redis,

@@ -18,6 +18,7 @@ from bot.replies.composer import ReplyComposer
 from bot.settings import Settings
 from bot.tickets.sla import Scheduler
 from bot.tickets.store import State, TicketStore
+from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from bot.x.models import Post
 
@@ -38,8 +39,11 @@ class Desk:
         self.clock = FakeClock()
         self.redis, self.keys = redis, keys
         self.store = TicketStore(redis, keys, self.clock, KB, settings)
-        self.flow = Workflow(redis, keys, self.clock, self.store)
-        self.sla = Scheduler(redis, keys, self.clock, self.store, KB, ReplyComposer(KB))
+        storms = Storms(redis, keys, self.clock, self.store, settings)
+        self.flow = Workflow(redis, keys, self.clock, self.store, storms)
+        tz = settings.reply_timezone
+        composer = ReplyComposer(KB, timezone=tz)
+        self.sla = Scheduler(redis, keys, self.clock, self.store, KB, composer, storms, timezone=tz)
 
     async def ticket(self, i: int = 1, *, reply_allowed: bool = True, text: str = "") -> str:
         t = await self.store.create(
@@ -72,13 +76,14 @@ async def test_concurrent_claims_never_double_assign(desk: Desk) -> None:
     assert await desk.redis.zscore(desk.keys.queue("dgft"), docket) is None
 
 
-async def test_an_idle_claim_goes_back_to_the_queue(desk: Desk) -> None:
+async def test_an_idle_claim_goes_back_to_the_queue(desk: Desk, settings: Settings) -> None:
     """A claim left idle past the timeout returns the ticket to its department's queue."""
     docket = await desk.ticket()
     await desk.flow.claim(docket, "meera")
-    assert await desk.flow.requeue_idle(1800) == []
-    desk.clock.advance(1801)
-    assert await desk.flow.requeue_idle(1800) == [docket]
+    idle_s = settings.tickets_claim_idle_s
+    assert await desk.flow.requeue_idle(idle_s) == []
+    desk.clock.advance(idle_s + 1)
+    assert await desk.flow.requeue_idle(idle_s) == [docket]
     assert (await desk.store.require(docket)).state is State.NEW
     assert await desk.redis.zscore(desk.keys.queue("dgft"), docket) is not None
     assert (await desk.flow.claim_next("dgft", "ravi")).docket == docket  # type: ignore[union-attr]

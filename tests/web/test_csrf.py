@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from tests.conftest import free_port
+from bot.net import free_port
 from tests.web.conftest import Desk, PageAs
 
 pytestmark = pytest.mark.browser

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import RedisServer, free_port
+from bot.net import free_port
+from tests.conftest import RedisServer
 from tests.web.conftest import StartDesk
 
 pytestmark = pytest.mark.chaos

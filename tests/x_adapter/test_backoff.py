@@ -28,7 +28,7 @@ NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def backoffs() -> XBackoffs:
-    """The production defaults (DESIGN.md's numbers)."""
+    """The production defaults (X's reconnect guidance; docs/ARCHITECTURE.md, "Reconnects")."""
     return XBackoffs.from_settings(load_settings())
 
 

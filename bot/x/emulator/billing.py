@@ -3,7 +3,7 @@
 The bill is X's side of the ledger, so it is computed from what the emulator itself
 attaches to each created post (its ``entities.urls``, as X's post objects carry them) and
 from the posts each read returns, never from the desk's pricing code. Prices are X's
-published list (DESIGN.md, "Money"), in micro-dollars so sums are exact.
+published list (docs/ARCHITECTURE.md, "Money"), in micro-dollars so sums are exact.
 """
 
 from __future__ import annotations

@@ -1,13 +1,18 @@
 """The decision: one pure function from what we know about a post to what the desk does.
 
-No I/O here, so every rule is unit-tested with plain values. The thresholds come from
-settings and were chosen from the NLU evaluation (README, "Choosing the thresholds").
+No I/O here, so every rule is unit-tested with plain values. The types live below the NLU,
+the pipeline and the tickets, which all import them: the NLU evaluation scores what the
+desk would *do* with this same ``decide``, and names FAQ intents with ``faq_intent``. The
+thresholds come from settings (``Thresholds.from_settings``, the one place they are read)
+and were chosen from the NLU evaluation (README, "Choosing the thresholds").
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from bot.settings import Settings
 
 
 class Action(StrEnum):
@@ -43,12 +48,22 @@ class Signals:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Confidence floors, from the NLU evaluation."""
+    """Confidence floors, from the NLU evaluation (their defaults are the settings')."""
 
-    faq: float = 0.55
-    refer: float = 0.5
-    abuse: float = 0.7
-    chitchat: float = 0.7
+    faq: float
+    refer: float
+    abuse: float
+    chitchat: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Thresholds:
+        """The floors configured by ``SEVA_THRESHOLD_*``."""
+        return cls(
+            faq=settings.threshold_faq,
+            refer=settings.threshold_refer,
+            abuse=settings.threshold_abuse,
+            chitchat=settings.threshold_chitchat,
+        )
 
 
 @dataclass(frozen=True)
@@ -64,7 +79,12 @@ class Decision:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-FAQ_PREFIX = "faq_"
+FAQ_PREFIX = "faq_"  # every FAQ entry trains one intent, named ``faq_<id>``
+
+
+def faq_intent(faq_id: str) -> str:
+    """The Rasa intent of a KB FAQ entry (``iec-apply`` -> ``faq_iec_apply``)."""
+    return FAQ_PREFIX + faq_id.replace("-", "_")
 
 
 def faq_id_of(intent: str) -> str | None:
