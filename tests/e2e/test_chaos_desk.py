@@ -128,7 +128,7 @@ async def test_300_posts_through_kills_a_deleted_post_a_402_and_data_loss(
     users = [await emu.control.create_user(f"citizen_{i:03d}") for i in range(N_POSTS)]
     run = Run(emu, own_redis, rasa, key_prefix, random.Random(SEED))
     try:
-        await asyncio.sleep(4.0)  # the daemon is up and has written its epoch
+        await _until_up(own_redis, key_prefix)  # the kills must hit a running daemon
         for i, user in enumerate(users):
             await run.fault_before(i)
             await run.publish(i, user)
@@ -149,6 +149,17 @@ async def test_300_posts_through_kills_a_deleted_post_a_402_and_data_loss(
         if run.proc.poll() is None:
             run.proc.terminate()
             run.proc.wait(timeout=20)
+
+
+async def _until_up(server: RedisServer, prefix: str) -> None:
+    """Wait until the daemon has written its epoch (a loaded machine starts it slowly)."""
+    client = aioredis.Redis.from_url(server.url, decode_responses=True)
+    try:
+        async with asyncio.timeout(90):
+            while not await client.exists(Keys(prefix).epoch):
+                await asyncio.sleep(0.2)
+    finally:
+        await client.aclose()
 
 
 async def _recover_when_held(emu: Any, server: RedisServer, prefix: str) -> bool:
