@@ -279,7 +279,7 @@ METRICS: tuple[MetricSpec, ...] = (
     ),
     hash_counter(
         "seva_outbox_spend_usd_total",
-        "Dollars X charged for the desk's posts, by reply kind.",
+        "Dollars recorded for the desk's posts (as the daily budget has them), by reply kind.",
         "outbox_spend_usd",
         "kind",
     ),

@@ -408,6 +408,13 @@ def test_every_metric_follows_prometheus_naming() -> None:
         assert all(label.isidentifier() and not label.startswith("__") for label in m.labels)
 
 
+def test_the_readme_lists_every_metric() -> None:
+    """The README's "Metrics" part names every exported metric."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    part = readme.split("### Metrics", 1)[1].split("\n## ", 1)[0]
+    assert [] == [m.name for m in METRICS if f"`{m.name}" not in part]
+
+
 async def test_a_new_metric_is_one_entry_and_a_duplicate_is_refused(
     redis: Any, keys: Keys, clock: FakeClock
 ) -> None:
