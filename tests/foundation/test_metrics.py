@@ -368,11 +368,14 @@ async def test_role_heartbeats_show_their_age_and_whether_the_role_runs(
         assert expected == ups
         age = figures.get("seva_role_heartbeat_age_seconds", role="pipeline", instance=who)
         assert 0 <= age < settings.heartbeat_ttl_s
+        runner.stop.set()
+        await asyncio.wait_for(task, 15)  # a clean stop deletes the heartbeats
+        figures = Figures(await (await client.get("/metrics")).text())
+        assert {} == figures.labelled("seva_role_up")
     finally:
         runner.stop.set()
         await asyncio.wait_for(task, 15)
-    assert {} == Figures(await (await client.get("/metrics")).text()).labelled("seva_role_up")
-    await client.close()
+        await client.close()
 
 
 async def test_with_redis_down_the_scrape_still_answers_redis_up_0(
