@@ -39,6 +39,18 @@ CRITICAL_ALARMS = frozenset(
 )
 
 
+# Set the alarm, or refresh it keeping its TTL; a fresh one is counted by name (bot.metrics)
+# in the same step, so every raise counts once and a refresh never does.
+_RAISE = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
+  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
+  return 1
+end
+redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
+return 0
+"""
+
+
 def severity_of(name: str) -> Severity:
     """The severity of the alarm called ``name``."""
     return Severity.CRITICAL if name in CRITICAL_ALARMS else Severity.WARNING
@@ -56,9 +68,7 @@ async def raise_alarm(  # noqa: PLR0917 (mirrors clear_alarm; all are required)
     body = json.dumps(
         {"detail": detail, "since": clock.now().isoformat(), "severity": severity_of(name)}
     )
-    fresh = await redis.set(keys.alarm(name), body, nx=True)
-    if not fresh:
-        await redis.set(keys.alarm(name), body, xx=True, keepttl=True)
+    fresh = await redis.eval(_RAISE, 2, keys.alarm(name), keys.counter("alarms"), body, name)
     if ttl_s:
         await redis.expire(keys.alarm(name), int(ttl_s))
     if fresh:

@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.epoch",
             "bot.audit",
             "bot.health",
+            "bot.metrics",  # reads the counters every role keeps in Redis
         ),
     ),
     ("x", ("bot.x",)),  # the X port, its tweepy adapter and the emulator

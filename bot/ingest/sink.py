@@ -22,12 +22,15 @@ log = structlog.get_logger("ingest")
 
 # KEYS[3], KEYS[4]: the epoch and the hold (bot.epoch). A guarded sink takes nothing from
 # a Redis that lost its data: the dedupe keys are gone, so every post would look new.
+# KEYS[5]: the count of posts ingested by source (bot.metrics), in the same step as the
+# XADD, so it is exact: a post counts once, when it enters the inbox.
 _ADD = """
 if ARGV[4] == '1' then
   if redis.call('EXISTS', KEYS[3]) == 0 or redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 end
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
   redis.call('XADD', KEYS[2], '*', 'post', ARGV[1], 'source', ARGV[3])
+  redis.call('HINCRBY', KEYS[5], ARGV[3], 1)
   return 1
 end
 return 0
@@ -65,11 +68,12 @@ class Sink:
         """
         new = await self._redis.eval(
             _ADD,
-            4,
+            5,
             self._keys.seen(post.id),
             self._keys.inbox,
             self._keys.epoch,
             self._keys.hold,
+            self._keys.counter("ingested"),
             json.dumps(post.to_fields(), ensure_ascii=False),
             str(SEEN_TTL_S),
             post.source.value,

@@ -114,6 +114,8 @@ class PostBudget:
             pipe.hincrbyfloat(day_key, kind, cost_usd)
             pipe.hincrby(day_key, "posts", 1)
             pipe.expire(day_key, 90 * 86400)
+            # The spend since the desk began, by kind (bot.metrics); the day keys expire.
+            pipe.hincrbyfloat(self._keys.counter("outbox_spend_usd"), kind, cost_usd)
             await pipe.execute()
 
     async def spent_today(self) -> float:

@@ -191,10 +191,15 @@ class Poster:
         raise Defer(self._backoff.next(), f"X unavailable: {type(exc).__name__}") from exc
 
     async def _record(self, job: ReplyJob, i: int, reply_id: str, cost: float) -> None:
-        await self._redis.hset(
-            self._keys.reply(job.job_id),
-            mapping={f"id_{i}": reply_id, "parts_sent": i + 1},
-        )
+        # The part and its count (bot.metrics) together: a part is recorded once, whether
+        # X just accepted it or it was found there after an interrupted send.
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(
+                self._keys.reply(job.job_id),
+                mapping={f"id_{i}": reply_id, "parts_sent": i + 1},
+            )
+            pipe.hincrby(self._keys.counter("outbox_posts"), job.kind, 1)
+            await pipe.execute()
         if cost:
             await self._budget.record(f"{job.job_id}:{i}", cost, job.kind)
         self.posted += 1

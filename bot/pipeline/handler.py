@@ -5,7 +5,9 @@ Order matters for exactly-once effects under at-least-once delivery:
    entry reuses the first decision instead of recomputing it;
 2. the effects run, each idempotent by the post id: a ticket per post
    (``keys.post_ticket``), one reply job per post (job id ``reply:<post_id>``);
-3. the entry is acknowledged by the stream worker.
+3. the decision is marked done, added to the audit stream and counted by action in one
+   script, by the first consumer to get there;
+4. the entry is acknowledged by the stream worker.
 """
 
 from __future__ import annotations
@@ -28,6 +30,20 @@ from bot.streams import Defer
 from bot.x.models import Post
 
 log = structlog.get_logger("pipeline")
+
+DECISIONS_MAXLEN = 200_000  # the audit stream keeps about this many decisions
+# The decision is recorded done, added to the audit stream and counted by action
+# (bot.metrics) in one step, and only by the first consumer to finish the post, so a
+# redelivered or raced post is counted once.
+_RECORD = """
+local cur = redis.call('GET', KEYS[1])
+if cur and cjson.decode(cur)['done'] then return 0 end
+redis.call('SET', KEYS[1], ARGV[1])
+redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[5], '*',
+           'post_id', ARGV[2], 'action', ARGV[3], 'record', ARGV[4])
+redis.call('HINCRBY', KEYS[3], ARGV[3], 1)
+return 1
+"""
 
 
 class Understanding(Protocol):
@@ -128,13 +144,20 @@ class PipelineHandler:
             raise Defer(self._s.epoch_check_s, str(err)) from None
         timing["effects_ms"] = round((time.perf_counter() - started) * 1000, 2)
         record.update(done=True, facts=facts, timing=timing)
-        await self._redis.set(self._keys.decision(post.id), json.dumps(record, ensure_ascii=False))
-        await self._redis.xadd(
+        first_done = await self._redis.eval(
+            _RECORD,
+            3,
+            self._keys.decision(post.id),
             self._keys.decisions,
-            {"post_id": post.id, "action": decision.action.value, "record": json.dumps(record)},
-            maxlen=200_000,
-            approximate=True,
+            self._keys.counter("decisions"),
+            json.dumps(record, ensure_ascii=False),
+            post.id,
+            decision.action.value,
+            json.dumps(record),
+            str(DECISIONS_MAXLEN),
         )
+        if not first_done:
+            return  # another consumer finished this post meanwhile and recorded it
         self.decided += 1
         log.info(
             "decided",

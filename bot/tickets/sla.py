@@ -121,6 +121,7 @@ class Scheduler:
         change.hset(change.ticket, warned_for=due)
         change.zrem(self._keys.sla_warn, docket)
         change.hincrby(self._keys.counter("sla"), "warnings", 1)
+        change.hincrby(self._keys.counter("sla_warnings"), ticket.dept, 1)
         try:
             await apply(self._redis, change)
         except TicketError:

@@ -16,6 +16,7 @@ from bot.audit import AuditLog
 from bot.clock import Clock, SystemClock
 from bot.kb.source import RedisKB
 from bot.keys import Keys
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Redis
 from bot.tickets.store import TicketStore
@@ -28,6 +29,7 @@ from bot.web.context import (
     AUDIT,
     CLOCK,
     KEYS,
+    METRICS,
     REDIS,
     SETTINGS,
     SIGNIN,
@@ -55,6 +57,7 @@ def create_app(
     app[USERS], app[SIGNIN], app[AUDIT] = users, SignIn(users), AuditLog(redis, keys, clock)
     storms = Storms(redis, keys, clock, tickets, settings)  # SEVA_STORM_* as configured
     app[TICKETS], app[WORKFLOW] = tickets, Workflow(redis, keys, clock, tickets, storms)
+    app[METRICS] = Metrics(redis, keys, clock)  # built once: the process's one registry
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("bot.web", "templates"),

@@ -14,6 +14,7 @@ from aiohttp_session import Session, get_session
 from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.keys import Keys
+from bot.metrics import Metrics
 from bot.settings import Settings
 from bot.store import Redis
 from bot.tickets.store import TicketStore
@@ -32,6 +33,7 @@ SIGNIN = web.AppKey("signin", SignIn)
 AUDIT = web.AppKey("audit", AuditLog)
 TICKETS = web.AppKey("tickets", TicketStore)
 WORKFLOW = web.AppKey("workflow", Workflow)
+METRICS = web.AppKey("metrics", Metrics)
 
 USER = web.RequestKey("user", User)  # the signed-in User (absent: nobody)
 NOTICE = "notice"  # session key: a message shown once on the next page

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from bot.health import check
 from bot.users.model import Role
-from bot.web.context import KEYS, REDIS, SETTINGS, current_user
+from bot.web.context import KEYS, METRICS, REDIS, SETTINGS, current_user
 
 
 async def healthz(_request: web.Request) -> web.Response:
@@ -26,6 +26,7 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"ok": health.ok}, status=status)
 
 
-async def metrics(_request: web.Request) -> web.Response:
-    """Prometheus metrics of this process."""
-    return web.Response(body=generate_latest(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus metrics of the whole desk, read from Redis now (``bot.metrics``)."""
+    body = await request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
