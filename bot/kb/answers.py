@@ -10,10 +10,32 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from bot.errors import KBError
 from bot.kb.claims import claims, describe
 from bot.kb.schema import FAQEntry, KnowledgeBase
 
-MINISTRY_WEB = "commerce.gov.in"  # the ministry's own site: a reply's last resort
+# departments.yml: the ministry's own desk; its name and first domain are the ministry's,
+# the last resort of every reply. directory.yml: CPGRAMS, where any grievance may go.
+DESK_DEPARTMENT = "general"
+CPGRAMS_BODY = "cpgrams"
+
+
+def ministry_web(kb: KnowledgeBase) -> str:
+    """The ministry's own site (the desk department's first domain; the validator checks it)."""
+    dept = kb.department(DESK_DEPARTMENT)
+    if dept is None or not dept.domains:
+        msg = f"departments.yml: department {DESK_DEPARTMENT!r} must name the ministry's domain"
+        raise KBError(msg)
+    return dept.domains[0]
+
+
+def cpgrams_web(kb: KnowledgeBase) -> str:
+    """CPGRAMS's site, from its directory entry (the validator checks it is there)."""
+    body = kb.body(CPGRAMS_BODY)
+    if body is None or not body.web:
+        msg = f"directory.yml: entry {CPGRAMS_BODY!r} must give CPGRAMS's web address"
+        raise KBError(msg)
+    return body.web
 
 
 def faq_site(kb: KnowledgeBase, faq: FAQEntry) -> str:
@@ -21,7 +43,7 @@ def faq_site(kb: KnowledgeBase, faq: FAQEntry) -> str:
     if faq.domain:
         return faq.domain
     dept = kb.department(faq.department)
-    return dept.domains[0] if dept and dept.domains else MINISTRY_WEB
+    return dept.domains[0] if dept and dept.domains else ministry_web(kb)
 
 
 def faq_values(kb: KnowledgeBase, faq: FAQEntry, lang: str, today: date) -> dict[str, Any]:

@@ -14,7 +14,8 @@ from collections.abc import Iterable
 from datetime import date
 from urllib.parse import urlparse
 
-from bot.kb.answers import faq_site, faq_values, withheld_reason
+from bot.errors import KBError
+from bot.kb.answers import cpgrams_web, faq_site, faq_values, ministry_web, withheld_reason
 from bot.kb.files import Problem
 from bot.kb.schema import DirectoryEntry, FAQEntry, KnowledgeBase
 from bot.replies.render import KINDS, LANGS, pick, render, template_key
@@ -64,6 +65,7 @@ def validate(kb: KnowledgeBase, *, own_tags: Iterable[str] = ()) -> list[Problem
     """
     problems: list[Problem] = []
     problems += _unique_ids(kb)
+    problems += _desk_facts(kb)
     problems += _departments(kb)
     problems += _department_tags(kb, {t.lower() for t in own_tags})
     seen_examples: dict[str, str] = {}
@@ -84,6 +86,17 @@ def validate(kb: KnowledgeBase, *, own_tags: Iterable[str] = ()) -> list[Problem
             entry.evidence,
         )
     problems += _templates(kb)
+    return problems
+
+
+def _desk_facts(kb: KnowledgeBase) -> list[Problem]:
+    """What every reply may fall back on: the ministry's site, CPGRAMS's."""
+    problems = []
+    for where, check in (("departments.yml", ministry_web), ("directory.yml", cpgrams_web)):
+        try:
+            check(kb)
+        except KBError as err:
+            problems.append(Problem(where, str(err).split(": ", 1)[1]))
     return problems
 
 

@@ -24,31 +24,16 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, SystemClock
 from bot.errors import KBError
-from bot.kb.answers import MINISTRY_WEB, faq_values, withheld_reason
+from bot.kb.answers import DESK_DEPARTMENT, cpgrams_web, faq_values, ministry_web, withheld_reason
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import KBSource
 from bot.pii import echoes, find
+from bot.replies.protocol import Addressee
 from bot.replies.render import pick, render
 from bot.replies.thread import thread
-from bot.x.models import Post
 
-CPGRAMS = "pgportal.gov.in"
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on a phone call
 _REF_LEN = 7
-
-STATE_LABELS: dict[str, dict[str, str]] = {
-    "new": {"en": "registered", "hi": "दर्ज", "hinglish": "darj"},
-    "claimed": {"en": "with an officer", "hi": "अधिकारी के पास", "hinglish": "officer ke paas"},
-    "answered": {"en": "answered", "hi": "उत्तर दिया गया", "hinglish": "jawab diya gaya"},
-    "closed": {"en": "closed", "hi": "बंद", "hinglish": "band"},
-    "transferred": {"en": "transferred", "hi": "स्थानांतरित", "hinglish": "transfer kiya gaya"},
-    "referred": {
-        "en": "referred to another ministry",
-        "hi": "अन्य मंत्रालय को भेजा गया",
-        "hinglish": "doosre mantralaya ko bheja gaya",
-    },
-    "reopened": {"en": "reopened", "hi": "फिर से खोला गया", "hinglish": "dobara khola gaya"},
-}
 
 
 def reference(post_id: str) -> str:
@@ -86,21 +71,22 @@ class ReplyComposer:
         return withheld_reason(faq, self.today()), faq.department
 
     async def compose(
-        self, kind: str, lang: str, post: Post, variables: dict[str, Any]
+        self, kind: str, lang: str, post: Addressee, variables: dict[str, Any]
     ) -> list[str]:
         """Return the posts of the reply to ``post``."""
         kb = await self._kb.load()
         values, allowed = self._values(kb, kind, lang, variables)
         text = render(pick(kb.templates, lang, kind), values)
         text = _mask_echoes(text, post.text, allowed)
+        ref = reference(str(variables.get("ref") or post.id))
         # An FAQ answer is cut only at a sentence or step end (it is written to fit one post).
-        return thread(text, ref=reference(post.id), sentences_only=kind == "faq")
+        return thread(text, ref=ref, sentences_only=kind == "faq")
 
     def _values(
         self, kb: KnowledgeBase, kind: str, lang: str, variables: dict[str, Any]
     ) -> tuple[dict[str, Any], set[str]]:
         """The template's values, and the official contacts the reply may contain."""
-        values: dict[str, Any] = {"cpgrams": CPGRAMS, "web": MINISTRY_WEB}
+        values: dict[str, Any] = {"cpgrams": cpgrams_web(kb), "web": ministry_web(kb)}
         allowed: set[str] = set()
         if kind == "faq":
             faq = kb.faq(str(variables["faq_id"]))
@@ -124,22 +110,22 @@ class ReplyComposer:
                 "verified": contact,
             }
             allowed = {v for v in (body.email, body.phone) if v and contact}
+        elif kind == "answer":  # an officer's words, for a ticket and each storm member
+            values["answer"] = str(variables["answer"]).strip()
         if "docket" in variables:
             values["docket"] = variables["docket"]
         if kind in {"ack", "status", "interim"}:
             values["department"] = self._department(kb, variables.get("dept"), lang)
             values["due"] = self._due(variables.get("due_at"))
-            state = str(variables.get("state") or "new")
-            values["state"] = STATE_LABELS.get(state, {}).get(lang, state)
+            values["state"] = str(variables.get("state") or "new")  # its words: the template's
         return values, allowed
 
     @staticmethod
     def _department(kb: KnowledgeBase, dept_id: Any, lang: str) -> str:
         dept = kb.department(str(dept_id)) if dept_id else None
+        dept = dept or kb.department(DESK_DEPARTMENT)  # unknown: the ministry's own desk
         if dept is None:
-            return (
-                "वाणिज्य एवं उद्योग मंत्रालय" if lang == "hi" else "the Ministry of Commerce & Industry"
-            )
+            raise KBError(f"departments.yml has no {DESK_DEPARTMENT!r} department")
         return str(getattr(dept.name, _localised(lang)))
 
     def _due(self, due_at: Any) -> str:

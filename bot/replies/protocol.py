@@ -7,23 +7,46 @@ and below the outbox, the tickets and the pipeline, which call it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.x.models import Post
+
+class Addressee(Protocol):
+    """The post a reply answers: its id (the reply's target) and the citizen's words."""
+
+    @property
+    def id(self) -> str:
+        """The post's id."""
+        ...
+
+    @property
+    def text(self) -> str:
+        """What the citizen wrote (personal data in it is never echoed back)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Target:
+    """An ``Addressee`` built from what a ticket kept of its post (``Post`` is one too)."""
+
+    id: str
+    text: str
 
 
 class Composer(Protocol):
     """Builds the final reply parts: rendered, threaded, guarded, unique to the target."""
 
     async def compose(
-        self, kind: str, lang: str, post: Post, variables: dict[str, Any]
+        self, kind: str, lang: str, post: Addressee, variables: dict[str, Any]
     ) -> list[str]:
         """Return the parts of the reply thread to ``post``.
 
         ``kind`` names the template (``responses/<lang>/<kind>.j2``), ``lang`` the
-        citizen's language (``en``, ``hi`` or ``hinglish``), ``variables`` what the
-        template needs besides the knowledge base (``faq_id``, ``body_id``, ``docket``,
-        ``due_at``, ``state``, ``dept``).
+        citizen's language (``en``, ``hi`` or ``hinglish``; any other falls back to
+        English), ``variables`` what the template needs besides the knowledge base
+        (``faq_id``, ``body_id``, ``docket``, ``due_at``, ``state``, ``dept``, and for
+        ``answer`` the officer's ``answer``). ``ref`` (optional) keys the per-reply
+        reference instead of the post id: a second answer to one post needs its own.
         """
         ...
 

@@ -57,6 +57,7 @@ KINDS: dict[str, dict[str, Any]] = {
         "docket": "MOCI-2026-000123",
         "department": "Directorate General of Foreign Trade (DGFT)",
     },
+    "answer": {"answer": "", "docket": "MOCI-2026-000123"},  # threaded: its frame is checked
     "greeting": {},
     "clarify": {"cpgrams": "pgportal.gov.in", "web": "commerce.gov.in"},
 }

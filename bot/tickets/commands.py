@@ -18,7 +18,7 @@ import click
 
 from bot.clock import SystemClock
 from bot.errors import TicketError, UserError
-from bot.kb.source import RedisKB
+from bot.kb.source import FileKB, RedisKB, Reseed
 from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
@@ -45,7 +45,11 @@ def _run_as(
         redis = connect(settings.redis_url)
         keys = Keys(settings.key_prefix)
         clock = SystemClock()
-        store = TicketStore(redis, keys, clock, RedisKB(redis, keys), settings)
+        # The live KB, as the daemon reads it; imported from the files if Redis has none,
+        # as the daemon would (answers are composed from its templates).
+        files = FileKB(settings.kb_dir, settings.responses_dir)
+        reseed = Reseed(files=files, clock=clock, who=f"seva tickets ({settings.instance_id})")
+        store = TicketStore(redis, keys, clock, RedisKB(redis, keys, reseed=reseed), settings)
         try:
             officer = ""
             if identify:

@@ -32,12 +32,11 @@ from bot.keys import ESCALATION_CHAIN, LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.jobs import Priority, ReplyJob
-from bot.replies.protocol import Composer
+from bot.replies.protocol import Composer, Target
 from bot.tickets.model import Move, Ticket
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.transitions import Change, apply
-from bot.x.models import Post
 
 log = structlog.get_logger("sla")
 
@@ -169,17 +168,9 @@ class Scheduler:
         log.warning("sla breach: escalated", docket=docket, to=chain[level])
 
     async def _interim(self, ticket: Ticket, level: int, priority: Priority) -> ReplyJob:
-        post = Post(
-            id=ticket.post_id,
-            author_id=ticket.author_id,
-            author_handle=ticket.author_handle,
-            text=ticket.text,
-            lang=None,
-            created_at=ticket.created_at,
-            conversation_id=ticket.conversation_id,
-        )
         variables: dict[str, Any] = {"docket": ticket.docket, "dept": ticket.dept}
-        parts = await self._composer.compose("interim", ticket.lang, post, variables)
+        target = Target(ticket.post_id, ticket.text)
+        parts = await self._composer.compose("interim", ticket.lang, target, variables)
         return ReplyJob(
             job_id=f"interim:{ticket.docket}:{level}",
             in_reply_to=ticket.post_id,
@@ -228,14 +219,15 @@ def build_role(deps: RoleDeps, *, kb: KBSource, store: TicketStore) -> SlaRole:
     from bot.replies.composer import ReplyComposer
     from bot.tickets.workflow import Workflow
 
-    storms = Storms(deps.redis, deps.keys, deps.clock, store, deps.settings)
+    composer = ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock)
+    storms = Storms(deps.redis, deps.keys, deps.clock, store, deps.settings, composer=composer)
     scheduler = Scheduler(
         deps.redis,
         deps.keys,
         deps.clock,
         store,
         kb,
-        ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock),
+        composer,
         storms,
         timezone=deps.settings.reply_timezone,
     )

@@ -94,6 +94,11 @@ class TicketStore:
         self._prefix = settings.docket_prefix
         self._working = WorkingHours.from_settings(settings)
 
+    @property
+    def kb(self) -> KBSource:
+        """The live knowledge base the store reads departments from (the composer reads it too)."""
+        return self._kb
+
     async def clock_for(self, dept: str, start: datetime) -> tuple[datetime, datetime]:
         """(due, warning) times of a ticket of ``dept`` opened (or escalated) at ``start``.
 

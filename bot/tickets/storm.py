@@ -33,8 +33,8 @@ from bot.clock import Clock
 from bot.errors import TicketError
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob
-from bot.replies.composer import reference
-from bot.replies.thread import thread
+from bot.replies.composer import ReplyComposer
+from bot.replies.protocol import Composer, Target
 from bot.settings import Settings
 from bot.tickets.gist import (
     Profile,
@@ -111,12 +111,23 @@ class Storms:
     """Groups new tickets into storms and carries the master's actions to its members."""
 
     def __init__(
-        self, redis: Redis, keys: Keys, clock: Clock, store: TicketStore, settings: Settings
+        self,
+        redis: Redis,
+        keys: Keys,
+        clock: Clock,
+        store: TicketStore,
+        settings: Settings,
+        *,
+        composer: Composer | None = None,
     ) -> None:
         self._redis = redis
         self._keys = keys
         self._clock = clock
         self._store = store
+        # Every word the desk posts goes through one composer (the daemon passes its own).
+        self.composer: Composer = composer or ReplyComposer(
+            store.kb, timezone=settings.reply_timezone, clock=clock
+        )
         self._threshold = settings.storm_threshold
         self._window_s = settings.storm_window_h * 3600
 
@@ -294,7 +305,7 @@ class Storms:
         for member in await self.each_member(master):
             if member.state is State.CLAIMED:
                 continue  # an officer took this one by hand: they answer it themselves
-            job = _member_job(member, answers.get(member.lang, answers[""]), answer_no)
+            job = await self._member_job(member, answers.get(member.lang, answers[""]), answer_no)
             # The member's answer and its job in one move: answered if and only if queued.
             change = Change(
                 member.docket, Move.STORM_ANSWER, officer, self._clock.now(), self._keys,
@@ -316,6 +327,23 @@ class Storms:
         if jobs:
             log.info("storm: answer fanned out", master=master, replies=len(jobs))
         return jobs
+
+    async def _member_job(self, member: Ticket, text: str, answer_no: str) -> ReplyJob:
+        """A member's copy of its master's answer, in its language, under its own docket."""
+        parts = await self.composer.compose(
+            "answer", member.lang, Target(member.post_id, member.text),
+            {"answer": text, "docket": member.docket, "ref": member.docket},
+        )  # fmt: skip
+        return ReplyJob(
+            job_id=storm_job_id(member.docket, answer_no),
+            in_reply_to=member.post_id,
+            parts=parts,
+            kind="answer",
+            priority=Priority.LOW,  # behind fresh answers, across as many rate windows as needed
+            docket=member.docket,
+            lang=member.lang,
+            account=member.reply_as,
+        )
 
     async def each_member(self, master: str) -> list[Ticket]:
         """The members still waiting for an answer (for answers, transfers, closes...)."""
@@ -398,18 +426,4 @@ def _profile_of(ticket: Ticket) -> Profile:
     entities = entity_ids(ticket.nlu.get("depts") or [], ticket.nlu.get("bodies") or [])
     return Profile.of(
         gist(ticket.text, entities), master=ticket.docket, created_at=ticket.created_at.timestamp()
-    )
-
-
-def _member_job(member: Ticket, text: str, answer_no: str) -> ReplyJob:
-    body = f"{text.strip()} (docket {member.docket})"
-    return ReplyJob(
-        job_id=storm_job_id(member.docket, answer_no),
-        in_reply_to=member.post_id,
-        parts=thread(body, ref=reference(member.docket)),
-        kind="answer",
-        priority=Priority.LOW,  # behind fresh answers, across as many rate windows as needed
-        docket=member.docket,
-        lang=member.lang,
-        account=member.reply_as,
     )

@@ -21,8 +21,7 @@ from bot.clock import Clock
 from bot.errors import TicketConflictError, TicketError
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob
-from bot.replies.composer import reference
-from bot.replies.thread import thread
+from bot.replies.protocol import Target
 from bot.tickets.model import OPEN, Move, State, Ticket
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
@@ -145,7 +144,10 @@ class Workflow:
             await self._refuse_personal_data(ticket, version)
         n = int(ticket.extra.get("replies") or 0) + 1
         mine = answers.get(ticket.lang, text)
-        parts = thread(f"{mine.strip()} (docket {docket})", ref=reference(f"{docket}:{n}"))
+        parts = await self._storms.composer.compose(
+            "answer", ticket.lang, Target(ticket.post_id, ticket.text),
+            {"answer": mine, "docket": docket, "ref": f"{docket}:{n}"},
+        )  # fmt: skip
         job = ReplyJob(
             job_id=f"answer:{docket}:{n}",
             in_reply_to=ticket.post_id,

@@ -89,6 +89,16 @@ def small_kb() -> dict[str, Any]:
                 "reviewed_by": "test-reviewer",
                 "review_due": "2099-01-01",
             },
+            {
+                "id": "cpgrams",
+                "name": {"en": "CPGRAMS", "hi": "सीपीग्राम्स"},
+                "web": "pgportal.gov.in",
+                "source": "https://pgportal.gov.in/",
+                "reviewed": "2026-11-24",
+                "verified": False,
+                "reviewed_by": "test-reviewer",
+                "review_due": "2099-01-01",
+            },
         ],
         "departments": [
             {
@@ -101,6 +111,9 @@ def small_kb() -> dict[str, Any]:
                 "id": "general",
                 "name": {"en": "Social media cell", "hi": "सोशल मीडिया प्रकोष्ठ"},
                 "aliases": {"en": ["other"]},
+                "domains": [
+                    "commerce.gov.in"
+                ],  # the ministry's own site: every reply's last resort
             },
         ],
     }

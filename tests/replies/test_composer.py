@@ -168,3 +168,39 @@ async def test_an_unverified_answer_says_where_to_confirm_it(tmp_path: Path) -> 
     assert "confirm" not in verified
     hindi = " ".join(await composer.compose("faq", "hi", _post(), {"faq_id": "iec-fee"}))
     assert "कृपया dgft.gov.in पर पुष्टि करें।" in hindi
+
+
+async def test_the_ministry_s_site_cpgrams_and_state_words_come_from_the_kb(
+    tmp_path: Path,
+) -> None:
+    """Change the desk department's domain and CPGRAMS's entry in the KB files, and the
+    replies say so; a Hinglish status names the state in Hinglish (its template's words)."""
+    data = copy.deepcopy(small_kb())
+    data["departments"][-1]["domains"] = ["ministry.example.gov.in"]
+    data["directory"][-1]["web"] = "grievances.example.gov.in"
+    composer = _composer(tmp_path, data)
+    clarify = " ".join(await composer.compose("clarify", "en", _post(), {}))
+    assert ("ministry.example.gov.in", "grievances.example.gov.in") == tuple(
+        site for site in ("ministry.example.gov.in", "grievances.example.gov.in") if site in clarify
+    )
+    assert "commerce.gov.in" not in clarify
+    variables = {"docket": "MOCI-2026-000123", "dept": "dgft", "state": "claimed"}
+    status = " ".join(await composer.compose("status", "hinglish", _post(), variables))
+    assert "officer ke paas" in status
+
+
+@pytest.mark.parametrize(
+    ("lang", "docket_word"), [("en", "(docket "), ("hi", "(डॉकेट "), ("hinglish", "(docket ")]
+)
+async def test_an_officer_answer_is_framed_in_the_citizen_s_language(
+    tmp_path: Path, lang: str, docket_word: str
+) -> None:
+    """The `answer` template frames the officer's words; a second answer to one post has its
+    own reference, so X never sees the same text twice."""
+    composer = _composer(tmp_path)
+    words = {"answer": "आपका आईईसी सक्रिय है।", "docket": "MOCI-2026-000123"}
+    first = await composer.compose("answer", lang, _post(), words | {"ref": "MOCI-2026-000123:1"})
+    again = await composer.compose("answer", lang, _post(), words | {"ref": "MOCI-2026-000123:2"})
+    assert f"{docket_word}MOCI-2026-000123)" in first[0]
+    assert first[0].startswith("आपका आईईसी सक्रिय है।")
+    assert first != again

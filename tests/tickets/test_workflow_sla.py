@@ -209,3 +209,16 @@ async def test_every_reply_on_a_handle_ticket_comes_from_that_handle(desk: Desk)
         for _, fields in await desk.redis.xrange(stream)
     ]
     assert {("interim", "dgftdesk"), ("answer", "dgftdesk")} == {(j.kind, j.account) for j in jobs}
+
+
+async def test_an_answer_to_a_hindi_ticket_is_framed_in_hindi(desk: Desk) -> None:
+    """The officer's Hindi answer goes out with the Hindi frame (डॉकेट), not an English one."""
+    ticket = await desk.store.create(
+        _post(77), "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "hi"}
+    )
+    await desk.flow.claim(ticket.docket, "meera")
+    job = await desk.flow.reply(
+        ticket.docket, "meera", "Your IEC is active.", {"hi": "आपका आईईसी सक्रिय है।"}
+    )
+    assert job.parts[0].startswith(f"आपका आईईसी सक्रिय है। (डॉकेट {ticket.docket})")
+    assert "(docket" not in " ".join(job.parts)
