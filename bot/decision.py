@@ -1,8 +1,9 @@
 """The decision: one pure function from what we know about a post to what the desk does.
 
-No I/O here, so every rule is unit-tested with plain values. The types live below the NLU,
-the pipeline and the tickets, which all import them: the NLU evaluation scores what the
-desk would *do* with this same ``decide``, and names FAQ intents with ``faq_intent``. The
+No I/O here, so every rule is unit-tested with plain values. The module sits below the NLU,
+the pipeline and the tickets (``bot.layers``), so any of them may import it: the NLU
+evaluation scores what the desk would *do* with this same ``decide``, and names FAQ intents
+with ``faq_intent``. The
 thresholds come from settings (``Thresholds.from_settings``, the one place they are read)
 and were chosen from the NLU evaluation (README, "Choosing the thresholds").
 """
