@@ -27,15 +27,17 @@ def for_account(
 ) -> Post:
     """Return ``post`` with ``mentions_account``, ``quotes_account``, ``reply_allowed`` set.
 
-    ``quoted_authors`` maps quoted post ids to their author ids, when the caller has them.
+    ``quoted_authors`` maps quoted post ids to their author ids; without it, the authors X
+    sent with the post (``Post.quoted_authors``) decide.
     ``reply_handles`` are the department handles (lower case) the desk can post as: a post
     that mentions one and not the account is answered from it (``reply_as``).
     """
     mentions = handle.lstrip("@").lower() in post.mentions
     quoted = {pid for kind, pid in post.referenced if kind == "quoted"}
-    quotes = bool(account_id) and any(
-        (quoted_authors or {}).get(pid) == account_id for pid in quoted
-    )
+    if quoted_authors is None:
+        quotes = bool(account_id) and account_id in post.quoted_authors
+    else:
+        quotes = bool(account_id) and any(quoted_authors.get(p) == account_id for p in quoted)
     allowed = mentions or quotes or not reply_restriction
     reply_as = None
     if not allowed:

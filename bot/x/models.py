@@ -34,6 +34,7 @@ class Post:
     hashtags: tuple[str, ...] = ()  # lower-case, without "#"
     source: Source = Source.STREAM
     matching_rules: tuple[str, ...] = ()  # rule tags, stream only
+    quoted_authors: tuple[str, ...] = ()  # who wrote the posts this one quotes (includes)
     # Filled by ingest against the configured account:
     mentions_account: bool = False
     quotes_account: bool = False
@@ -66,7 +67,7 @@ class Post:
         data["source"] = Source(data.get("source", "stream"))
         for key in ("referenced",):
             data[key] = tuple(tuple(x) for x in data.get(key) or ())
-        for key in ("mentions", "hashtags", "matching_rules"):
+        for key in ("mentions", "hashtags", "matching_rules", "quoted_authors"):
             data[key] = tuple(data.get(key) or ())
         return cls(**data)
 

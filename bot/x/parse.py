@@ -25,7 +25,9 @@ TWEET_FIELDS = (
     "lang",
     "entities",
 )
-EXPANSIONS = ("author_id",)
+# referenced_tweets.id: the quoted post comes in ``includes.tweets`` with its author, so a
+# quote of the ministry's own post counts as summoning it (X's reply rule).
+EXPANSIONS = ("author_id", "referenced_tweets.id")
 USER_FIELDS = ("username",)
 
 # Only for posts that arrive without ``entities`` (X always sends them when asked; a
@@ -41,6 +43,18 @@ _POST_ID = re.compile(r"^[0-9]{1,19}$")
 def unescape(text: str) -> str:
     """Undo X's escaping of ``&``, ``<`` and ``>`` (one pass: ``&amp;lt;`` stays ``&lt;``)."""
     return _ENTITY.sub(lambda m: _UNESCAPED[m.group(1)], text)
+
+
+def authors_by_post(includes: Mapping[str, Any] | None) -> dict[str, str]:
+    """Map post id to author id from a response's ``includes.tweets`` (odd entries ignored)."""
+    tweets = includes.get("tweets") if isinstance(includes, Mapping) else None
+    if not isinstance(tweets, list):
+        return {}
+    return {
+        str(t["id"]): str(t["author_id"])
+        for t in tweets
+        if isinstance(t, Mapping) and "id" in t and "author_id" in t
+    }
 
 
 def users_by_id(includes: Mapping[str, Any] | None) -> dict[str, str]:
@@ -60,13 +74,15 @@ def post(
     users: Mapping[str, str],
     source: Source,
     matching_rules: Iterable[str] = (),
+    authors: Mapping[str, str] | None = None,
 ) -> Post:
-    """Build a ``Post`` from one ``data`` item and the handles from ``includes``.
+    """Build a ``Post`` from one ``data`` item and what ``includes`` says of it.
 
+    ``users`` gives the handles, ``authors`` (``authors_by_post``) the quoted posts' authors.
     Raises ``PayloadError`` when the item lacks an id or a field has the wrong kind.
     """
     try:
-        return _post(data, users, source, matching_rules)
+        return _post(data, users, source, matching_rules, authors or {})
     except _MALFORMED as err:
         raise PayloadError(f"malformed post: {type(err).__name__}: {err}") from err
 
@@ -76,6 +92,7 @@ def _post(
     users: Mapping[str, str],
     source: Source,
     matching_rules: Iterable[str],
+    authors: Mapping[str, str],
 ) -> Post:
     if not isinstance(data.get("id"), str | int) or not _POST_ID.match(str(data["id"])):
         raise ValueError(f"post id {data.get('id')!r} is not a post id")
@@ -95,6 +112,8 @@ def _post(
         hashtags = tuple(str(h["tag"]).lower() for h in entities.get("hashtags") or ())
     author_id = str(data.get("author_id", ""))
     created = data.get("created_at")
+    referenced = tuple((str(r["type"]), str(r["id"])) for r in data.get("referenced_tweets") or ())
+    quoted = [authors[i] for kind, i in referenced if kind == "quoted" and i in authors]
     return Post(
         id=str(data["id"]),
         author_id=author_id,
@@ -104,19 +123,19 @@ def _post(
         created_at=datetime.fromisoformat(created) if created else None,
         conversation_id=_opt_str(data.get("conversation_id")),
         in_reply_to_user_id=_opt_str(data.get("in_reply_to_user_id")),
-        referenced=tuple(
-            (str(r["type"]), str(r["id"])) for r in data.get("referenced_tweets") or ()
-        ),
+        referenced=referenced,
         mentions=_unique(mentions),
         hashtags=_unique(hashtags),
         source=source,
         matching_rules=tuple(matching_rules),
+        quoted_authors=_unique(tuple(quoted)),
     )
 
 
 def page(body: Mapping[str, Any], source: Source) -> Page:
     """Build a ``Page`` from a list response; an empty page has ``meta`` and no ``data``."""
     users = users_by_id(body.get("includes"))
+    authors = authors_by_post(body.get("includes"))
     meta = body.get("meta") or {}
     if not isinstance(meta, Mapping):
         raise PayloadError("page meta is not an object")
@@ -126,7 +145,7 @@ def page(body: Mapping[str, Any], source: Source) -> Page:
     posts = []
     for item in items:
         try:
-            posts.append(post(item, users, source))
+            posts.append(post(item, users, source, authors=authors))
         except PayloadError as err:  # one garbled post must not lose the page
             log.warning("x.parse.skipped_post", error=str(err))
     try:

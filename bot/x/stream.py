@@ -110,12 +110,16 @@ class OneShotStream(AsyncStreamingClient):  # type: ignore[misc]  # tweepy is un
                 # operational-disconnect and friends: X closes the connection after them.
                 raise map_error(body={"errors": response.errors})
             return
-        includes = {"users": [u.data for u in response.includes.get("users", ())]}
+        includes = {
+            "users": [u.data for u in response.includes.get("users", ())],
+            "tweets": [t.data for t in response.includes.get("tweets", ())],
+        }
         post = parse.post(
             response.data.data,
             parse.users_by_id(includes),
             Source.STREAM,
             [rule.tag for rule in response.matching_rules],
+            authors=parse.authors_by_post(includes),
         )
         try:
             await self._on_post(post)

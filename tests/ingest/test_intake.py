@@ -231,3 +231,29 @@ async def test_a_recover_while_the_evidence_is_read_leaves_no_hold_or_alarm(
     assert not await watch.check()
     assert (0, 0) == (await redis.exists(keys.hold), await redis.exists(keys.alarm(AMNESIA_ALARM)))
     assert await watch.check()  # and intake goes on
+
+
+async def test_a_quote_of_the_ministry_s_post_summons_it(emu: Any) -> None:
+    """A citizen quoting the ministry's post, with only a hashtag, may be answered (X counts
+    a quote as summoning); a quote of someone else's post may not."""
+    from bot.ingest.normalise import for_account
+
+    settings = _emu_settings(emu)
+    own = await emu.control.publish(emu.ministry["username"], "Register on the portal today.")
+    await emu.control.create_user("quoter")
+    other = await emu.control.publish("quoter", "my own note")
+    ours = await emu.control.publish("quoter", "#mociseva not working", quote_of=str(own["id"]))
+    theirs = await emu.control.publish("quoter", "#mociseva see", quote_of=str(other["id"]))
+    x = TweepyXClient(settings, SystemClock())
+    try:
+        posts = {p.id: p for p in await x.get_posts([str(ours["id"]), str(theirs["id"])])}
+    finally:
+        await x.close()
+    seen = {
+        pid: for_account(p, handle=settings.account_handle, account_id=emu.ministry["id"])
+        for pid, p in posts.items()
+    }
+    assert (True, True) == (seen[str(ours["id"])].quotes_account, seen[str(ours["id"])].reply_allowed)  # fmt: skip
+    assert (False, False) == (
+        seen[str(theirs["id"])].quotes_account, seen[str(theirs["id"])].reply_allowed,
+    )  # fmt: skip

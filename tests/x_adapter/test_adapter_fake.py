@@ -149,7 +149,7 @@ async def test_mentions_walk_pages_with_the_app_bearer(client: TweepyXClient, fa
     assert {
         "since_id": "1",
         "max_results": "100",  # clamped to X's bound
-        "expansions": "author_id",
+        "expansions": "author_id,referenced_tweets.id",
         "tweet.fields": "created_at,author_id,conversation_id,in_reply_to_user_id,referenced_tweets,lang,entities",
         "user.fields": "username",
     } == query
@@ -200,7 +200,7 @@ async def test_stream_delivers_posts_with_rule_tags(client: TweepyXClient, fake:
         (p.id, p.matching_rules, p.author_handle) for p in events.posts
     ]
     assert [] == events.disconnects
-    assert "author_id" == fake.seen[0].query["expansions"]
+    assert "author_id,referenced_tweets.id" == fake.seen[0].query["expansions"]
 
 
 async def test_stream_survives_close_and_operational_disconnect(
