@@ -379,6 +379,12 @@ class Settings(WebSettings, DeskSettings, XSettings, BaseSettings):
                 ]
             )
 
+    @classmethod
+    def secret_fields(cls) -> list[str]:
+        """The names of the settings that hold secrets (tokens, passwords)."""
+        typed = [n for n, f in cls.model_fields.items() if "SecretStr" in str(f.annotation)]
+        return [*typed, "x_handle_tokens"]  # handle=token pairs, read into SecretStr
+
     def secret_values(self) -> list[str]:
         """The raw values of every secret, so the log masker can hide them anywhere."""
         values = []

@@ -23,6 +23,7 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ from bot.demo.procs import Procs, redis_server_exe
 from bot.demo.users import create_demo_users
 from bot.keys import Keys
 from bot.net import free_port, port_open
-from bot.settings import ALL_ROLES
+from bot.settings import ALL_ROLES, ENV_PREFIX, Settings
 from bot.store import connect
 from bot.textsafe import echo
 from bot.tickets.report import storm_reports
@@ -132,6 +133,28 @@ async def _start_emulator(procs: Procs, env: dict[str, str]) -> str:
     raise click.ClickException(f"the emulator did not start; see {procs.log_dir / 'emulator.log'}")
 
 
+# The demo's own pace, which a user may change like any other setting (SEVA_SLA_TICK_S=...).
+_DEMO_DEFAULTS = {
+    "SEVA_INGEST_POLL_INTERVAL_S": "5",
+    "SEVA_SLA_TICK_S": "2",  # storms are grouped within seconds for the show
+}
+
+
+def demo_env(environ: Mapping[str, str], wiring: Mapping[str, str]) -> dict[str, str]:
+    """The daemon's environment: the user's SEVA_* settings, under the demo's wiring.
+
+    The user's own settings (a limit, a tick) beat the demo's pace; the demo's wiring (its
+    Redis, emulator, Rasa and identities) beats the user's. No secret of the user's (a
+    token, a password, a secrets folder) reaches the demo: it runs on loopback with the
+    emulator's credentials only.
+    """
+    secret = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.secret_fields()}
+    secret.add(f"{ENV_PREFIX}SECRETS_DIR")
+    mine = {k: v for k, v in environ.items() if k.startswith(ENV_PREFIX) and k not in secret}
+    rest = {k: v for k, v in environ.items() if not k.startswith(ENV_PREFIX)}
+    return rest | _DEMO_DEFAULTS | mine | dict(wiring)
+
+
 async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, crowd: bool) -> int:
     from bot.x.emulator.control import EmulatorControl
 
@@ -160,9 +183,8 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
         )
         web_port = free_port()
         roles = list(ALL_ROLES)
-        daemon_env = {
+        wiring = {
             "SEVA_ROLES": ",".join(roles),
-            **env,
             "SEVA_REDIS_URL": redis_url,
             "SEVA_KEY_PREFIX": prefix,
             "SEVA_WEB_PORT": str(web_port),
@@ -176,9 +198,8 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
             "SEVA_KB_DIR": str(ROOT / "faq_kb"),
             "SEVA_RESPONSES_DIR": str(ROOT / "responses"),
             "SEVA_NLU_DIR": str(ROOT / "nlu"),
-            "SEVA_INGEST_POLL_INTERVAL_S": "5",
-            "SEVA_SLA_TICK_S": "2",  # storms are grouped within seconds for the show
         }
+        daemon_env = demo_env(os.environ, wiring)
         procs.start("daemon", [sys.executable, str(ROOT / "daemon.py")], daemon_env)
         _step(f"daemon started with roles {roles}; logs in {procs.log_dir}")
         redis = connect(redis_url)

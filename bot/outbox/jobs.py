@@ -44,7 +44,8 @@ class ReplyJob:
     None for the desk's own account.
     """
 
-    # e.g. "faq:<post_id>", "ack:<docket>", "interim:<docket>", "answer:<docket>:<post_id>"
+    # "reply:<post_id>" (the pipeline's one reply per post), "interim:<docket>:<level>",
+    # "answer:<docket>:<n>" (an officer's n-th answer), "answer:<member>:storm:<n>"
     job_id: str
     in_reply_to: str
     parts: list[str]

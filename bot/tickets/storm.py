@@ -14,7 +14,7 @@ should see one ticket, answer it once, and every author should still get an answ
 - When an officer answers the master, the answer goes to every member through the
   outbox's low-priority stream, so the fan-out spreads over X's rate windows behind fresh
   answers. Each member's text carries its own docket, so no two posts are identical (X
-  refuses duplicate content) and every job id is unique (``answer:<docket>:storm``). A
+  refuses duplicate content) and every job id is unique (``answer:<docket>:storm:<n>``). A
   fan-out interrupted by a crash is finished by the next sweep.
 - Transfers, referrals and closes of the master carry over to the members; a master
   closed after a hand reply on X releases its members, who still need an answer.
