@@ -10,8 +10,10 @@ and were chosen from the NLU evaluation (README, "Choosing the thresholds").
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from bot.settings import Settings
 
@@ -27,6 +29,57 @@ class Action(StrEnum):
     CLARIFY = "clarify"  # "we could not understand; here is how to reach us"
     FOLLOWUP = "followup"  # attached to the citizen's open ticket
     IGNORE = "ignore"
+
+
+@dataclass(frozen=True)
+class Understanding:
+    """What the NLU found in a post.
+
+    Intent and confidence come from Rasa; the entities, the language and the personal-data
+    kinds from deterministic matchers. Kept in the decision record, and in part
+    (``for_ticket``) on the ticket, where storms and the SLA read it back.
+    """
+
+    intent: str = ""
+    confidence: float = 0.0
+    lang: str = "en"
+    dockets: tuple[str, ...] = ()
+    bodies: tuple[str, ...] = ()
+    depts: tuple[str, ...] = ()
+    pii: tuple[str, ...] = ()  # kinds only (``bot.pii``), never the values
+    complaint: tuple[str, ...] = ()  # the complaint cues found
+    ranking: tuple[tuple[str, float], ...] = ()  # Rasa's top intents
+    nlu_url: str | None = None  # the server that answered
+
+    def to_record(self) -> dict[str, Any]:
+        """JSON for the decision record (``from_record`` reads it back)."""
+        return asdict(self)
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any]) -> Understanding:
+        """Read a record (or a ticket's ``nlu`` field, which keeps a part of it)."""
+        return cls(
+            intent=str(data.get("intent") or ""),
+            confidence=float(data.get("confidence") or 0.0),
+            lang=str(data.get("lang") or "en"),
+            dockets=tuple(data.get("dockets") or ()),
+            bodies=tuple(data.get("bodies") or ()),
+            depts=tuple(data.get("depts") or ()),
+            pii=tuple(data.get("pii") or ()),
+            complaint=tuple(data.get("complaint") or ()),
+            ranking=tuple((str(n), float(c)) for n, c in data.get("ranking") or ()),
+            nlu_url=data.get("nlu_url"),
+        )
+
+    def for_ticket(self) -> dict[str, Any]:
+        """The part a ticket keeps: storm grouping compares departments and bodies."""
+        return {
+            "intent": self.intent,
+            "confidence": self.confidence,
+            "lang": self.lang,
+            "depts": list(self.depts),
+            "bodies": list(self.bodies),
+        }
 
 
 @dataclass(frozen=True)

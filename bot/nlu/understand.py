@@ -1,10 +1,10 @@
-"""The pipeline's ``Understanding``: Rasa's intent plus deterministic entities and language."""
+"""What a post says (``bot.decision.Understanding``): Rasa's intent, entities, language."""
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
-from bot.decision import faq_id_of
+from bot.decision import Understanding, faq_id_of
 from bot.kb.source import KBSource
 from bot.nlu.client import NLUClient
 from bot.nlu.cues import complaint_cues
@@ -30,33 +30,33 @@ class Understander:
             self._finder = EntityFinder(kb, self._prefix)
             self._faq_departments = {f.id: f.department for f in kb.faqs}
 
-    async def understand(self, text: str) -> dict[str, Any]:
+    async def understand(self, text: str) -> Understanding:
         """Intent (from Rasa) with entities and language; raises ``NLUUnavailableError``."""
         await self.refresh()
-        info = self.entities_only(text)
+        found = self.entities_only(text)
         parse = await self._client.parse(for_nlu(text))
-        info |= {
-            "intent": parse.intent,
-            "confidence": round(parse.confidence, 4),
-            "ranking": [[name, round(conf, 4)] for name, conf in parse.ranking[:5]],
-            "nlu_url": parse.url,
-        }
-        return info
+        return replace(
+            found,
+            intent=parse.intent,
+            confidence=round(parse.confidence, 4),
+            ranking=tuple((name, round(conf, 4)) for name, conf in parse.ranking[:5]),
+            nlu_url=parse.url,
+        )
 
-    def entities_only(self, text: str) -> dict[str, Any]:
+    def entities_only(self, text: str) -> Understanding:
         """Language, dockets, bodies, departments and personal-data kinds (no server)."""
         if self._finder is None:
             msg = "call refresh() first"
             raise RuntimeError(msg)
         found = self._finder.find(text)
-        return {
-            "lang": detect(text),
-            "dockets": list(found.dockets),
-            "bodies": list(found.bodies),
-            "depts": list(found.depts),
-            "pii": list(found.pii),
-            "complaint": complaint_cues(text),
-        }
+        return Understanding(
+            lang=detect(text),
+            dockets=tuple(found.dockets),
+            bodies=tuple(found.bodies),
+            depts=tuple(found.depts),
+            pii=found.pii,
+            complaint=tuple(complaint_cues(text)),
+        )
 
     def faq_department(self, faq_id: str) -> str | None:
         """The department that owns an FAQ entry."""

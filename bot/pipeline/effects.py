@@ -10,7 +10,7 @@ from redis.asyncio import Redis
 
 from bot.alarms import raise_alarm
 from bot.clock import Clock, SystemClock
-from bot.decision import Action, Decision
+from bot.decision import Action, Decision, Understanding
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.protocol import Composer
@@ -76,9 +76,9 @@ class DeskEffects:
         own = await self._tickets.ticket_for_post(post.id)
         return docket is not None and docket != own
 
-    async def apply(self, post: Post, decision: Decision, info: dict[str, Any]) -> dict[str, Any]:
+    async def apply(self, post: Post, decision: Decision, info: Understanding) -> dict[str, Any]:
         """Carry the decision out; return what happened, for the audit record."""
-        lang = _reply_lang(str(info.get("lang", "en")))
+        lang = _reply_lang(info.lang)
         kind, variables, facts = await self._plan(post, decision, info)
         if kind is not None and post.reply_allowed:
             parts = await self._composer.compose(kind, lang, post, variables)
@@ -98,7 +98,7 @@ class DeskEffects:
         return facts
 
     async def _plan(  # noqa: PLR0911 (one return per action reads best)
-        self, post: Post, decision: Decision, info: dict[str, Any]
+        self, post: Post, decision: Decision, info: Understanding
     ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
         """Do the non-reply effects; return the reply kind (or None), its variables, facts."""
         facts: dict[str, Any] = {}
@@ -133,7 +133,7 @@ class DeskEffects:
         return None, {}, facts
 
     async def _withhold(
-        self, post: Post, decision: Decision, info: dict[str, Any], why: str, dept: str
+        self, post: Post, decision: Decision, info: Understanding, why: str, dept: str
     ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
         """Open a ticket for the FAQ's department instead of answering; tell an admin."""
         held = replace(
@@ -151,7 +151,7 @@ class DeskEffects:
         return "ack", ticket_vars, facts
 
     async def _ticket_for(
-        self, post: Post, decision: Decision, info: dict[str, Any]
+        self, post: Post, decision: Decision, info: Understanding
     ) -> dict[str, Any]:
         """Open the post's ticket once; a re-processed post gets the same docket back."""
         existing = await self._tickets.ticket_for_post(post.id)
@@ -170,7 +170,7 @@ class DeskEffects:
             reason=decision.reason,
             reply_allowed=not decision.manual_reply,
             # Departments and bodies named: storm grouping compares them (bot.tickets.storm).
-            nlu={k: info.get(k) for k in ("intent", "confidence", "lang", "depts", "bodies")},
+            nlu=info.for_ticket(),
         )
         return _ticket_vars(ticket)
 

@@ -20,9 +20,16 @@ from typing import Any, Protocol
 import structlog
 from redis.asyncio import Redis
 
-from bot import pii
 from bot.clock import Clock
-from bot.decision import Action, Decision, Signals, Thresholds, decide, faq_id_of
+from bot.decision import (
+    Action,
+    Decision,
+    Signals,
+    Thresholds,
+    Understanding,
+    decide,
+    faq_id_of,
+)
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
 from bot.settings import Settings
@@ -46,18 +53,18 @@ return 1
 """
 
 
-class Understanding(Protocol):
-    """What the pipeline needs to know about a text: intent, entities, language."""
+class Understander(Protocol):
+    """What the pipeline asks of the NLU (``bot.nlu.understand.Understander``)."""
 
-    async def understand(self, text: str) -> dict[str, Any]:
-        """Return intent, confidence, ranking, lang, dockets, bodies, depts, pii kinds.
+    async def understand(self, text: str) -> Understanding:
+        """Intent, confidence, ranking, language, entities, personal-data kinds.
 
         Raises NLUUnavailableError while the NLU server is unreachable.
         """
         ...
 
-    def entities_only(self, text: str) -> dict[str, Any]:
-        """Return lang, dockets, bodies, depts and pii kinds without the NLU server."""
+    def entities_only(self, text: str) -> Understanding:
+        """Language, entities and personal-data kinds, without the NLU server (no intent)."""
         ...
 
     def faq_department(self, faq_id: str) -> str | None:
@@ -72,7 +79,7 @@ class Effects(Protocol):
         """Whether the post's conversation belongs to an open ticket."""
         ...
 
-    async def apply(self, post: Post, decision: Decision, info: dict[str, Any]) -> dict[str, Any]:
+    async def apply(self, post: Post, decision: Decision, info: Understanding) -> dict[str, Any]:
         """Carry the decision out; return facts to record (docket, job id, ...)."""
         ...
 
@@ -87,7 +94,7 @@ class PipelineHandler:
         keys: Keys,
         clock: Clock,
         settings: Settings,
-        understanding: Understanding,
+        understanding: Understander,
         effects: Effects,
         thresholds: Thresholds,
     ) -> None:
@@ -120,14 +127,14 @@ class PipelineHandler:
             decision = Decision(
                 **{**record["decision"], "action": Action(record["decision"]["action"])}
             )
-            info = record["info"]
+            info = Understanding.from_record(record["info"])
         else:
             started = time.perf_counter()
             decision, info = await self._decide(entry_id, post, timing)
             timing["decide_ms"] = round((time.perf_counter() - started) * 1000, 2)
             record = {
                 "decision": asdict(decision),
-                "info": info,
+                "info": info.to_record(),
                 "at": self._clock.now().isoformat(),
             }
             first = await self._redis.set(
@@ -163,15 +170,15 @@ class PipelineHandler:
             "decided",
             action=decision.action.value,
             reason=decision.reason,
-            intent=info.get("intent"),
-            confidence=info.get("confidence"),
-            lang=info.get("lang"),
+            intent=info.intent,
+            confidence=info.confidence,
+            lang=info.lang,
             **{k: v for k, v in facts.items() if k in {"docket", "job"}},
         )
 
     async def _decide(
         self, entry_id: str, post: Post, timing: dict[str, float]
-    ) -> tuple[Decision, dict[str, Any]]:
+    ) -> tuple[Decision, Understanding]:
         nlu_ok = True
         started = time.perf_counter()
         try:
@@ -185,30 +192,28 @@ class PipelineHandler:
                     self._s.nlu_retry_s, "NLU unavailable; post waits in the inbox"
                 ) from None
             nlu_ok = False
-            info = {**self._u.entities_only(post.text), "intent": "", "confidence": 0.0}
+            info = self._u.entities_only(post.text)
         except NLUError as err:
             # The NLU refused this one text: a human reads it rather than the post being
             # retried into the dead-letter stream.
             log.warning("nlu refused the post; escalating", error=str(err)[:200])
             nlu_ok = False
-            info = {**self._u.entities_only(post.text), "intent": "", "confidence": 0.0}
-        intent = str(info.get("intent", ""))
-        faq_id = faq_id_of(intent)
+            info = self._u.entities_only(post.text)
+        faq_id = faq_id_of(info.intent)
         sig = Signals(
-            intent=intent,
-            confidence=float(info.get("confidence", 0.0)),
-            lang=str(info.get("lang", "en")),
+            intent=info.intent,
+            confidence=info.confidence,
+            lang=info.lang,
             reply_allowed=post.reply_allowed,
             mentions_account=post.mentions_account,
-            dockets=tuple(info.get("dockets", ())),
-            bodies=tuple(info.get("bodies", ())),
-            depts=tuple(info.get("depts", ())),
+            dockets=info.dockets,
+            bodies=info.bodies,
+            depts=info.depts,
             faq_department=self._u.faq_department(faq_id) if faq_id else None,
             has_open_ticket=await self._fx.has_open_ticket(post),
             nlu_available=nlu_ok,
-            complaint=bool(info.get("complaint")),
+            complaint=bool(info.complaint),
         )
-        info["pii"] = sorted(k.value for k in pii.kinds(post.text))
         return decide(sig, self._th), info
 
 

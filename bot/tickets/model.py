@@ -15,6 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from bot.decision import Understanding
+
 
 class State(StrEnum):
     """Where a ticket is in its life."""
@@ -157,9 +159,14 @@ class Ticket:
         return self.extra.get("storm_of") or None
 
     @property
+    def understanding(self) -> Understanding:
+        """What the NLU found in its post (the part the ticket keeps, ``for_ticket``)."""
+        return Understanding.from_record(self.nlu)
+
+    @property
     def lang(self) -> str:
         """The language its author wrote in, as the NLU found it."""
-        return str(self.nlu.get("lang") or "en")
+        return self.understanding.lang
 
     def to_hash(self) -> dict[str, str]:
         """The Redis hash fields."""

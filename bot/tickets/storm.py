@@ -423,7 +423,8 @@ class Storms:
 
 def _profile_of(ticket: Ticket) -> Profile:
     """A one-post storm for a ticket; entities come from the NLU record the pipeline kept."""
-    entities = entity_ids(ticket.nlu.get("depts") or [], ticket.nlu.get("bodies") or [])
+    found = ticket.understanding
+    entities = entity_ids(list(found.depts), list(found.bodies))
     return Profile.of(
         gist(ticket.text, entities), master=ticket.docket, created_at=ticket.created_at.timestamp()
     )

@@ -17,7 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import FakeClock, SystemClock
-from bot.decision import Thresholds
+from bot.decision import Thresholds, Understanding
 from bot.errors import ServerError, TargetGoneError
 from bot.ingest.role import Intake
 from bot.ingest.sink import Sink
@@ -144,17 +144,14 @@ async def test_ingest_counts_posts_added_by_source_and_skipped_by_reason(
 
 
 class StubNLU:
-    """An Understanding that reads the intent off the text: 'spam' or 'hello'."""
+    """An Understander that reads the intent off the text: 'spam' or 'hello'."""
 
-    async def understand(self, text: str) -> dict[str, Any]:
+    async def understand(self, text: str) -> Understanding:
         intent = "abuse" if "spam" in text else "greet"
-        return {
-            "intent": intent, "confidence": 0.95, "lang": "en", "dockets": [], "bodies": [],
-            "depts": [], "complaint": False,
-        }  # fmt: skip
+        return Understanding(intent=intent, confidence=0.95, lang="en")
 
-    def entities_only(self, text: str) -> dict[str, Any]:
-        return {"lang": "en", "dockets": [], "bodies": [], "depts": []}
+    def entities_only(self, text: str) -> Understanding:
+        return Understanding(lang="en")
 
     def faq_department(self, faq_id: str) -> str | None:
         return None

@@ -79,10 +79,10 @@ async def test_understander_adds_language_and_entities(
         "@MoCI_Seva mera passport abhi tak nahi aaya, status MOCI-2026-000042?"
     )
     await client.close()
-    assert info["lang"] == "hinglish"
-    assert info["dockets"] == ["MOCI-2026-000042"]
-    assert info["bodies"][:1] == ["mea-passport"]
-    assert info["nlu_url"] == rasa.url
+    assert info.lang == "hinglish"
+    assert info.dockets == ("MOCI-2026-000042",)
+    assert info.bodies[:1] == ("mea-passport",)
+    assert info.nlu_url == rasa.url
 
 
 class RecordingEffects:

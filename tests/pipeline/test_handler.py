@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.decision import Action, Decision, Thresholds
+from bot.decision import Action, Decision, Thresholds, Understanding
 from bot.errors import NLUUnavailableError
 from bot.keys import Keys
 from bot.pipeline.handler import PipelineHandler
@@ -19,20 +19,13 @@ from bot.x.models import Post
 
 
 class DeadNLU:
-    """An Understanding whose server never answers; entities still work."""
+    """An Understander whose server never answers; entities still work."""
 
-    async def understand(self, text: str) -> dict[str, Any]:
+    async def understand(self, text: str) -> Understanding:
         raise NLUUnavailableError("connection refused")
 
-    def entities_only(self, text: str) -> dict[str, Any]:
-        return {
-            "lang": "en",
-            "dockets": [],
-            "bodies": [],
-            "depts": ["dgft"],
-            "pii": [],
-            "complaint": [],
-        }
+    def entities_only(self, text: str) -> Understanding:
+        return Understanding(lang="en", depts=("dgft",))
 
     def faq_department(self, faq_id: str) -> str | None:
         return None
@@ -97,7 +90,7 @@ async def test_after_the_wait_a_human_answers_instead(
 class RefusingNLU(DeadNLU):
     """An NLU server that refuses this particular text (HTTP 400)."""
 
-    async def understand(self, text: str) -> dict[str, Any]:
+    async def understand(self, text: str) -> Understanding:
         from bot.errors import NLUError
 
         raise NLUError("400 bad request")

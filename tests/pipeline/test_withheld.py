@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.clock import FakeClock
-from bot.decision import Action, Decision
+from bot.decision import Action, Decision, Understanding
 from bot.kb import files
 from bot.kb.source import StaticKB
 from bot.keys import Keys
@@ -52,7 +52,7 @@ async def _apply(
     composer = ReplyComposer(source, timezone=settings.reply_timezone, clock=clock)
     effects = DeskEffects(redis, keys, store, composer, clock=clock)
     decision = Decision(Action.ANSWER_FAQ, "faq iec-fee (0.93)", faq_id="iec-fee")
-    facts = await effects.apply(_post("1970000000000000101"), decision, {"lang": "en"})
+    facts = await effects.apply(_post("1970000000000000101"), decision, Understanding(lang="en"))
     return facts, await state_of(redis, keys, "reply:1970000000000000101")
 
 

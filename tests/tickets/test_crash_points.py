@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.decision import Action, Decision
+from bot.decision import Action, Decision, Understanding
 from bot.keys import Keys
 from bot.pipeline.effects import DeskEffects
 from bot.replies.composer import ReplyComposer
@@ -120,7 +120,7 @@ def _post(text: str) -> Post:
 
 async def _open(desk: Desk, text: str, dept: str = "dgft") -> str:
     decision = Decision(Action.ESCALATE, "complaint", dept=dept)
-    facts = await desk.effects._ticket_for(_post(text), decision, {"lang": "en"})
+    facts = await desk.effects._ticket_for(_post(text), decision, Understanding(lang="en"))
     return str(facts["docket"])
 
 

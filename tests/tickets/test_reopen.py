@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.clock import FakeClock
-from bot.decision import Action, Decision
+from bot.decision import Action, Decision, Understanding
 from bot.errors import TicketError
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import StaticKB
@@ -56,7 +56,7 @@ async def test_a_complaint_under_an_answered_ticket_reopens_it_with_a_fresh_cloc
     effects = DeskEffects(redis, keys, store, composer)
     decision = Decision(Action.ESCALATE, "complaint", dept="dgft")
     facts = await effects.apply(
-        _post("1970000000000000002", text="still not updated!"), decision, {}
+        _post("1970000000000000002", text="still not updated!"), decision, Understanding()
     )
 
     assert ticket.docket == facts["docket"]  # no second ticket for the same grievance
@@ -69,7 +69,7 @@ async def test_a_complaint_under_an_answered_ticket_reopens_it_with_a_fresh_cloc
     assert ["created", "claimed", "answered", "reopened"] == events
 
     # Someone else replying in that conversation opens a ticket of their own.
-    other = await effects.apply(_post("1970000000000000003", author="8"), decision, {})
+    other = await effects.apply(_post("1970000000000000003", author="8"), decision, Understanding())
     assert ticket.docket != other["docket"]
 
 
