@@ -16,7 +16,6 @@ REPLY_STATE_TTL_S = 90 * 24 * 3600
 # A department's SLA defaults, for departments.yml entries that leave them out (and for a
 # ticket whose department is no longer in the KB). Settings (``SEVA_*``) hold the rest.
 SLA_DEFAULT_HOURS = 48
-SLA_WARN_FRACTION = 0.75
 ESCALATION_CHAIN = ("officer", "head", "cell")
 
 # Consumer-group names.
@@ -126,7 +125,7 @@ class Keys:
 
     @property
     def sla_warn(self) -> str:
-        """Sorted set of open dockets scored by their 75 % warning time."""
+        """Sorted set of open dockets scored by their next SLA warning time."""
         return self._k("sla", "warn")
 
     @property

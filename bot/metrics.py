@@ -305,7 +305,7 @@ METRICS: tuple[MetricSpec, ...] = (
     # the SLA
     hash_counter(
         "seva_sla_warnings_total",
-        "Tickets warned at 75 % of their SLA time, by department.",
+        "SLA warnings given (at each share of a period, SLA_WARNINGS), by department.",
         "sla_warnings",
         "dept",
     ),

@@ -88,6 +88,12 @@ TRANSITIONS: Mapping[Move, Transition] = {
     Move.NOTE: Transition(frozenset(State), None, "note"),
 }
 
+# The SLA's warnings: the shares of a ticket's period (from its creation, escalation or
+# reopening to its due time) at which the scheduler warns, in order, each once per period.
+# A period is counted as the department counts it (working hours or not). Adding a warning
+# is adding its share here.
+SLA_WARNINGS: tuple[float, ...] = (0.75,)
+
 # The end states a storm member may take when it follows its master (Move.STORM_FOLLOW).
 FOLLOW_ENDS = frozenset({State.REFERRED, State.CLOSED})
 

@@ -1,9 +1,10 @@
-"""The SLA scheduler (the ``sla`` role): 75 % warnings, breach escalation, interim replies.
+"""The SLA scheduler (the ``sla`` role): warnings, breach escalation, interim replies.
 
 The same leader also groups storms (``bot.tickets.storm``), because grouping must have
 one writer at a time and this role already holds a lease.
 
-Two sorted sets drive it: ``sla_warn`` (dockets by their 75 % time) and ``sla_due`` (by due
+Two sorted sets drive it: ``sla_warn`` (dockets by their next warning: the model's
+``SLA_WARNINGS``, 75 % of the period) and ``sla_due`` (by due
 time). Every tick the leader takes what is due on the injected clock, so tests move
 through 48 hours in milliseconds. A breach escalates the ticket one level up its
 department's chain (officer → head → cell), records the breach, gives the next level a
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -33,7 +35,7 @@ from bot.lease import Lease, run_as_leader
 from bot.lifecycle import RoleContext, RoleDeps
 from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.protocol import Composer, Target
-from bot.tickets.model import Move, Ticket
+from bot.tickets.model import SLA_WARNINGS, Move, Ticket
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.transitions import Change, apply
@@ -110,15 +112,31 @@ class Scheduler:
             await self._redis.zrem(self._keys.sla_warn, docket)  # the clock stopped
             return
         due = ticket.due_at.isoformat()
-        if ticket.extra.get("warned_for") == due:
-            await self._redis.zrem(self._keys.sla_warn, docket)  # warned for this period
+        # Warnings already given in this period (a new period, after a breach or a reopen,
+        # starts from none).
+        same = ticket.extra.get("warned_for") == due
+        sent = int(ticket.extra.get("warnings_sent") or 1) if same else 0
+        if sent >= len(SLA_WARNINGS):
+            await self._redis.zrem(self._keys.sla_warn, docket)  # all given for this period
             return
+        share = SLA_WARNINGS[sent]
         change = Change(
-            docket, Move.WARN, "sla", self._clock.now(), self._keys, details={"due_at": due},
-            expect={"due_at": due, "warned_for": ticket.extra.get("warned_for", "")},
+            docket, Move.WARN, "sla", self._clock.now(), self._keys,
+            details={"due_at": due, "share": share},
+            expect={
+                "due_at": due,
+                "warned_for": ticket.extra.get("warned_for", ""),
+                "warnings_sent": ticket.extra.get("warnings_sent", ""),
+            },
         )  # fmt: skip
-        change.hset(change.ticket, warned_for=due)
+        change.hset(change.ticket, warned_for=due, warnings_sent=str(sent + 1))
         change.zrem(self._keys.sla_warn, docket)
+        if sent + 1 < len(SLA_WARNINGS):  # the next warning of this period
+            start = datetime.fromisoformat(
+                ticket.extra.get("period_from") or ticket.created_at.isoformat()
+            )
+            then = await self._store.period_point(ticket.dept, start, SLA_WARNINGS[sent + 1])
+            change.zadd(self._keys.sla_warn, docket, then.timestamp())
         change.hincrby(self._keys.counter("sla"), "warnings", 1)
         change.hincrby(self._keys.counter("sla_warnings"), ticket.dept, 1)
         try:
@@ -126,7 +144,7 @@ class Scheduler:
         except TicketError:
             return  # moved meanwhile (answered, escalated): the next tick sees it anew
         self.warned += 1
-        log.warning("sla warning: 75% of the time used", docket=docket, dept=ticket.dept)
+        log.warning("sla warning: time running out", share=share, docket=docket, dept=ticket.dept)
 
     async def _breach(self, docket: str) -> None:
         ticket = await self._store.get(docket)
@@ -149,6 +167,7 @@ class Scheduler:
         change.hset(
             change.ticket, level=str(level), escalated_to=chain[level],
             due_at=next_due.isoformat(), warn_at=next_warn.isoformat(),
+            period_from=change.at.isoformat(),
         )  # fmt: skip
         change.hincrby(change.ticket, "breaches", 1)
         change.zadd(self._keys.sla_due, docket, next_due.timestamp())

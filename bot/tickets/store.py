@@ -22,10 +22,10 @@ from redis.exceptions import ResponseError
 from bot.clock import Clock
 from bot.errors import AmnesiaError, TicketError
 from bot.kb.source import KBSource
-from bot.keys import SLA_DEFAULT_HOURS, SLA_WARN_FRACTION, Keys
+from bot.keys import SLA_DEFAULT_HOURS, Keys
 from bot.settings import Settings
 from bot.tickets.hours import WorkingHours, due_after
-from bot.tickets.model import Move, State, Ticket, event
+from bot.tickets.model import SLA_WARNINGS, Move, State, Ticket, event
 from bot.tickets.transitions import Change, announce_lua, apply
 from bot.x.models import Post
 
@@ -100,19 +100,22 @@ class TicketStore:
         return self._kb
 
     async def clock_for(self, dept: str, start: datetime) -> tuple[datetime, datetime]:
-        """(due, warning) times of a ticket of ``dept`` opened (or escalated) at ``start``.
+        """(due, first warning) times of a ticket of ``dept`` whose period starts at ``start``.
 
-        The warning comes at 75 % of the period, counted the same way as the period: in
-        working hours for a business-hours department.
+        The warning comes at the model's first share of the period (``SLA_WARNINGS``),
+        counted the same way as the period: in working hours for a business-hours department.
         """
+        return await self.period_point(dept, start, 1.0), await self.period_point(
+            dept, start, SLA_WARNINGS[0]
+        )
+
+    async def period_point(self, dept: str, start: datetime, share: float) -> datetime:
+        """When ``share`` of ``dept``'s SLA period from ``start`` has passed."""
         kb = await self._kb.load()
         department = kb.department(dept)
         hours = department.sla_hours if department else float(SLA_DEFAULT_HOURS)
         working = self._working if department and department.business_hours else None
-        return (
-            due_after(start, hours, working),
-            due_after(start, hours * SLA_WARN_FRACTION, working),
-        )
+        return due_after(start, hours * share, working)
 
     async def create(
         self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
@@ -248,7 +251,7 @@ class TicketStore:
             change.expect["author_id"] = author_id
         change.hset(
             change.ticket, due_at=due.isoformat(), warn_at=warn_at.isoformat(),
-            reopened_at=now.isoformat(), level="0", officer="",
+            reopened_at=now.isoformat(), period_from=now.isoformat(), level="0", officer="",
         )  # fmt: skip
         # A reopened ticket stands on its own: it leaves its storm, and as a master it may
         # take members and a new answer again.

@@ -222,3 +222,28 @@ async def test_an_answer_to_a_hindi_ticket_is_framed_in_hindi(desk: Desk) -> Non
     )
     assert job.parts[0].startswith(f"आपका आईईसी सक्रिय है। (डॉकेट {ticket.docket})")
     assert "(docket" not in " ".join(job.parts)
+
+
+async def test_a_second_warning_is_one_share_more_in_the_model(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worked example: SLA_WARNINGS = (0.75, 0.9) gives a warning at 36 h and one at
+    43.2 h of a 48 h period, each once over reruns; a breach starts the next period's."""
+    for module in ("bot.tickets.sla", "bot.tickets.store"):
+        monkeypatch.setattr(f"{module}.SLA_WARNINGS", (0.75, 0.9))
+    docket = await desk.ticket()
+    start = desk.clock.time()
+    warned = []
+    for hours in (36.01, 36.5, 43.25, 44, 47.9):
+        desk.clock.advance(start + hours * 3600 - desk.clock.time())
+        for _ in range(2):  # a rerun of the same tick warns no more
+            await desk.sla.tick()
+        warned.append(desk.sla.warned)
+    assert [1, 1, 2, 2, 2] == warned
+    events = [e for e in await desk.store.history(docket) if e["event"] == "sla_warning"]
+    assert [0.75, 0.9] == [e["share"] for e in events]
+    desk.clock.advance(start + 48.01 * 3600 - desk.clock.time())
+    await desk.sla.tick()  # the breach: a new 48 h period from now
+    desk.clock.advance(36.01 * 3600)
+    await desk.sla.tick()
+    assert (1, 3) == (desk.sla.breached, desk.sla.warned)
