@@ -6,7 +6,8 @@ answered twice, docket numbers issued again, X refusing the repeats as duplicate
 
 - on its first start against a Redis, the ingest leader writes an *epoch* key, once;
 - if the epoch is missing later (this process saw it before), or is missing at start while
-  the desk's own posts on X carry dockets, Redis has lost its data: that is *amnesia*;
+  the desk's own posts on X carry dockets or replies, Redis has lost its data: that is
+  *amnesia*;
 - amnesia sets a *hold* and the critical ``redis_amnesia`` alarm. While the hold is set (or
   the epoch is missing) the sink takes no post and no docket is issued;
 - ``seva recover`` (``bot.recover``) shows what it will do, reseeds what X still knows and
