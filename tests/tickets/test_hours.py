@@ -91,3 +91,33 @@ async def test_a_business_hours_department_gets_working_hours_due_times(
     assert 1 == escalated.level
     # Monday 15:00 IST + 48 working hours: 3 h that day, then 5 days of 8.5 h and 2.5 h more.
     assert datetime(2026, 12, 15, 6, 30, tzinfo=UTC) == escalated.due_at
+
+
+async def test_a_released_storm_member_gets_the_working_hours_warning_it_was_given(
+    redis: Any, keys: Keys, settings: Settings, shipped_kb: KnowledgeBase
+) -> None:
+    """A member of a working-hours department, released when its master is answered by
+    hand, is warned at the time computed at its creation (36 working hours), not at a
+    wall-clock 75 % of its period."""
+    from bot.tickets.workflow import Workflow
+
+    depts = [d.model_copy(update={"business_hours": d.id == "sez"}) for d in shipped_kb.departments]
+    kb = StaticKB(shipped_kb.model_copy(update={"departments": depts}))
+    saturday_evening = datetime(2026, 11, 28, 14, 0, tzinfo=UTC)
+    clock = FakeClock(saturday_evening.timestamp())
+    store = TicketStore(redis, keys, clock, kb, settings)
+    flow = Workflow(redis, keys, clock, store, Storms(redis, keys, clock, store, settings))
+
+    def post(n: int) -> Post:
+        return Post(
+            id=f"198000000000000010{n}", author_id=str(n), author_handle="c", lang="en",
+            text="@MoCI_Seva SEZ online portal down", created_at=saturday_evening,
+            conversation_id=None, mentions_account=True,
+        )  # fmt: skip
+
+    master = await store.create(post(1), "sez", reason="complaint", reply_allowed=True, nlu={})
+    member = await store.create(post(2), "sez", reason="complaint", reply_allowed=True, nlu={})
+    await flow.merge(member.docket, master.docket, "meera")
+    await flow.close(master.docket, "meera", "answered on X", manual=True)
+    warn_at = datetime(2026, 12, 4, 6, 0, tzinfo=UTC)  # Friday 11:30 IST, as at creation
+    assert warn_at.timestamp() == await redis.zscore(keys.sla_warn, member.docket)
