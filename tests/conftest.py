@@ -252,18 +252,15 @@ def start_daemon(
         | {f"SEVA_{name.upper()}": value for name, value in settings.items()}
     )
     # SEVA_TEST_DAEMON_LOG=<file>: append every test daemon's log there, to debug a run.
+    command = [sys.executable, str(ROOT / "daemon.py")]
     log_path = os.environ.get("SEVA_TEST_DAEMON_LOG")
-    if log_path:
-        env["PYTHONUNBUFFERED"] = "1"  # a SIGKILLed daemon's last lines are kept too
-    out = Path(log_path).open("ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
-    try:
+    if not log_path:
         return subprocess.Popen(
-            [sys.executable, str(ROOT / "daemon.py")], cwd=ROOT, env=env,
-            stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    finally:
-        if not isinstance(out, int):
-            out.close()
+            command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    env["PYTHONUNBUFFERED"] = "1"  # a SIGKILLed daemon's last lines are kept too
+    with Path(log_path).open("ab") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 _MEASURED = pytest.StashKey[list[str]]()

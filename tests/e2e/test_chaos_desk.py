@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import random
 import subprocess
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -68,7 +67,6 @@ class Run:
 
     async def fault_before(self, i: int) -> None:
         """Inject the faults seeded for post ``i``."""
-        print(f"{time.time():.3f} post {i}", flush=True)  # noqa: T201 (in the failure report)
         if i in self.kills:
             self.proc.kill()
             self.proc.wait()

@@ -167,43 +167,59 @@ MOVES: dict[str, Callable[[Desk, dict[str, str]], Awaitable[Any]]] = {
 }
 
 
-async def _problems(redis: Any, keys: Keys, docket: str) -> list[str]:  # noqa: C901, PLR0912
+async def _problems(redis: Any, keys: Keys, docket: str) -> list[str]:
     h = await redis.hgetall(keys.ticket(docket))
-    state, dept, storm = h["state"], h["dept"], h.get("storm_of")
-    queues = {q for q in DEPTS if await redis.zscore(keys.queue(q), docket) is not None}
-    claimed = await redis.zscore(keys.claims, docket) is not None
-    due = await redis.zscore(keys.sla_due, docket)
-    found = []
-    if state == "claimed":
-        if not claimed or queues:
-            found.append(f"claimed, claims {claimed}, queues {queues}")
-    elif claimed:
-        found.append(f"{state} but in the claims")
-    if state in OPEN - {"claimed"} and not storm and queues != {dept}:
-        found.append(f"{state} in {dept}, queues {queues}")
-    if state in OPEN and storm and (queues or due is not None):
-        found.append(f"storm member in queues {queues}, due {due}")
-    if state in OPEN and not storm:
-        if due is None:
-            found.append(f"{state} without its SLA clock")
-        elif abs(due - datetime.fromisoformat(h["due_at"]).timestamp()) > 1:
-            found.append(f"due {h['due_at']} but the SLA set says {due}")
-    if state not in OPEN and (queues or due is not None):
-        found.append(f"{state} still in queues {queues}, due {due}")
     history = [json.loads(e) for e in await redis.lrange(keys.ticket_history(docket), 0, -1)]
-    said = [e for e in history if e["event"] in STATE_EVENTS and "storm_of" not in e]
-    if said and STATE_EVENTS[said[-1]["event"]] != state and not storm:
-        found.append(f"{state} but the history last said {said[-1]['event']}")
-    if said and said[-1]["event"] == "transferred" and said[-1].get("to") != dept:
-        found.append(f"transferred to {said[-1].get('to')} but in {dept}")
-    if state in {"new", "claimed", "transferred"}:
+    found = await _placement(redis, keys, docket, h) + _told(h, history)
+    if h["state"] in {"new", "claimed", "transferred"}:
         found += [
-            f"{state} with an answer queued ({key})"
+            f"{h['state']} with an answer queued ({key})"
             async for key in redis.scan_iter(keys.reply(f"answer:{docket}:[0-9]*"))
         ]
     if await redis.get(keys.post_ticket(h["post_id"])) != docket:
         found.append("its post is not linked to it")
     return [f"{docket}: {p}" for p in found]
+
+
+async def _placement(redis: Any, keys: Keys, docket: str, h: dict[str, str]) -> list[str]:
+    """The queues, claims and SLA set a ticket is in, against what its state implies."""
+    state, dept, storm = h["state"], h["dept"], h.get("storm_of")
+    queues = {q for q in DEPTS if await redis.zscore(keys.queue(q), docket) is not None}
+    claimed = await redis.zscore(keys.claims, docket) is not None
+    due = await redis.zscore(keys.sla_due, docket)
+    found = []
+    if state == "claimed" and (not claimed or queues):
+        found.append(f"claimed, claims {claimed}, queues {queues}")
+    if state != "claimed" and claimed:
+        found.append(f"{state} but in the claims")
+    if state in OPEN - {"claimed"} and not storm and queues != {dept}:
+        found.append(f"{state} in {dept}, queues {queues}")
+    if state in OPEN and storm and (queues or due is not None):
+        found.append(f"storm member in queues {queues}, due {due}")
+    if state in OPEN and not storm and due is None:
+        found.append(f"{state} without its SLA clock")
+    elif state in OPEN and not storm and abs(due - _ts(h["due_at"])) > 1:
+        found.append(f"due {h['due_at']} but the SLA set says {due}")
+    if state not in OPEN and (queues or due is not None):
+        found.append(f"{state} still in queues {queues}, due {due}")
+    return found
+
+
+def _told(h: dict[str, str], history: list[dict[str, Any]]) -> list[str]:
+    """The history's last state event, against the state and department."""
+    said = [e for e in history if e["event"] in STATE_EVENTS and "storm_of" not in e]
+    if not said:
+        return []
+    last, found = said[-1], []
+    if STATE_EVENTS[last["event"]] != h["state"] and not h.get("storm_of"):
+        found.append(f"{h['state']} but the history last said {last['event']}")
+    if last["event"] == "transferred" and last.get("to") != h["dept"]:
+        found.append(f"transferred to {last.get('to')} but in {h['dept']}")
+    return found
+
+
+def _ts(iso: str) -> float:
+    return datetime.fromisoformat(iso).timestamp()
 
 
 async def _all_problems(redis: Any, keys: Keys) -> list[str]:
@@ -227,7 +243,7 @@ async def test_a_death_at_any_write_leaves_no_ticket_half_moved(
         assert [] == await _all_problems(redis, run_keys)
         dying = CrashingRedis(redis, crash_at)
         try:
-            await MOVES[move](Desk(dying, run_keys, settings, clock), seeded)  # type: ignore[arg-type]
+            await MOVES[move](Desk(dying, run_keys, settings, clock), seeded)
         except CrashError:
             runs += 1
             assert [] == await _all_problems(redis, run_keys), f"died before write {crash_at}"

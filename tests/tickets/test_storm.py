@@ -326,12 +326,9 @@ async def _reply_then_die(desk: StormDesk, master: str) -> None:
     async def die(_master: str) -> list[Any]:
         raise CrashError
 
-    real = desk.storms.answer
-    desk.storms.answer = die  # type: ignore[method-assign]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(desk.storms, "answer", die)
         await desk.flow.reply(master, "meera", ANSWER)
-    finally:
-        desk.storms.answer = real  # type: ignore[method-assign]
 
 
 async def test_no_member_joins_while_the_master_s_answer_is_being_sent(desk: StormDesk) -> None:
