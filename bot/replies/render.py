@@ -13,10 +13,11 @@ citizen's ``{{ ... }}`` or an answer containing braces prints as written.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import regex
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.errors import KBError
@@ -89,10 +90,16 @@ def template_key(lang: str, kind: str) -> str:
     return f"{lang}/{kind}"
 
 
+@functools.lru_cache(maxsize=512)
+def _compiled(source: str) -> Template:
+    """A template source compiled once: the KB holds a few dozen, rendered for every reply."""
+    return _ENV.from_string(source)
+
+
 def render(source: str, variables: dict[str, Any]) -> str:
     """Render one template source; whitespace runs collapse to single spaces per line."""
     try:
-        text = _ENV.from_string(source).render(**variables)
+        text = _compiled(source).render(**variables)
     except TemplateError as err:
         msg = f"template failed: {err}"
         raise KBError(msg) from err
