@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import structlog
@@ -21,21 +21,21 @@ import structlog
 from bot import logs
 from bot.clock import Clock, SystemClock
 from bot.errors import StoreAuthError
-from bot.ingest.role import IngestRole
 from bot.kb.source import FileKB, RedisKB, Reseed
 from bot.keys import Keys
 from bot.lifecycle import Role, RoleDeps, Runner
-from bot.nlu.client import NLUClient, RasaClient
-from bot.outbox import role as outbox
-from bot.pipeline import role as pipeline
 from bot.retry import Backoff
 from bot.settings import ALL_ROLES, Settings, load_settings
 from bot.store import connect, wait_ready
-from bot.tickets import sla
 from bot.tickets.store import TicketStore
-from bot.web.role import WebRole
-from bot.x.adapter import TweepyXClient
 from bot.x.models import XClient
+
+if TYPE_CHECKING:
+    from bot.nlu.client import NLUClient
+
+# The roles' modules (spaCy, tweepy, twitter-text, the web stack) are imported by the
+# builders below, only for the roles a process runs: an ingest-only daemon starts in a
+# fraction of the time, which tests and restarts after a crash pay many times over.
 
 log = structlog.get_logger("app")
 
@@ -58,6 +58,8 @@ def x_client(deps: Deps) -> XClient:
 
     The X credentials are checked here, so only a process whose roles talk to X needs them.
     """
+    from bot.x.adapter import TweepyXClient
+
     if deps.x is None:
         deps.settings.require_x_credentials()
         deps.x = TweepyXClient(deps.settings, deps.clock)
@@ -67,6 +69,8 @@ def x_client(deps: Deps) -> XClient:
 
 def x_accounts(deps: Deps) -> dict[str, XClient]:
     """One X client per department handle with a user token: the same adapter, as that handle."""
+    from bot.x.adapter import TweepyXClient
+
     if deps.accounts is None:
         deps.settings.require_x_credentials()
         deps.accounts = {}
@@ -91,6 +95,8 @@ def kb_source(deps: Deps) -> RedisKB:
 
 def nlu_client(deps: Deps) -> NLUClient:
     """Return the process's one NLU client, following the live Rasa URLs in Redis."""
+    from bot.nlu.client import RasaClient
+
     if deps.nlu is None:
         deps.nlu = RasaClient(deps.settings, deps.clock, deps.redis, deps.keys)
         deps.closers.append(deps.nlu.close)
@@ -112,26 +118,36 @@ def ticket_desk(deps: Deps) -> TicketStore:
 
 
 def _ingest(deps: Deps) -> Role:
+    from bot.ingest.role import IngestRole
+
     return IngestRole(x_client(deps), kb_source(deps))
 
 
 def _pipeline(deps: Deps) -> Role:
+    from bot.pipeline import role as pipeline
+
     return pipeline.build_role(
         deps, kb=kb_source(deps), nlu=nlu_client(deps), tickets=ticket_desk(deps)
     )
 
 
 def _outbox(deps: Deps) -> Role:
+    from bot.outbox import role as outbox
+
     return outbox.build_role(
         deps, x=x_client(deps), accounts=x_accounts(deps), tickets=ticket_desk(deps)
     )
 
 
 def _sla(deps: Deps) -> Role:
+    from bot.tickets import sla
+
     return sla.build_role(deps, kb=kb_source(deps), store=ticket_desk(deps))
 
 
 def _web(deps: Deps) -> Role:
+    from bot.web.role import WebRole
+
     del deps  # the web app builds its own from the role's context (bot.web.app.create_app)
     return WebRole()
 
