@@ -41,19 +41,35 @@ CRITICAL_ALARMS = frozenset(
 
 # Set the alarm, or refresh it keeping its TTL; a fresh one is counted by name (bot.metrics)
 # in the same step, so every raise counts once and a refresh never does.
-_RAISE = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') then
-  redis.call('HINCRBY', KEYS[2], ARGV[2], 1)
-  return 1
-end
-redis.call('SET', KEYS[1], ARGV[1], 'XX', 'KEEPTTL')
-return 0
-"""
-
-
 def severity_of(name: str) -> Severity:
     """The severity of the alarm called ``name``."""
     return Severity.CRITICAL if name in CRITICAL_ALARMS else Severity.WARNING
+
+
+def raise_lua(alarm: str, counter: str, body: str, name: str) -> str:
+    """Lua that raises (or refreshes) an alarm and counts it when new (Lua expressions in).
+
+    The one way an alarm is raised, for scripts that raise one with other writes (the
+    amnesia hold, ``bot.epoch``). It leaves ``fresh`` set when the alarm is new.
+    """
+    return f"""
+local fresh = redis.call('SET', {alarm}, {body}, 'NX')
+if fresh then
+  redis.call('HINCRBY', {counter}, {name}, 1)
+else
+  redis.call('SET', {alarm}, {body}, 'XX', 'KEEPTTL')
+end
+"""
+
+
+def alarm_body(clock: Clock, name: str, detail: str) -> str:
+    """The stored JSON of an alarm."""
+    return json.dumps(
+        {"detail": detail, "since": clock.now().isoformat(), "severity": severity_of(name)}
+    )
+
+
+_RAISE = raise_lua("KEYS[1]", "KEYS[2]", "ARGV[1]", "ARGV[2]") + "return fresh and 1 or 0\n"
 
 
 async def raise_alarm(  # noqa: PLR0917 (mirrors clear_alarm; all are required)
@@ -65,9 +81,7 @@ async def raise_alarm(  # noqa: PLR0917 (mirrors clear_alarm; all are required)
     ttl_s: float | None = None,
 ) -> None:
     """Raise (or refresh) an alarm; log it only when it is new."""
-    body = json.dumps(
-        {"detail": detail, "since": clock.now().isoformat(), "severity": severity_of(name)}
-    )
+    body = alarm_body(clock, name, detail)
     fresh = await redis.eval(_RAISE, 2, keys.alarm(name), keys.counter("alarms"), body, name)
     if ttl_s:
         await redis.expire(keys.alarm(name), int(ttl_s))

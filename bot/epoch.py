@@ -23,7 +23,7 @@ from typing import Any
 import structlog
 from redis.asyncio import Redis
 
-from bot.alarms import severity_of
+from bot.alarms import alarm_body, raise_lua, severity_of
 from bot.clock import Clock
 from bot.keys import Keys
 
@@ -83,33 +83,33 @@ class EpochWatch:
         first start) may have written an epoch since; a hold set after that would stay for
         ever, with nobody left to lift it.
         """
-        now = self._clock.now().isoformat()
-        hold = json.dumps({"detail": detail, "since": now})
-        alarm = json.dumps(
-            {
-                "detail": f"{detail}; intake is held: run `seva recover`",
-                "since": now,
-                "severity": severity_of(AMNESIA_ALARM),
-            }
+        hold = json.dumps({"detail": detail, "since": self._clock.now().isoformat()})
+        alarm = alarm_body(
+            self._clock, AMNESIA_ALARM, f"{detail}; intake is held: run `seva recover`"
         )
-        held = await self._redis.eval(
-            _HOLD, 3, self._keys.epoch, self._keys.hold, self._keys.alarm(AMNESIA_ALARM),
-            hold, alarm,
+        held, fresh = await self._redis.eval(
+            _HOLD, 4, self._keys.epoch, self._keys.hold, self._keys.alarm(AMNESIA_ALARM),
+            self._keys.counter("alarms"), hold, alarm, AMNESIA_ALARM,
         )  # fmt: skip
         if held == 1:
             log.error("amnesia: intake held until `seva recover`", detail=detail)
+        if fresh == 1:
             log.error("alarm raised", alarm=AMNESIA_ALARM, severity=severity_of(AMNESIA_ALARM))
 
 
-# KEYS: epoch, hold, the amnesia alarm. ARGV: hold JSON, alarm JSON. Returns 0 when an epoch
-# exists (no hold), 1 for a new hold, 2 when intake was held already.
-_HOLD = """
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-local fresh = redis.call('SET', KEYS[2], ARGV[1], 'NX')
-if fresh then redis.call('SET', KEYS[3], ARGV[2]) return 1 end
-redis.call('SET', KEYS[3], ARGV[2], 'NX')
-return 2
+# KEYS: epoch, hold, the amnesia alarm, the alarms counter. ARGV: hold JSON, alarm JSON, the
+# alarm's name. Returns {0, 0} when an epoch exists (no hold); else {1 for a new hold (2 if
+# intake was held already), 1 if the alarm is new}.
+_HOLD = (
+    """
+if redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end
+local held = redis.call('SET', KEYS[2], ARGV[1], 'NX')
 """
+    + raise_lua("KEYS[3]", "KEYS[4]", "ARGV[2]", "ARGV[3]")
+    + """
+return {held and 1 or 2, fresh and 1 or 0}
+"""
+)
 
 
 def _since(epoch: str) -> str:

@@ -212,6 +212,9 @@ async def test_an_answer_without_a_docket_on_x_is_evidence_the_desk_ran(
         assert not await watch.check()
         assert await redis.exists(keys.hold)
         assert str(asked["id"]) in await redis.get(keys.hold)
+        # Raised as every alarm is: counted once (seva_alarms_raised_total), not again.
+        assert not await watch.check()
+        assert "1" == await redis.hget(keys.counter("alarms"), "redis_amnesia")
     finally:
         await x.close()
 
