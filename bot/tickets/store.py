@@ -105,17 +105,20 @@ class TicketStore:
         The warning comes at the model's first share of the period (``SLA_WARNINGS``),
         counted the same way as the period: in working hours for a business-hours department.
         """
-        return await self.period_point(dept, start, 1.0), await self.period_point(
-            dept, start, SLA_WARNINGS[0]
-        )
+        hours, working = await self._period(dept)
+        return due_after(start, hours, working), due_after(start, hours * SLA_WARNINGS[0], working)
 
     async def period_point(self, dept: str, start: datetime, share: float) -> datetime:
         """When ``share`` of ``dept``'s SLA period from ``start`` has passed."""
-        kb = await self._kb.load()
-        department = kb.department(dept)
+        hours, working = await self._period(dept)
+        return due_after(start, hours * share, working)
+
+    async def _period(self, dept: str) -> tuple[float, WorkingHours | None]:
+        """The department's SLA hours, and its working hours when it counts only those."""
+        department = (await self._kb.load()).department(dept)
         hours = department.sla_hours if department else float(SLA_DEFAULT_HOURS)
         working = self._working if department and department.business_hours else None
-        return due_after(start, hours * share, working)
+        return hours, working
 
     async def create(
         self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None

@@ -307,11 +307,13 @@ class Storms:
                 continue  # an officer took this one by hand: they answer it themselves
             job = await self._member_job(member, answers.get(member.lang, answers[""]), answer_no)
             # The member's answer and its job in one move: answered if and only if queued.
-            change = Change(
-                member.docket, Move.STORM_ANSWER, officer, self._clock.now(), self._keys,
+            change = self._member_move(
+                member,
+                Move.STORM_ANSWER,
+                officer,
+                master,
                 details={"storm_of": master, "job": job.job_id},
-                expect={"storm_of": master},
-            )  # fmt: skip
+            )
             at = change.at.isoformat()
             change.hset(change.ticket, officer=officer, answered_at=at, storm_job=job.job_id)
             change.hsetnx(change.ticket, "first_response_at", at)
@@ -327,6 +329,22 @@ class Storms:
         if jobs:
             log.info("storm: answer fanned out", master=master, replies=len(jobs))
         return jobs
+
+    def _member_move(
+        self,
+        member: Ticket,
+        move: Move,
+        by: str,
+        master: str,
+        *,
+        details: dict[str, Any],
+        end: State | None = None,
+    ) -> Change:
+        """A member's move for its master, refused if the member left that storm meanwhile."""
+        return Change(
+            member.docket, move, by, self._clock.now(), self._keys,
+            details=details, expect={"storm_of": master}, end=end,
+        )  # fmt: skip
 
     async def _member_job(self, member: Ticket, text: str, answer_no: str) -> ReplyJob:
         """A member's copy of its master's answer, in its language, under its own docket."""
@@ -370,10 +388,14 @@ class Storms:
         """
         followed = 0
         for member in await self.each_member(master):
-            change = Change(
-                member.docket, Move.STORM_FOLLOW, officer, self._clock.now(), self._keys,
-                details={"storm_of": master, **fields}, expect={"storm_of": master}, end=end,
-            )  # fmt: skip
+            change = self._member_move(
+                member,
+                Move.STORM_FOLLOW,
+                officer,
+                master,
+                details={"storm_of": master, **fields},
+                end=end,
+            )
             change.hset(change.ticket, **fields)
             if responded:
                 change.hsetnx(change.ticket, "first_response_at", change.at.isoformat())
@@ -401,10 +423,9 @@ class Storms:
                 warn = datetime.fromisoformat(warn_at)
             else:  # a ticket from before warn_at was kept: the same rule as at creation
                 _, warn = await self._store.clock_for(member.dept, member.created_at)
-            change = Change(
-                member.docket, Move.STORM_RELEASE, "storm", self._clock.now(), self._keys,
-                details={"master": master, "why": why}, expect={"storm_of": master},
-            )  # fmt: skip
+            change = self._member_move(
+                member, Move.STORM_RELEASE, "storm", master, details={"master": master, "why": why}
+            )
             change.hdel(change.ticket, "storm_of")
             change.hset(change.ticket, storm_released=why)
             queue = self._keys.queue(member.dept)

@@ -121,8 +121,8 @@ class Change:
     expect: dict[str, str] = field(default_factory=dict)  # field -> value read ('' absent)
     end: State | None = None  # Move.STORM_FOLLOW only: the master's end state
     name: str = ""  # the history event's name when not the move's own ("claim_expired")
-    _names: list[str] = field(default_factory=list)
-    ops: list[list[Any]] = field(default_factory=list)
+    _names: list[str] = field(init=False, default_factory=list)  # KEYS, in order
+    ops: list[list[Any]] = field(init=False, default_factory=list)
 
     def __post_init__(self) -> None:
         self._names = [
