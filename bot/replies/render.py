@@ -64,7 +64,10 @@ KINDS: dict[str, dict[str, Any]] = {
 }
 LANGS = ("en", "hi")  # every kind in both; ``hinglish/<kind>`` templates are optional
 
-_MENTION = regex.compile(r"(?<![\w@\uFF20])([@\uFF20])(?=\w)")  # X also reads the fullwidth at
+# twitter-text's rule: an @ starts a mention unless an ASCII letter, digit or one of
+# _!#$%&*@ comes just before it (so "a@b.in" is an address, but "À@b" mentions @b).
+# X also reads the fullwidth at.
+_MENTION = regex.compile(r"(?<![A-Za-z0-9_!#$%&*@\uFF20])([@\uFF20])(?=\w)")
 _WORD_JOINER = "\u2060"
 
 
