@@ -114,3 +114,40 @@ async def state_of(redis: Redis, keys: Keys, job_id: str) -> dict[str, str]:
     """Return the reply-state hash of a job (empty if unknown)."""
     result = await redis.hgetall(keys.reply(job_id))
     return {str(k): str(v) for k, v in result.items()}
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where an answer stands, as an officer is shown it.
+
+    ``waiting`` and ``retry_at`` are set while the outbox holds the job back (X's rate
+    window, the post budget, X down) and cleared once it is sent.
+    """
+
+    job_id: str
+    state: ReplyState | None  # None: unknown (never queued, or its record expired)
+    post_ids: tuple[str, ...] = ()
+    waiting: str = ""
+    retry_at: float | None = None
+    error: str = ""
+
+    @property
+    def done(self) -> bool:
+        """Whether nothing more will happen to it (sent, failed, or unknown)."""
+        return self.state in {ReplyState.SENT, ReplyState.FAILED, None}
+
+
+async def delivery(redis: Redis, keys: Keys, job_id: str) -> Delivery:
+    """The delivery of job ``job_id``: its state, the posts made, and why it waits."""
+    st = await state_of(redis, keys, job_id)
+    if "state" not in st:
+        return Delivery(job_id, None)
+    sent = int(st.get("parts_sent") or 0)
+    return Delivery(
+        job_id,
+        ReplyState(st["state"]),
+        post_ids=tuple(st[f"id_{i}"] for i in range(sent) if f"id_{i}" in st),
+        waiting=st.get("waiting", ""),
+        retry_at=float(st["retry_at"]) if st.get("retry_at") else None,
+        error=st.get("error", ""),
+    )

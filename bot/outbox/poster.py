@@ -102,13 +102,20 @@ class Poster:
             return
         for i in range(len(ids), len(job.parts)):
             parent = job.in_reply_to if i == 0 else ids[i - 1]
-            reply_id = await self._post_part(job, i, parent, reconcile=interrupted == i, x=x)
+            try:
+                reply_id = await self._post_part(job, i, parent, reconcile=interrupted == i, x=x)
+            except Defer as wait:
+                # The desk shows an officer why their answer waits, and until when.
+                retry_at = self._clock.time() + wait.delay_s
+                await self._redis.hset(key, mapping={"waiting": wait.reason, "retry_at": retry_at})
+                raise
             if reply_id is None:
                 return  # failed for good; recorded
             ids.append(reply_id)
-        await self._redis.hset(
-            key, mapping={"state": ReplyState.SENT, "sent_at": self._clock.time()}
-        )
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping={"state": ReplyState.SENT, "sent_at": self._clock.time()})
+            pipe.hdel(key, "waiting", "retry_at")
+            await pipe.execute()
         log.info("reply sent", parts=len(ids), first_id=ids[0] if ids else None)
 
     def _client(self, job: ReplyJob) -> XClient | None:

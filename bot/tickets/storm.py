@@ -348,10 +348,7 @@ class Storms:
 
     async def _member_job(self, member: Ticket, text: str, answer_no: str) -> ReplyJob:
         """A member's copy of its master's answer, in its language, under its own docket."""
-        parts = await self.composer.compose(
-            "answer", member.lang, Target(member.post_id, member.text),
-            {"answer": text, "docket": member.docket, "ref": member.docket},
-        )  # fmt: skip
+        parts = await self.member_parts(member, text)
         return ReplyJob(
             job_id=storm_job_id(member.docket, answer_no),
             in_reply_to=member.post_id,
@@ -362,6 +359,13 @@ class Storms:
             lang=member.lang,
             account=member.reply_as,
         )
+
+    async def member_parts(self, member: Ticket, text: str) -> list[str]:
+        """The posts a member gets for its master's answer ``text`` (the desk previews it)."""
+        return await self.composer.compose(
+            "answer", member.lang, Target(member.post_id, member.text),
+            {"answer": text, "docket": member.docket, "ref": member.docket},
+        )  # fmt: skip
 
     async def each_member(self, master: str) -> list[Ticket]:
         """The members still waiting for an answer (for answers, transfers, closes...)."""

@@ -12,6 +12,7 @@ another ministry stops it (the docket leaves the SLA set).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from redis.asyncio import Redis
@@ -143,11 +144,7 @@ class Workflow:
         for version in answers.values():
             await self._refuse_personal_data(ticket, version)
         n = int(ticket.extra.get("replies") or 0) + 1
-        mine = answers.get(ticket.lang, text)
-        parts = await self._storms.composer.compose(
-            "answer", ticket.lang, Target(ticket.post_id, ticket.text),
-            {"answer": mine, "docket": docket, "ref": f"{docket}:{n}"},
-        )  # fmt: skip
+        parts = await self._answer_parts(ticket, answers.get(ticket.lang, text), n)
         job = ReplyJob(
             job_id=f"answer:{docket}:{n}",
             in_reply_to=ticket.post_id,
@@ -177,6 +174,39 @@ class Workflow:
         # A storm's master: the same answer goes to every member, each under its own docket.
         await self._storms.answer(docket)
         return job
+
+    async def _answer_parts(self, ticket: Ticket, text: str, n: int) -> list[str]:
+        """The posts of the ``n``-th answer to the ticket's own author."""
+        return await self._storms.composer.compose(
+            "answer", ticket.lang, Target(ticket.post_id, ticket.text),
+            {"answer": text, "docket": ticket.docket, "ref": f"{ticket.docket}:{n}"},
+        )  # fmt: skip
+
+    async def languages(self, docket: str) -> list[str]:
+        """The languages a ticket's authors wrote in: its own first, then its storm's."""
+        ticket = await self._store.require(docket)
+        members = await self._storms.each_member(docket)
+        return list(dict.fromkeys([ticket.lang, *(m.lang for m in members)]))
+
+    async def draft(self, docket: str, answers: Mapping[str, str]) -> dict[str, list[str]]:
+        """The posts each language's answer becomes, composed as ``reply`` composes them.
+
+        ``answers`` maps a language to its text. Each is shown as its first author would
+        get it: the ticket's own author, else the first storm member who wrote in it. The
+        desk's preview is this, so what an officer sees is what will be posted.
+        """
+        ticket = await self._store.require(docket)
+        n = int(ticket.extra.get("replies") or 0) + 1
+        members = {m.lang: m for m in reversed(await self._storms.each_member(docket))}
+        drafts: dict[str, list[str]] = {}
+        for lang, text in answers.items():
+            if not text.strip():
+                drafts[lang] = []
+            elif lang == ticket.lang or lang not in members:
+                drafts[lang] = await self._answer_parts(ticket, text, n)
+            else:
+                drafts[lang] = await self._storms.member_parts(members[lang], text)
+        return drafts
 
     async def _refuse_personal_data(self, ticket: Ticket, text: str) -> None:
         """Refuse an answer that repeats a citizen's personal data.
@@ -228,6 +258,10 @@ class Workflow:
     async def merge(self, docket: str, master: str, officer: str) -> None:
         """Put a waiting ticket into an open storm: its author gets the master's answer."""
         await self._storms.merge(docket, master, officer)
+
+    async def storm_members(self, docket: str) -> list[str]:
+        """The dockets grouped under a storm's master (none for a lone ticket)."""
+        return await self._storms.members(docket)
 
     async def similar(self, docket: str) -> list[tuple[str, float, str | None]]:
         """Open storms a ticket resembles, best first, with why the sweep kept it apart."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.users.model import Role
-from bot.web.pages import admin, dept, health, queue, reports, signin, start, static
+from bot.web.pages import admin, dept, health, queue, reports, signin, start, static, ticket
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -45,6 +45,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/", start.start, EVERYONE, ok=302),
     Route("GET", "/queue", queue.page, DESK),
     Route("POST", "/queue/{docket}/claim", queue.claim, DESK, ok=303),
+    Route("GET", "/ticket/{docket}", ticket.page, DESK),
+    Route("POST", "/ticket/{docket}/preview", ticket.preview, DESK),
+    Route("POST", "/ticket/{docket}/reply", ticket.reply, DESK, ok=303),
+    Route("GET", "/ticket/{docket}/delivery", ticket.delivery_state, DESK),
+    Route("POST", "/ticket/{docket}/reveal", ticket.reveal, DESK),
+    *(Route("POST", f"/ticket/{{docket}}/{a}", ticket.act, DESK, ok=303) for a in ticket.ACTIONS),
     Route("GET", "/dept", dept.page, HEADS),
     Route("POST", "/dept/{docket}/transfer", dept.transfer, HEADS, ok=303),
     Route("GET", "/reports", reports.page, frozenset({Role.VIEWER, Role.HEAD, Role.ADMIN})),

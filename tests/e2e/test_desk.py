@@ -40,6 +40,7 @@ class Desk:
     x: TweepyXClient
     redis: Any
     users: set[str] = field(default_factory=set)
+    web: Any = None  # the web role, when the desk runs one (its ``port`` once bound)
 
     async def post(self, author: str, text: str) -> str:
         """Publish as a citizen, read it back as ingest does, put it in the inbox."""
@@ -122,7 +123,8 @@ async def running_desk(
         task = asyncio.create_task(runner.run())
         x = TweepyXClient(settings, SystemClock())
         try:
-            yield Desk(emu=emu, settings=settings, keys=deps.keys, x=x, redis=deps.redis)
+            web = next((r for r in runner.roles if r.name == "web"), None)
+            yield Desk(emu=emu, settings=settings, keys=deps.keys, x=x, redis=deps.redis, web=web)
         finally:
             runner.stop.set()
             await asyncio.wait_for(task, 30)

@@ -1,0 +1,212 @@
+"""An officer answers a ticket from the browser, and the answer reaches X once.
+
+The daemon runs the web and outbox roles, built by the composition root, against the X
+emulator over HTTP and the test's redis-server; the officer drives headless Chromium.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+import redis.asyncio as aioredis
+from playwright.async_api import expect
+
+from bot.audit import AuditLog
+from bot.clock import SystemClock
+from bot.kb.source import FileKB
+from bot.tickets.store import TicketStore
+from bot.users.store import UserStore
+from tests.conftest import ROOT, RedisServer
+from tests.e2e.test_desk import Desk as Daemon
+from tests.e2e.test_desk import running_desk
+from tests.web.conftest import Desk, csrf_of, fill_signin, open_page
+from tests.web.test_xss import IMG, SCRIPT
+
+pytestmark = pytest.mark.browser
+
+LONG = (
+    "Your IEC application was approved today after the bank details were checked again. "
+    "The certificate can be downloaded from the DGFT portal under My IEC, and the same page "
+    "lists every later change. If the portal shows an older status, sign out, clear the "
+    "browser cache and sign in again; the record itself is already updated on our side and "
+    "nothing more is needed from you."
+)
+SHORT = "Your IEC application was approved today; download the certificate from the DGFT portal."
+
+
+@contextlib.asynccontextmanager
+async def web_and_outbox(
+    redis_server: RedisServer, key_prefix: str
+) -> AsyncIterator[tuple[Daemon, Desk]]:
+    """The daemon with the web and outbox roles (no NLU: neither asks it), and desk handles."""
+    no_nlu: Any = SimpleNamespace(url="http://127.0.0.1:9", token="unused")
+    fast = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+    async with running_desk(no_nlu, redis_server, key_prefix, "web,outbox", **fast) as daemon:
+        async with asyncio.timeout(15):
+            while not daemon.web.port:
+                await asyncio.sleep(0.05)
+        client = aioredis.Redis.from_url(daemon.settings.redis_url, decode_responses=True)
+        clock = SystemClock()
+        desk = Desk(
+            settings=daemon.settings,
+            base=f"http://127.0.0.1:{daemon.web.port}",
+            redis=client,
+            users=UserStore(client, daemon.keys, clock, daemon.settings),
+            audit=AuditLog(client, daemon.keys, clock),
+        )
+        await desk.import_kb()
+        try:
+            yield daemon, desk
+        finally:
+            await client.aclose()
+
+
+async def citizen_ticket(
+    daemon: Daemon, desk: Desk, text: str, *, reply_allowed: bool = True
+) -> tuple[str, str]:
+    """A citizen's post on the emulator and its ticket in dgft; returns (post id, docket)."""
+    await daemon.emu.control.create_user("asha")
+    published = await daemon.emu.control.publish("asha", text)
+    [post] = await daemon.x.get_posts([str(published["id"])])
+    kb = FileKB(ROOT / "faq_kb", ROOT / "responses")
+    store = TicketStore(desk.redis, daemon.keys, SystemClock(), kb, daemon.settings)
+    ticket = await store.create(
+        post, "dgft", reason="complaint", reply_allowed=reply_allowed, nlu={"intent": "grievance"}
+    )
+    return str(published["id"]), ticket.docket
+
+
+@pytest.fixture
+async def daemon_desk(
+    redis_server: RedisServer, key_prefix: str
+) -> AsyncIterator[tuple[Daemon, Desk]]:
+    """The web and outbox roles against the emulator."""
+    async with web_and_outbox(redis_server, key_prefix) as running:
+        yield running
+
+
+async def test_an_officer_answers_from_the_browser_and_the_reply_is_posted_once(
+    browser: Any, daemon_desk: tuple[Daemon, Desk]
+) -> None:
+    """Claim, a too-long answer previewed as two posts, shortened, sent: the reply is on X
+    under the citizen's post with the docket, and the editor shows "posted" with its link."""
+    daemon, desk = daemon_desk
+    post_id, docket = await citizen_ticket(daemon, desk, "@MoCI_Seva my IEC is stuck for weeks")
+    watched = await open_page(browser)
+    await fill_signin(watched.page, desk, await desk.add_user("officer"))
+    page = watched.page
+    await page.goto(f"{desk.base}/queue")
+    await page.click(f"#ticket-{docket} a")
+    await page.click("#claim")
+    await page.wait_for_selector("#reply-form")
+
+    await page.fill("#answer_en", LONG)
+    await page.wait_for_selector("#draft-en .part:nth-child(3)")  # heading + two parts
+    heading = await page.inner_text("#draft-en h3")
+    assert "2 posts" in heading, heading
+    counts = [await c.inner_text() for c in await page.query_selector_all("#draft-en .count")]
+    assert 2 == len(counts), counts
+    assert all(int(c.split(" / ")[0]) <= 280 for c in counts), counts
+
+    await page.fill("#answer_en", SHORT)
+    await expect(page.locator("#draft-en .part")).to_have_count(1)  # the CSP allows no eval
+    preview = await page.inner_text("#draft-en .part pre")
+    await page.dblclick("#send")  # a double click sends once
+    await page.wait_for_selector(".delivery-posted a", timeout=30_000)
+    link = await page.get_attribute(".delivery-posted a", "href")
+
+    replies = await daemon.emu.control.posts(in_reply_to=post_id)
+    assert 1 == len(replies), replies
+    assert preview == replies[0]["text"]  # the preview was exactly what was posted
+    assert docket in replies[0]["text"]
+    assert link == f"https://x.com/i/web/status/{replies[0]['id']}"
+    await asyncio.sleep(1.5)  # a second post would have gone out by now
+    assert 1 == len(await daemon.emu.control.posts(in_reply_to=post_id))
+    assert [] == watched.dialogs
+
+
+async def test_a_hashtag_only_ticket_offers_x_and_replied_by_hand_and_posts_nothing(
+    browser: Any, daemon_desk: tuple[Daemon, Desk]
+) -> None:
+    """A post X lets us not answer through the API: no editor, an open-on-X link, and
+    "replied by hand" closes it; nothing is posted through the API."""
+    daemon, desk = daemon_desk
+    post_id, docket = await citizen_ticket(
+        daemon, desk, "#MoCISeva IEC portal is down again", reply_allowed=False
+    )
+    watched = await open_page(browser)
+    await fill_signin(watched.page, desk, await desk.add_user("officer"))
+    page = watched.page
+    await page.goto(f"{desk.base}/ticket/{docket}")
+    await page.click("#claim")
+    assert 0 == await page.locator("#reply-form").count()
+    assert post_id in (await page.get_attribute("#open-on-x", "href") or "")
+    await page.click("#replied-by-hand")
+    await page.wait_for_load_state()
+    assert "closed" in await page.inner_text("#state")
+    assert "recorded as replied by hand" in await page.inner_text(".notice")
+    await asyncio.sleep(1.0)
+    assert [] == await daemon.emu.control.posts(in_reply_to=post_id)
+
+
+async def test_another_departments_ticket_by_url_is_403(desk: Desk) -> None:
+    """An officer of dgft opening, previewing or claiming a ticket of another department
+    by its URL is refused with 403, and the ticket is not touched."""
+    docket = await desk.add_ticket("@MoCI_Seva my FDI approval is pending", dept="dpiit")
+    http = await desk.http_signin(await desk.add_user("officer"))
+    async with http:
+        page = await (await http.get(f"{desk.base}/ticket/{docket}")).text()
+        assert 403 == (await http.get(f"{desk.base}/ticket/{docket}")).status, page
+        token = await _token(http, desk)
+        for action in ("preview", "claim", "reply", "reveal"):
+            async with http.post(
+                f"{desk.base}/ticket/{docket}/{action}",
+                data={"_csrf": token, "answer_en": "hello"},
+                allow_redirects=False,
+            ) as response:
+                assert 403 == response.status, action
+    assert "new" == await desk.redis.hget(desk.users.keys.ticket(docket), "state")
+
+
+async def _token(http: aiohttp.ClientSession, desk: Desk) -> str:
+    return csrf_of(await (await http.get(f"{desk.base}/queue")).text())
+
+
+async def test_markup_in_a_post_renders_inert_on_the_ticket_page(browser: Any, desk: Desk) -> None:
+    """A post with <script> and <img onerror> shows as text on its ticket page; nothing runs."""
+    text = f"@MoCI_Seva IEC stuck {SCRIPT} {IMG}"
+    docket = await desk.add_ticket(text, handle="x<b>y</b>")
+    watched = await open_page(browser)
+    await fill_signin(watched.page, desk, await desk.add_user("officer"))
+    page = watched.page
+    await page.goto(f"{desk.base}/ticket/{docket}")
+    await page.wait_for_timeout(300)  # give an onerror handler its chance to run
+    assert [] == watched.dialogs
+    assert text == await page.inner_text("#post-text")
+    assert 0 == await page.locator("main img, main b, main script").count()
+
+
+async def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(
+    desk: Desk,
+) -> None:
+    """A phone number in the post is masked on the page; revealing it is recorded."""
+    docket = await desk.add_ticket("@MoCI_Seva call me on 9876543210 about my IEC")
+    officer = await desk.add_user("officer")
+    http = await desk.http_signin(officer)
+    async with http:
+        page = await (await http.get(f"{desk.base}/ticket/{docket}")).text()
+        assert "9876543210" not in page
+        token = await _token(http, desk)
+        async with http.post(
+            f"{desk.base}/ticket/{docket}/reveal", headers={"X-CSRF-Token": token}
+        ) as response:
+            assert 200 == response.status
+            assert "9876543210" in await response.text()
+    entries = await desk.audit.recent(10)
+    assert any(e.what == "ticket.reveal_pii" and e.target == docket for e in entries), entries
