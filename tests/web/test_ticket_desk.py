@@ -21,6 +21,8 @@ from bot.audit import AuditLog
 from bot.clock import SystemClock
 from bot.kb.source import FileKB
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
+from bot.tickets.workflow import Workflow
 from bot.users.store import UserStore
 from tests.conftest import ROOT, RedisServer
 from tests.e2e.test_desk import Desk as Daemon
@@ -210,3 +212,67 @@ async def test_personal_data_is_masked_until_revealed_and_the_reveal_is_audited(
             assert "9876543210" in await response.text()
     entries = await desk.audit.recent(10)
     assert any(e.what == "ticket.reveal_pii" and e.target == docket for e in entries), entries
+
+
+async def test_a_reply_held_by_the_rate_limit_shows_waiting_with_its_reason_then_posted(
+    browser: Any, daemon_desk: tuple[Daemon, Desk]
+) -> None:
+    """X answers the reply 429 once: the editor shows "waiting" and why, then "posted"."""
+    daemon, desk = daemon_desk
+    post_id, docket = await citizen_ticket(daemon, desk, "@MoCI_Seva my IEC is stuck for weeks")
+    await daemon.emu.control.set_config(window_s=6.0)  # the refused window ends in seconds
+    await daemon.emu.control.fault("post_tweets", "429", count=1)
+    watched = await open_page(browser)
+    await fill_signin(watched.page, desk, await desk.add_user("officer"))
+    page = watched.page
+    await page.goto(f"{desk.base}/ticket/{docket}")
+    await page.click("#claim")
+    await page.fill("#answer_en", SHORT)
+    await page.wait_for_selector("#draft-en .part")
+    await page.click("#send")
+    await page.wait_for_selector(".delivery-waiting", timeout=20_000)
+    assert "X rate limit" in await page.inner_text(".delivery-waiting")
+    await page.wait_for_selector(".delivery-posted a", timeout=30_000)
+    assert 1 == len(await daemon.emu.control.posts(in_reply_to=post_id))
+
+
+async def test_answering_a_storm_master_from_the_desk_reaches_every_member(
+    browser: Any, daemon_desk: tuple[Daemon, Desk]
+) -> None:
+    """A master in English with a member in Hindi: the editor has a box for each language,
+    and each author gets the answer in theirs, on the emulator."""
+    daemon, desk = daemon_desk
+    master_post, master = await citizen_ticket(daemon, desk, "@MoCI_Seva DGFT portal is down")
+    await daemon.emu.control.create_user("ravi")
+    published = await daemon.emu.control.publish("ravi", "@MoCI_Seva डीजीएफटी पोर्टल बंद है")
+    [post] = await daemon.x.get_posts([str(published["id"])])
+    kb = FileKB(ROOT / "faq_kb", ROOT / "responses")
+    clock = SystemClock()
+    store = TicketStore(desk.redis, daemon.keys, clock, kb, daemon.settings)
+    member = await store.create(
+        post, "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "hi"}
+    )
+    storms = Storms(desk.redis, daemon.keys, clock, store, daemon.settings)
+    await Workflow(desk.redis, daemon.keys, clock, store, storms).merge(
+        member.docket, master, "head"
+    )
+
+    watched = await open_page(browser)
+    await fill_signin(watched.page, desk, await desk.add_user("officer"))
+    page = watched.page
+    await page.goto(f"{desk.base}/ticket/{master}")
+    assert "1 members, 0 answered" in await page.inner_text(".storm h2")
+    await page.click("#claim")
+    await page.fill("#answer_en", "The DGFT portal is working again since 14:00.")
+    await page.fill("#answer_hi", "डीजीएफटी पोर्टल 14:00 से फिर चल रहा है।")
+    await page.wait_for_selector("#draft-hi .part")
+    await page.click("#send")
+    await page.wait_for_selector(".delivery-posted a", timeout=30_000)
+    async with asyncio.timeout(30):
+        while not await daemon.emu.control.posts(in_reply_to=str(published["id"])):
+            await asyncio.sleep(0.2)
+    [to_master] = await daemon.emu.control.posts(in_reply_to=master_post)
+    [to_member] = await daemon.emu.control.posts(in_reply_to=str(published["id"]))
+    assert "working again" in to_master["text"]
+    assert "फिर चल रहा है" in to_member["text"]
+    assert member.docket in to_member["text"]
