@@ -93,6 +93,19 @@ class Workflow:
             change.zadd(self._keys.queue(ticket.dept), ticket.docket, ticket.created_at.timestamp())
         return change
 
+    async def reassign(self, docket: str, head: str, to: str) -> Ticket:
+        """A head gives a claimed ticket to another officer: released, then claimed for them.
+
+        Two moves, each atomic: a crash between them leaves the ticket waiting in its queue,
+        a state any officer can take, never held by two.
+        """
+        ticket = await self._store.require(docket)
+        if ticket.state is not State.CLAIMED or not ticket.officer:
+            raise TicketConflictError(f"{docket}: only a claimed ticket is reassigned")
+        change = self._release(ticket, head, holder=ticket.officer, why=f"reassigned to {to}")
+        await apply(self._redis, change)
+        return await self.claim(docket, to)
+
     async def requeue_idle(self, timeout_s: float) -> list[str]:
         """Return claims idle past the timeout to their queue; list the dockets."""
         cutoff = self._clock.time() - timeout_s

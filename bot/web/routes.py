@@ -53,6 +53,7 @@ ROUTES: tuple[Route, ...] = (
     *(Route("POST", f"/ticket/{{docket}}/{a}", ticket.act, DESK, ok=303) for a in ticket.ACTIONS),
     Route("GET", "/dept", dept.page, HEADS),
     Route("POST", "/dept/{docket}/transfer", dept.transfer, HEADS, ok=303),
+    Route("POST", "/dept/{docket}/reassign", dept.reassign, HEADS, ok=303),
     Route("GET", "/reports", reports.page, frozenset({Role.VIEWER, Role.HEAD, Role.ADMIN})),
     Route("GET", "/admin", admin.page, frozenset({Role.ADMIN})),
 )
