@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: help setup test lint demo clean system-deps rasa-venv
+.PHONY: help setup test lint demo clean system-deps rasa-venv screenshots
 
 help:
 	@echo "make demo   - run the whole desk on loopback (no credentials needed)"
@@ -51,6 +51,10 @@ lint: setup
 
 demo: setup
 	$(BIN)/seva demo $(ARGS)
+
+# Pictures of the browser desk for the README, taken by its browser tests as they run.
+screenshots: setup
+	SEVA_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_ticket_desk.py -k posted_once
 
 clean:
 	rm -rf $(VENV) .venv-rasa nlu/models nlu/build .pytest_cache .mypy_cache .ruff_cache

@@ -17,6 +17,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -287,3 +288,14 @@ def page_as(browser: Any, desk: Desk) -> PageAs:
         return watched
 
     return sign_in
+
+
+async def screenshot(page: Any, name: str) -> None:
+    """Save the page as ``$SEVA_SCREENSHOTS/NAME.png`` when that is set (``make screenshots``).
+
+    Documentation, not an assertion: the README shows these pictures of the desk.
+    (Playwright makes the folder.)
+    """
+    folder = os.environ.get("SEVA_SCREENSHOTS")
+    if folder:
+        await page.screenshot(path=Path(folder) / f"{name}.png", full_page=True)

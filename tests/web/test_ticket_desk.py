@@ -27,7 +27,7 @@ from bot.users.store import UserStore
 from tests.conftest import ROOT, RedisServer
 from tests.e2e.test_desk import Desk as Daemon
 from tests.e2e.test_desk import running_desk
-from tests.web.conftest import Desk, csrf_of, fill_signin, open_page
+from tests.web.conftest import Desk, csrf_of, fill_signin, open_page, screenshot
 from tests.web.test_xss import IMG, SCRIPT
 
 pytestmark = pytest.mark.browser
@@ -104,7 +104,9 @@ async def test_an_officer_answers_from_the_browser_and_the_reply_is_posted_once(
     await fill_signin(watched.page, desk, await desk.add_user("officer"))
     page = watched.page
     await page.goto(f"{desk.base}/queue")
+    await screenshot(page, "queue")
     await page.click(f"#ticket-{docket} a")
+    await screenshot(page, "ticket")
     await page.click("#claim")
     await page.wait_for_selector("#reply-form")
 
@@ -112,6 +114,7 @@ async def test_an_officer_answers_from_the_browser_and_the_reply_is_posted_once(
     await page.wait_for_selector("#draft-en .part:nth-child(3)")  # heading + two parts
     heading = await page.inner_text("#draft-en h3")
     assert "2 posts" in heading, heading
+    await screenshot(page, "reply-editor")
     counts = [await c.inner_text() for c in await page.query_selector_all("#draft-en .count")]
     assert 2 == len(counts), counts
     assert all(int(c.split(" / ")[0]) <= 280 for c in counts), counts
@@ -131,6 +134,12 @@ async def test_an_officer_answers_from_the_browser_and_the_reply_is_posted_once(
     await asyncio.sleep(1.5)  # a second post would have gone out by now
     assert 1 == len(await daemon.emu.control.posts(in_reply_to=post_id))
     assert [] == watched.dialogs
+    await screenshot(page, "posted")
+    head = await open_page(browser)
+    await fill_signin(head.page, desk, await desk.add_user("head"))
+    await head.page.goto(f"{desk.base}/dept")
+    assert "past the SLA" in await head.page.inner_text("#breaches")
+    await screenshot(head.page, "head")
 
 
 async def test_a_hashtag_only_ticket_offers_x_and_replied_by_hand_and_posts_nothing(
