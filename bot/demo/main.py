@@ -384,7 +384,8 @@ async def _report(redis: Redis, keys: Keys, tracked: list[Tracked], stop: asynci
         echo(
             f"  storm {storm.master}: {storm.size} more authors grouped under it; one answer "
             f"reaches all: SEVA_OFFICER=<your user> seva tickets claim {storm.master}, then "
-            f"seva tickets reply {storm.master} '...'"
+            f"seva tickets reply {storm.master} '...'; or in the browser desk, signed in as "
+            f"the demo officer: /ticket/{storm.master} (Claim, one box per language, Send)"
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import html
 
 import aiohttp
 
@@ -14,7 +15,7 @@ async def _post(http: aiohttp.ClientSession, desk: Desk, path: str, **form: str)
     token = csrf_of(await (await http.get(f"{desk.base}/queue")).text())
     async with http.post(f"{desk.base}{path}", data={"_csrf": token, **form}) as response:
         page = await response.text()
-    return page.split('class="notice" role="status">', 1)[-1].split("</p>", 1)[0]
+    return html.unescape(page.split('class="notice" role="status">', 1)[-1].split("</p>", 1)[0])
 
 
 async def test_two_officers_claiming_one_ticket_one_wins_and_the_other_is_told_who(
@@ -62,3 +63,22 @@ async def test_the_head_sees_each_officers_load_and_reassigns_a_ticket(desk: Des
     assert "ravi" == await desk.redis.hget(desk.users.keys.ticket(docket), "officer")
     entries = await desk.audit.recent(20)
     assert any(e.what == "ticket.reassign" and e.target == docket for e in entries)
+
+
+async def test_an_answer_repeating_the_citizens_phone_is_flagged_in_the_preview_and_refused(
+    desk: Desk,
+) -> None:
+    """The preview warns that the answer repeats personal data; Send is refused, nothing queued."""
+    await desk.import_kb()
+    docket = await desk.add_ticket("@MoCI_Seva call me on 9876543210 about my IEC")
+    async with await desk.http_signin(await desk.add_user("officer")) as http:
+        assert "is yours" in await _post(http, desk, f"/ticket/{docket}/claim")
+        token = csrf_of(await (await http.get(f"{desk.base}/ticket/{docket}")).text())
+        answer = {"answer_en": "We will call you on 98765 43210 today."}
+        async with http.post(
+            f"{desk.base}/ticket/{docket}/preview", data=answer, headers={"X-CSRF-Token": token}
+        ) as response:
+            assert "Repeats the citizen's personal data (phone)" in await response.text()
+        refused = await _post(http, desk, f"/ticket/{docket}/reply", **answer)
+    assert "repeats a citizen's personal data (phone)" in refused, refused
+    assert "claimed" == await desk.redis.hget(desk.users.keys.ticket(docket), "state")

@@ -1,0 +1,163 @@
+"""The browser desk's server time with 10,000 open tickets in Redis.
+
+The web role runs in this process (built by the composition root) against a private
+redis-server holding ``--tickets`` open tickets of one department (each made by
+``TicketStore.create``, as the pipeline makes them). A signed-in officer's HTTP client
+asks for each page ``--rounds`` times over loopback; the figure is the request's time as
+the client sees it (server time plus loopback and client overhead, so an upper bound).
+
+    .venv/bin/python benchmarks/desk.py [--tickets 10000] [--rounds 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import secrets
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aiohttp
+
+from bot.app import build
+from bot.clock import SystemClock
+from bot.kb.source import FileKB, RedisKB, StaticKB
+from bot.net import free_port
+from bot.settings import load_settings
+from bot.tickets.store import TicketStore
+from bot.users.store import UserStore
+from bot.web.role import WebRole
+from bot.x.models import Post
+
+ROOT = Path(__file__).resolve().parent.parent
+CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
+ANSWER = (
+    "Your IEC application was approved today after the bank details were checked again. "
+    "The certificate can be downloaded from the DGFT portal under My IEC."
+)
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def _csrf(page: str) -> str:
+    found = CSRF.search(page)
+    if found is None:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
+async def _timed(rounds: int, call: Callable[[], Awaitable[None]]) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        await call()
+        times.append((time.perf_counter() - start) * 1000)
+    return times
+
+
+async def _fill(store: TicketStore, n: int) -> list[str]:
+    dockets = []
+    now = datetime.now(UTC)
+    for i in range(n):
+        pid = str(1_970_000_000_000_000_000 + i)
+        post = Post(
+            id=pid, author_id=str(1000 + i % 500), author_handle=f"citizen{i % 500}",
+            text=f"@MoCI_Seva my IEC application {i} is stuck at the bank step",
+            lang="en", created_at=now, conversation_id=pid, mentions_account=True,
+        )  # fmt: skip
+        ticket = await store.create(post, "dgft", reason="complaint", reply_allowed=True, nlu={})
+        dockets.append(ticket.docket)
+    return dockets
+
+
+async def main(n_tickets: int, rounds: int) -> None:
+    work = Path(tempfile.mkdtemp(prefix="seva-desk-"))
+    port = free_port()
+    redis_proc = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(work)], stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        settings = load_settings(
+            roles="web", redis_url=f"redis://127.0.0.1:{port}/0", key_prefix=f"b{secrets.token_hex(3)}",
+            web_port=0, log_level="warning", argon2_time_cost=1, argon2_memory_kib=1024,
+            argon2_parallelism=1, x_base_url="http://127.0.0.1:9",
+        )  # fmt: skip
+        runner, deps = build(settings)
+        kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
+        live = RedisKB(deps.redis, deps.keys)
+        await live.apply(await live.version(), kb, who="bench", when="now", summary="bench")
+        store = TicketStore(deps.redis, deps.keys, SystemClock(), StaticKB(kb), settings)
+        started = time.perf_counter()
+        dockets = await _fill(store, n_tickets)
+        fill_s = time.perf_counter() - started
+        users = UserStore(deps.redis, deps.keys, SystemClock(), settings)
+        await users.add("meera", "officer", ["dgft"], "correct horse battery", None, "bench")
+        task = asyncio.create_task(runner.run())
+        web = next(r for r in runner.roles if isinstance(r, WebRole))
+        while not web.port:
+            await asyncio.sleep(0.05)
+        base = f"http://127.0.0.1:{web.port}"
+        async with aiohttp.ClientSession(
+            cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Origin": base}
+        ) as http:
+            token = _csrf(await (await http.get(f"{base}/signin")).text())
+            form = {
+                "_csrf": token,
+                "name": "meera",
+                "password": "correct horse battery",
+                "code": "",
+            }
+            await http.post(f"{base}/signin", data=form)
+            token = _csrf(await (await http.get(f"{base}/queue")).text())
+            target = dockets[n_tickets // 2]
+            await http.post(f"{base}/ticket/{target}/claim", data={"_csrf": token})
+
+            async def get(path: str) -> None:
+                async with http.get(base + path) as r:
+                    assert r.status == 200, (path, r.status)
+                    await r.read()
+
+            async def preview() -> None:
+                async with http.post(
+                    f"{base}/ticket/{target}/preview",
+                    data={"answer_en": ANSWER}, headers={"X-CSRF-Token": token},
+                ) as r:  # fmt: skip
+                    assert r.status == 200, r.status
+                    await r.read()
+
+            figures = {
+                "queue page": await _timed(rounds, lambda: get("/queue")),
+                "queue page, filtered": await _timed(rounds, lambda: get("/queue?state=claimed")),
+                "ticket page": await _timed(rounds, lambda: get(f"/ticket/{target}")),
+                "length preview": await _timed(rounds, preview),
+            }
+        runner.stop.set()
+        await asyncio.wait_for(task, 30)
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait()
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"{n_tickets} open tickets created in {fill_s:.1f} s; {rounds} requests each")
+    for name, times in figures.items():
+        print(
+            f"{name:<22} median {statistics.median(times):7.1f} ms   p99 {_pct(times, 0.99):7.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--tickets", type=int, default=10_000)
+    parser.add_argument("--rounds", type=int, default=200)
+    args = parser.parse_args()
+    asyncio.run(main(args.tickets, args.rounds))
