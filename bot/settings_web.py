@@ -60,6 +60,27 @@ class WebSettings(BaseSettings):
         ),
     )
 
+    # --- the officer's queue -------------------------------------------------------------
+    web_queue_page_size: int = Field(
+        default=50, ge=5, le=500, description="tickets per page of `/queue`"
+    )
+    web_queue_max_tickets: int = Field(
+        default=2000,
+        ge=50,
+        description=(
+            "most dockets `/queue` reads from each index (a department's queue, the claims) "
+            "per request: the bound on a page's work"
+        ),
+    )
+    web_live_ping_s: float = Field(
+        default=15.0,
+        gt=0,
+        description=(
+            "`/queue/events`: seconds between keep-alive pings (proxies close idle streams); "
+            "also how often an open stream rechecks its user"
+        ),
+    )
+
     # --- sign-in throttling -------------------------------------------------------------------
     signin_max_failures: int = Field(
         default=6, ge=1, description="wrong passwords in a row that lock an account"

@@ -7,6 +7,8 @@ check against the one route table. Security headers go on every response.
 
 from __future__ import annotations
 
+import asyncio
+
 import aiohttp_jinja2
 import aiohttp_session
 import jinja2
@@ -39,6 +41,7 @@ from bot.web.context import (
 )
 from bot.web.faults import unavailable_middleware
 from bot.web.headers import add_security_headers
+from bot.web.pages.live import LIVE_STOP, stop_streams
 from bot.web.routes import ROUTES
 from bot.web.sessions import RedisSessionStorage
 
@@ -73,4 +76,7 @@ def create_app(
         table[route.method, resource.canonical] = route
     app[ROUTE_TABLE] = table
     app.on_response_prepare.append(add_security_headers)
+    # Open event streams end as the role shuts down, not after aiohttp's handler timeout.
+    app[LIVE_STOP] = asyncio.Event()
+    app.on_shutdown.append(stop_streams)
     return app

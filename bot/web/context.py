@@ -70,5 +70,8 @@ async def render(
     base: dict[str, Any] = {"user": current_user(request), "csrf": "", "notice": ""}
     if session is not None:
         base["csrf"] = csrf.token(session)
-        base["notice"] = session.pop(NOTICE, "")
+        # A fragment ("_row.html", fetched by htmx or the live queue) leaves the notice for
+        # the page it lands in: taking it there would race the redirect that should show it.
+        if not template.startswith("_"):
+            base["notice"] = session.pop(NOTICE, "")
     return aiohttp_jinja2.render_template(template, request, base | (context or {}), status=status)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.users.model import Role
-from bot.web.pages import admin, dept, health, queue, reports, signin, start, static, ticket
+from bot.web.pages import admin, dept, health, live, queue, reports, signin, start, static, ticket
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -44,6 +44,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/signout", signin.signout, EVERYONE, ok=303),
     Route("GET", "/", start.start, EVERYONE, ok=302),
     Route("GET", "/queue", queue.page, DESK),
+    Route("GET", "/queue/events", live.events, DESK),  # server-sent events, until closed
+    Route("GET", "/queue/row/{docket}", queue.row, DESK),  # 403 for another department's
     Route("POST", "/queue/{docket}/claim", queue.claim, DESK, ok=303),
     Route("GET", "/ticket/{docket}", ticket.page, DESK),
     Route("POST", "/ticket/{docket}/preview", ticket.preview, DESK),

@@ -1,19 +1,73 @@
-"""``/queue``: an officer's departments' open tickets, and claiming one.
+"""``/queue``: an officer's departments' open tickets, by SLA due time, filtered and paged.
 
-(The full desk, with replies, transfers and live updates, is a later issue; this page is
-the officer's start page and the first action that goes through the ticket workflow.)
+Each row is coloured and labelled by the share of its SLA period left (``bot.web.urgency``)
+and carries its escalation level. The page follows ticket moves live (``pages.live`` and
+``static/queue-live.js``): on each move the browser fetches that one row again from
+``/queue/row/{docket}``, which applies the same access checks and filters as the page.
+An officer's queue holds tickets still at the officer level; heads and admins see every
+level (``/dept`` shows a head's escalations first).
 """
 
 from __future__ import annotations
 
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import aiohttp_jinja2
 from aiohttp import web
+from aiohttp_session import get_session
 
 from bot.errors import TicketError
-from bot.tickets.model import OPEN, Ticket
+from bot.tickets.model import OPEN, WAITING, Ticket
 from bot.users.model import Role, User
-from bot.web.context import AUDIT, KEYS, REDIS, TICKETS, WORKFLOW, notify, render, signed_in
+from bot.web import csrf
+from bot.web.candidates import open_candidates
+from bot.web.context import (
+    AUDIT,
+    CLOCK,
+    KEYS,
+    REDIS,
+    SETTINGS,
+    TICKETS,
+    WORKFLOW,
+    notify,
+    render,
+    signed_in,
+)
+from bot.web.pages.live import sees
+from bot.web.queue_filter import STATES, STORMS, FilterError, QueueFilter, parse, storm_size
+from bot.web.urgency import Urgency, period_start, urgency
 
 DOCKET_MAX = 40
+
+
+@dataclass(frozen=True)
+class Row:
+    """One ticket as the queue shows it to one user."""
+
+    ticket: Ticket
+    urgency: Urgency
+    period_from: datetime
+    claimable: bool  # waiting, in no storm: the Claim button
+    taken_by: str  # claimed by someone else ("" if not)
+    members: int  # storm members waiting on it
+
+
+def row_of(ticket: Ticket, user: User, now: datetime) -> Row:
+    """How ``ticket`` shows to ``user`` at ``now``."""
+    claimed = ticket.state not in WAITING and ticket.officer is not None
+    return Row(
+        ticket=ticket,
+        urgency=urgency(ticket, now),
+        period_from=period_start(ticket),
+        # A storm member gets its master's answer: claiming it alone would answer twice.
+        claimable=ticket.state in WAITING and ticket.storm_of is None,
+        taken_by=ticket.officer or "" if claimed and ticket.officer != user.name else "",
+        members=storm_size(ticket),
+    )
 
 
 async def departments(request: web.Request, user: User) -> list[str]:
@@ -26,26 +80,97 @@ async def departments(request: web.Request, user: User) -> list[str]:
     return sorted(k.removeprefix(prefix) for k in found)
 
 
+def _on_queue(ticket: Ticket, *, escalated: bool) -> bool:
+    return ticket.state in OPEN and (escalated or ticket.level == 0)
+
+
+async def _sorted_open(
+    request: web.Request, depts: list[str], *, escalated: bool
+) -> tuple[list[Ticket], bool]:
+    """Open tickets of ``depts``, earliest due first, and whether an index held more."""
+    limit = request.app[SETTINGS].web_queue_max_tickets
+    found = await open_candidates(request.app[REDIS], request.app[KEYS], depts, limit)
+    wanted = [t for t in found.tickets if _on_queue(t, escalated=escalated)]
+    return sorted(wanted, key=lambda t: (t.due_at, t.docket)), found.truncated
+
+
 async def open_tickets(request: web.Request, depts: list[str], *, escalated: bool) -> list[Ticket]:
-    """Open tickets of ``depts``, oldest due first; escalated ones only if ``escalated``."""
-    redis, keys, store = request.app[REDIS], request.app[KEYS], request.app[TICKETS]
-    dockets: list[str] = []
-    for dept in depts:
-        dockets += [str(d) for d in await redis.zrange(keys.queue(dept), 0, -1)]
-    dockets += [str(d) for d in await redis.zrange(keys.claims, 0, -1)]
-    found = [t for d in dict.fromkeys(dockets) if (t := await store.get(d))]
-    wanted = [
-        t for t in found if t.dept in depts and t.state in OPEN and (escalated or t.level == 0)
-    ]
-    return sorted(wanted, key=lambda t: t.due_at)
+    """Open tickets of ``depts``, earliest due first; escalated ones only if ``escalated``."""
+    tickets, _truncated = await _sorted_open(request, depts, escalated=escalated)
+    return tickets
+
+
+def _query(request: web.Request) -> dict[str, str]:
+    """The query's parameters, the first value of each (a repeated one is not a list)."""
+    return {k: request.query.getone(k) for k in request.query}
 
 
 async def page(request: web.Request) -> web.Response:
-    """The signed-in user's queue."""
+    """The signed-in user's queue (400, with the reason, for a filter it cannot take)."""
     user = signed_in(request)
     depts = await departments(request, user)
-    tickets = await open_tickets(request, depts, escalated=user.role is not Role.OFFICER)
-    return await render(request, "queue.html", {"depts": depts, "tickets": tickets})
+    context: dict[str, Any] = {"depts": depts, "states": STATES, "storms": STORMS}
+    try:
+        wanted = parse(_query(request), depts)
+    except FilterError as err:
+        context |= {"f": QueueFilter(), "error": str(err), "rows": [], "counts": {}, "langs": []}
+        context |= {"total": 0, "pages": 1, "truncated": False, "adjusted": ""}
+        return await render(request, "queue.html", context, status=400)
+    tickets, truncated = await _sorted_open(request, depts, escalated=user.role is not Role.OFFICER)
+    # Counts per state under every other filter, so each count is what its link shows.
+    others = [t for t in tickets if wanted.matches(t, user.name, state=False)]
+    counts = Counter(t.state.value for t in others)
+    shown = [t for t in others if wanted.matches(t, user.name)]
+    size = request.app[SETTINGS].web_queue_page_size
+    pages = max(1, math.ceil(len(shown) / size))
+    adjusted = ""
+    if wanted.page > pages:
+        adjusted = f"There is no page {wanted.page}; this is the last, page {pages}."
+        wanted = replace(wanted, page=pages)
+    now = request.app[CLOCK].now()
+    start = (wanted.page - 1) * size
+    context |= {
+        "f": wanted,
+        "error": "",
+        "rows": [row_of(t, user, now) for t in shown[start : start + size]],
+        "counts": {s: counts.get(s, 0) for s in STATES},
+        "langs": sorted({t.lang for t in tickets if t.lang}),
+        "total": len(shown),
+        "pages": pages,
+        "truncated": truncated,
+        "adjusted": adjusted,
+    }
+    return await render(request, "queue.html", context)
+
+
+async def row(request: web.Request) -> web.StreamResponse:
+    """One row of the queue, as ``/queue`` would show it now (for the live page).
+
+    403 for a ticket of another department, 404 for no such ticket, 204 when the ticket is
+    no longer on this queue (done, escalated past an officer, or outside the filters): the
+    page then drops its row. Rendered without the page's one-time notice (it stays for the
+    next page).
+    """
+    user = signed_in(request)
+    docket = request.match_info["docket"][:DOCKET_MAX]
+    ticket = await request.app[TICKETS].get(docket)
+    if ticket is None:
+        raise web.HTTPNotFound(text=f"There is no ticket {docket}.")
+    if not sees(user, ticket.dept):
+        raise web.HTTPForbidden(text=f"{docket} is not of your departments.")
+    try:
+        wanted = parse(_query(request), await departments(request, user))
+    except FilterError as err:
+        raise web.HTTPBadRequest(text=str(err)) from None
+    on_queue = _on_queue(ticket, escalated=user.role is not Role.OFFICER)
+    if not on_queue or not wanted.matches(ticket, user.name):
+        return web.Response(status=204)
+    context = {
+        "user": user,
+        "csrf": csrf.token(await get_session(request)),
+        "r": row_of(ticket, user, request.app[CLOCK].now()),
+    }
+    return aiohttp_jinja2.render_template("_queue_row.html", request, context)
 
 
 async def claim(request: web.Request) -> web.StreamResponse:
@@ -55,7 +180,7 @@ async def claim(request: web.Request) -> web.StreamResponse:
     ticket = await request.app[TICKETS].get(docket)
     if ticket is None:
         await notify(request, f"There is no ticket {docket}.")
-    elif user.role is not Role.ADMIN and ticket.dept not in user.depts:
+    elif not sees(user, ticket.dept):
         await notify(request, f"{docket} belongs to {ticket.dept}, not to your departments.")
     else:
         try:
