@@ -83,12 +83,30 @@ async def access_middleware(request: web.Request, handler: Handler) -> web.Strea
     if route.roles is None:
         return await handler(request)
     if user is None:
+        if _background(request):
+            # The live queue's EventSource or an htmx fragment: a redirect would be followed
+            # to the sign-in page, which would take the "session has ended" notice meant for
+            # the page the user opens next. 401 ends the stream (EventSource does not retry).
+            raise web.HTTPUnauthorized(text="Please sign in.")
         if request.method in csrf.SAFE_METHODS:
             raise web.HTTPFound(SIGNIN_PATH)
         return await _forbidden(request, "Please sign in.")
     if user.role not in route.roles:
         return await _forbidden(request, "Your role does not include this page.")
     return await handler(request)
+
+
+def _background(request: web.Request) -> bool:
+    """Whether the browser asked without a navigation.
+
+    Server-sent events, htmx, and the live queue's row fetch (it sends ``X-Seva-Background``).
+    """
+    accept = request.headers.get("Accept", "")
+    return (
+        "text/event-stream" in accept
+        or request.headers.get("HX-Request") == "true"
+        or request.headers.get("X-Seva-Background") == "1"
+    )
 
 
 def allowed(route: Route, role: Role | None) -> bool:

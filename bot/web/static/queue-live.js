@@ -34,8 +34,11 @@
 
   function refresh(docket) {
     var url = "/queue/row/" + encodeURIComponent(docket) + (filter ? "?" + filter : "");
-    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "text/html", "X-Seva-Background": "1" } })
       .then(function (response) {
+        if (leaving) {
+          return;
+        }
         var old = document.getElementById("ticket-" + docket);
         if (response.status !== 200) {
           // 204: no longer on this queue (done, or outside the filters); 403/404: not ours.
@@ -97,11 +100,23 @@
     }
   }
 
+  // Once this page submits a form (a claim), it is leaving: a row replaced now would remove
+  // the form mid-submission, and the browser may then drop the navigation that shows the
+  // claim's outcome. The next page starts its own stream.
+  var leaving = false;
+  document.addEventListener("submit", function () {
+    leaving = true;
+    source.close();
+  });
+
   var source = new EventSource("/queue/events");
   source.addEventListener("ready", function () {
     say("live");
   });
   source.addEventListener("move", function (event) {
+    if (leaving) {
+      return;
+    }
     var move = JSON.parse(event.data);
     refresh(move.docket);
   });
