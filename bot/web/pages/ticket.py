@@ -88,6 +88,11 @@ def may_see(user: User, ticket: Ticket) -> bool:
     return user.role is Role.ADMIN or ticket.dept in user.depts
 
 
+def _latest_answer(ticket: Ticket) -> str:
+    """The job id of the ticket's latest answer: its own, or its storm master's copy."""
+    return ticket.extra.get("answer_job") or ticket.extra.get("storm_job") or ""
+
+
 async def _form(request: web.Request) -> dict[str, str]:
     """The posted form as text fields (files and repeated fields are not ours to take)."""
     return {k: v for k, v in (await request.post()).items() if isinstance(v, str)}
@@ -100,7 +105,7 @@ async def page(request: web.Request) -> web.Response:
     flow, store = app[WORKFLOW], app[TICKETS]
     members = [m for d in await flow.storm_members(ticket.docket) if (m := await store.get(d))]
     kb = await RedisKB(app[REDIS], app[KEYS]).load()
-    job = ticket.extra.get("answer_job") or ticket.extra.get("storm_job")
+    job = _latest_answer(ticket)
     context: dict[str, Any] = {
         "t": ticket,
         "masked": pii.mask(ticket.text),
@@ -176,7 +181,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
 async def delivery_state(request: web.Request) -> web.Response:
     """Where the ticket's latest answer stands (the editor polls it until it is done)."""
     ticket = await ticket_for(request)
-    job = ticket.extra.get("answer_job") or ticket.extra.get("storm_job")
+    job = _latest_answer(ticket)
     found: Delivery | None = None
     if job:
         found = await delivery(request.app[REDIS], request.app[KEYS], job)
