@@ -118,6 +118,19 @@ class Keys:
         """A department's queue of open tickets."""
         return self._k("queue", dept)
 
+    def desk(self, dept: str, state: str, tier: str) -> str:
+        """Sorted set of a department's open tickets in one state and tier, by due time.
+
+        Written only by ``bot.tickets.desk_index``'s Lua, which builds this name from
+        ``desk_prefix``.
+        """
+        return f"{self.desk_prefix}{dept}:{state}:{tier}"
+
+    @property
+    def desk_prefix(self) -> str:
+        """The start of every ``desk`` set's name."""
+        return self._k("desk") + ":"
+
     @property
     def claims(self) -> str:
         """Sorted set of claimed dockets scored by claim time (idle claims go back)."""

@@ -23,6 +23,7 @@ from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
 from bot.textsafe import echo, terminal
+from bot.tickets.desk_index import TIERS, DeskIndex
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow, manual_reply_link
@@ -30,6 +31,7 @@ from bot.users.identity import cli_identity
 from bot.users.store import UserStore
 
 _T = TypeVar("_T")
+_LIST_MAX = 10_000
 
 
 def _run(action: Callable[[TicketStore, Workflow], Awaitable[_T]]) -> _T:
@@ -79,18 +81,13 @@ def tickets() -> None:
     "--role", type=click.Choice(["officer", "head"]), default="officer", show_default=True
 )
 def list_command(dept: str, role: str) -> None:
-    """Open tickets of a department, oldest first."""
+    """Open tickets of a department, earliest due first (at most 10,000)."""
 
     async def action(store: TicketStore, flow: Workflow) -> list[Any]:
         del flow
-        dockets = [str(d) for d in await store.redis.zrange(store.keys.queue(dept), 0, -1)]
-        claimed = [str(d) for d in await store.redis.zrange(store.keys.claims, 0, -1)]
-        found = [
-            t
-            for d in dict.fromkeys(dockets + claimed)
-            if (t := await store.get(d)) and t.dept == dept
-        ]
-        return [t for t in found if role == "head" or t.level == 0]
+        index = DeskIndex(store.redis, store.keys)
+        tiers = TIERS if role == "head" else TIERS[:1]
+        return await index.open_tickets([dept], tiers, _LIST_MAX)
 
     for t in _run(action):
         flag = f" [escalated: {t.extra.get('escalated_to')}]" if t.level else ""
@@ -201,3 +198,14 @@ def close(docket: str, reason: str, manual: bool) -> None:
     """Close a ticket."""
     _run_as(lambda _store, flow, officer: flow.close(docket, officer, reason, manual=manual))
     echo(f"{docket} closed")
+
+
+@tickets.command()
+def reindex() -> None:
+    """File every ticket in the desk's queue index anew (for tickets older than the index)."""
+
+    async def action(store: TicketStore, flow: Workflow) -> int:
+        del flow
+        return await DeskIndex(store.redis, store.keys).rebuild()
+
+    echo(f"{_run(action)} tickets filed in the desk's index")

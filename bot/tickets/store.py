@@ -24,6 +24,7 @@ from bot.errors import AmnesiaError, TicketError
 from bot.kb.source import KBSource
 from bot.keys import SLA_DEFAULT_HOURS, Keys
 from bot.settings import Settings
+from bot.tickets.desk_index import INDEX_LUA
 from bot.tickets.hours import WorkingHours, due_after
 from bot.tickets.model import SLA_WARNINGS, Move, State, Ticket, event
 from bot.tickets.transitions import Change, announce_lua, apply
@@ -32,13 +33,15 @@ from bot.x.models import Post
 # KEYS: seq, queue, sla_due, sla_warn, storm_pending, hold, epoch, the post's ticket link,
 # events. ARGV: docket prefix, year, ticket key prefix, hash JSON, history event JSON,
 # created score, due score, conversation key ('' for none), conv TTL, warning-time score,
-# '1' if the storm sweep should look at it, '1' if the epoch is required. The docket number
+# '1' if the storm sweep should look at it, '1' if the epoch is required, the desk index's
+# prefix (``bot.tickets.desk_index``: the new ticket is filed there). The docket number
 # is only known inside the script, so the ticket keys are built here. A post that has a
 # ticket gets that docket back (a redelivered post never opens a second one). A Redis that
 # lost its data (bot.epoch) issues no docket: its counter would start again at 1 and repeat
 # numbers citizens already hold.
 _CREATE = (
-    """
+    INDEX_LUA
+    + """
 local had = redis.call('GET', KEYS[8])
 if had then return {had, 0} end
 local forgot = ARGV[12] == '1' and redis.call('EXISTS', KEYS[7]) == 0
@@ -62,6 +65,7 @@ if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
 if ARGV[11] == '1' then redis.call('ZADD', KEYS[5], ARGV[6], docket) end
 redis.call('SET', KEYS[8], docket, 'EX', ARGV[9])
 local key = ARGV[3] .. docket
+desk_index(key, docket, ARGV[13])
 """
     + announce_lua("KEYS[9]", "key", "docket", "'create'", "'desk'")
     + """
@@ -179,6 +183,7 @@ class TicketStore:
                 # Hashtag-only posts need a hand reply each, so grouping them saves no work.
                 "1" if ticket.reply_allowed else "0",
                 "1" if self._require_epoch else "0",
+                self._keys.desk_prefix,
             )
         except ResponseError as exc:
             if "SEVA_AMNESIA" in str(exc):

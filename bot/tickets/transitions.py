@@ -26,6 +26,7 @@ from redis.exceptions import ResponseError
 from bot.errors import TicketConflictError, TicketError
 from bot.keys import REPLY_STATE_TTL_S, Keys
 from bot.outbox.jobs import ReplyJob, stream_for
+from bot.tickets.desk_index import INDEX_LUA
 from bot.tickets.model import FOLLOW_ENDS, TRANSITIONS, Move, State, event, lua_guards
 
 EVENTS_MAXLEN = 50_000  # transition announcements kept (the desk needs only the recent ones)
@@ -46,9 +47,11 @@ redis.call('XADD', {events}, 'MAXLEN', '~', '{EVENTS_MAXLEN}', '*', 'docket', {d
 
 # KEYS[1] ticket hash, KEYS[2] its history, KEYS[3] the events stream, then the keys the
 # ops name by index. ARGV[1] move, ARGV[2] the change as JSON: end state override, holder,
-# expected fields, event, ops. Every guard runs before the first write.
+# expected fields, event, ops; ARGV[3] the desk index's prefix. Every guard runs before the
+# first write; the last write files the ticket in the desk's index as the move left it.
 _APPLY = (
     lua_guards()
+    + INDEX_LUA
     + """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return redis.error_reply('SEVA_GONE no such ticket') end
@@ -99,6 +102,7 @@ for _, op in ipairs(c.ops) do
 end
 c.event['state'] = new
 redis.call('RPUSH', KEYS[2], cjson.encode(c.event))
+desk_index(KEYS[1], c.event.docket, ARGV[3])
 """
     + announce_lua("KEYS[3]", "KEYS[1]", "c.event.docket", "move", "c.event.by")
     + """
@@ -229,7 +233,8 @@ class Change:
             "event": event(self.at, self.by, self._event_name, docket=self.docket, **self.details),
             "ops": self.ops,
         }
-        return list(self._names), [self.move.value, json.dumps(body, ensure_ascii=False)]
+        body_json = json.dumps(body, ensure_ascii=False)
+        return list(self._names), [self.move.value, body_json, self.keys.desk_prefix]
 
 
 async def apply(redis: Redis, change: Change) -> State:

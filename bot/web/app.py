@@ -41,7 +41,8 @@ from bot.web.context import (
 )
 from bot.web.faults import unavailable_middleware
 from bot.web.headers import add_security_headers
-from bot.web.pages.live import LIVE_STOP, stop_streams
+from bot.web.live_hub import MoveHub
+from bot.web.pages.live import HUB, LIVE_STOP, stop_streams
 from bot.web.routes import ROUTES
 from bot.web.sessions import RedisSessionStorage
 
@@ -78,5 +79,6 @@ def create_app(
     app.on_response_prepare.append(add_security_headers)
     # Open event streams end as the role shuts down, not after aiohttp's handler timeout.
     app[LIVE_STOP] = asyncio.Event()
+    app[HUB] = MoveHub(redis, keys)
     app.on_shutdown.append(stop_streams)
     return app

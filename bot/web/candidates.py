@@ -1,68 +1,98 @@
-"""The tickets a queue page may show, read from the indexes the transition scripts keep.
+"""The tickets a queue page shows, read from the desk's index (``bot.tickets.desk_index``).
 
-No page scans the tickets: the candidates are the departments' queues (``Keys.queue``:
-waiting tickets that are in no storm), the claims (``Keys.claims``: every claimed ticket,
-of every department, since no per-department claims index exists), and the members of the
-storms those hold (``Keys.storm``: a member waits on its master, in no queue). Each index
-is read to at most ``SEVA_WEB_QUEUE_MAX_TICKETS`` dockets, and every read is one pipelined
-round trip: the index reads, then the ticket hashes, then the storms' members and theirs.
+No page reads every ticket. A queue filtered at most by state and department is read
+straight from the index: its counts are the sets' sizes and its page is one slice of them
+in due order, so the page costs the same with 100 open tickets or 100,000. The other
+filters (language, storm, hand reply, mine, search) look at the tickets themselves: they
+read the earliest-due ``SEVA_WEB_QUEUE_MAX_TICKETS`` of the selected sets and say so when
+there were more (a bounded scan). Every read is one pipelined round trip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+import math
+from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from bot.keys import Keys
 from bot.store import Redis
+from bot.tickets.desk_index import OPEN_STATES, TIERS, DeskIndex, state_names, tier
 from bot.tickets.model import OPEN, Ticket
-from bot.web.queue_filter import storm_size
+from bot.web.queue_filter import QueueFilter
 
 
 @dataclass
-class Candidates:
-    """The open tickets of some departments, and whether an index held more than was read."""
+class QueuePage:
+    """One page of a queue, and what the page's header shows about the whole queue."""
 
-    tickets: list[Ticket]
-    truncated: bool
-
-
-async def hashes(redis: Redis, keys: Keys, dockets: Iterable[str]) -> list[Ticket]:
-    """The tickets of ``dockets`` in one round trip (gone ones left out)."""
-    wanted = list(dict.fromkeys(dockets))
-    if not wanted:
-        return []
-    async with redis.pipeline(transaction=False) as pipe:
-        for docket in wanted:
-            pipe.hgetall(keys.ticket(docket))
-        raw: list[Any] = await pipe.execute()
-    return [Ticket.from_hash(h) for h in raw if h]
+    tickets: list[Ticket]  # the page, earliest due first
+    total: int  # tickets passing every filter
+    counts: dict[str, int]  # per state, under every filter but the state one
+    pages: int
+    page: int  # the page shown (the last one when the asked-for page is past it)
+    truncated: bool  # a ticket-reading filter read only the earliest-due part of the queue
 
 
-async def _ranges(redis: Redis, names: list[str], limit: int) -> tuple[list[str], bool]:
-    """The first ``limit`` members of each sorted set, and whether any had more."""
-    if not names:
-        return [], False
-    async with redis.pipeline(transaction=False) as pipe:
-        for name in names:
-            pipe.zrange(name, 0, limit)  # one more than kept: tells us there was more
-        raw: list[Any] = await pipe.execute()
-    dockets = [str(d) for members in raw for d in members[:limit]]
-    return dockets, any(len(members) > limit for members in raw)
+def tiers_for(escalated: bool) -> tuple[str, ...]:
+    """The index tiers a queue shows: an officer's only the officer level, a head's all."""
+    return TIERS if escalated else TIERS[:1]
 
 
-async def open_candidates(
-    redis: Redis, keys: Keys, depts: Collection[str], limit: int
-) -> Candidates:
-    """Open tickets of ``depts`` (waiting, claimed, and storm members), unsorted."""
-    names = [keys.queue(d) for d in depts]
-    dockets, truncated = await _ranges(redis, [*names, keys.claims], limit)
-    found = await hashes(redis, keys, dockets)
-    masters = [t.docket for t in found if storm_size(t) > 0 and t.dept in depts]
-    members, more = await _ranges(redis, [keys.storm(m) for m in masters], limit)
-    found += await hashes(redis, keys, members)
-    # The indexes and the hashes are read apart: a ticket may have moved in between, so its
-    # hash (read last) decides, and one that left the departments or closed is dropped.
-    unique = {t.docket: t for t in found if t.dept in depts and t.state in OPEN}
-    return Candidates(list(unique.values()), truncated or more)
+def on_queue(ticket: Ticket, depts: Collection[str], tiers: Collection[str]) -> bool:
+    """Whether a ticket's hash (read after the index) still puts it on this queue."""
+    return ticket.dept in depts and ticket.state in OPEN and tier(ticket) in tiers
+
+
+def _narrows_by_index(wanted: QueueFilter) -> bool:
+    """Whether the index alone answers the filter (state and department only)."""
+    return wanted == QueueFilter(state=wanted.state, dept=wanted.dept, page=wanted.page)
+
+
+async def queue_page(
+    redis: Redis,
+    keys: Keys,
+    depts: Collection[str],
+    wanted: QueueFilter,
+    user: str,
+    *,
+    escalated: bool,
+    size: int,
+    limit: int,
+) -> QueuePage:
+    """The page ``wanted`` asks for of the queue of ``depts``, ``user`` asking."""
+    index = DeskIndex(redis, keys)
+    depts = [d for d in depts if not wanted.dept or d == wanted.dept]
+    tiers = tiers_for(escalated)
+    names = index.names(depts, state_names(wanted.state), tiers)
+    if _narrows_by_index(wanted):
+        sizes = await index.sizes(index.names(depts, OPEN_STATES, tiers))
+        counts = index.tally(sizes, depts, tiers)
+        chosen = {name: n for name, n in sizes.items() if name in names}
+        total = sum(chosen.values())  # (= the chosen states' counts)
+        pages = max(1, math.ceil(total / size))
+        page = min(wanted.page, pages)
+        found = await index.tickets(await index.page(chosen, (page - 1) * size, size))
+        shown = [t for t in found if on_queue(t, depts, tiers)]
+        return QueuePage(shown, total, counts, pages, page, truncated=False)
+    # A bounded scan: every state's sets, so each state's count obeys the other filters.
+    every = index.names(depts, OPEN_STATES, tiers)
+    dockets = await index.first(every, limit + 1)
+    found = await index.tickets(dockets[:limit])
+    others = [
+        t for t in found if on_queue(t, depts, tiers) and wanted.matches(t, user, state=False)
+    ]
+    counts = dict.fromkeys(OPEN_STATES, 0)
+    for t in others:
+        counts[t.state.value] += 1
+    matching = [t for t in others if wanted.matches(t, user)]
+    pages = max(1, math.ceil(len(matching) / size))
+    page = min(wanted.page, pages)
+    start = (page - 1) * size
+    return QueuePage(
+        matching[start : start + size],
+        len(matching),
+        counts,
+        pages,
+        page,
+        truncated=len(dockets) > limit,
+    )

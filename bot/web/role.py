@@ -18,10 +18,11 @@ class WebRole:
 
     def __init__(self) -> None:
         self.port: int | None = None
+        self.app: web.Application | None = None  # while it runs (the benchmark reads its hub)
 
     async def run(self, ctx: RoleContext) -> None:
         """Serve until ``ctx.stop``; stop accepting, then close connections."""
-        app = create_app(ctx.settings, ctx.redis, ctx.keys, ctx.clock)
+        app = self.app = create_app(ctx.settings, ctx.redis, ctx.keys, ctx.clock)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, ctx.settings.web_host, ctx.settings.web_port)

@@ -32,9 +32,11 @@ from bot.keys import Keys
 from bot.lifecycle import Runner
 from bot.settings import Settings, load_settings
 from bot.store import connect
+from bot.tickets.desk_index import DeskIndex
 from bot.tickets.store import TicketStore
 from bot.users.model import TOTP_REQUIRED, Role
 from bot.users.store import UserStore
+from bot.web.pages.live import HUB
 from bot.web.role import WebRole
 from bot.x.models import Post
 from tests.conftest import ROOT, RedisServer
@@ -85,8 +87,16 @@ class Desk:
     redis: aioredis.Redis
     users: UserStore
     audit: AuditLog
+    role: WebRole | None = None
     accounts: dict[str, Account] = field(default_factory=dict)
     _count: int = 0
+
+    @property
+    def live_streams(self) -> int:
+        """How many event streams the web role's hub feeds now."""
+        assert self.role is not None
+        assert self.role.app is not None
+        return self.role.app[HUB].subscribers
 
     async def add_user(
         self,
@@ -128,6 +138,12 @@ class Desk:
         kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
         live = RedisKB(self.redis, self.users.keys)
         await live.apply(await live.version(), kb, who="test", when="now", summary="test")
+
+    async def rewrite(self, docket: str, **fields: str) -> None:
+        """Write a ticket's fields past the workflow, then file it in the desk's index as the
+        moves' scripts would (a test's shortcut to a state, a due time or a level)."""
+        await self.redis.hset(self.users.keys.ticket(docket), mapping=fields)
+        await DeskIndex(self.redis, self.users.keys).file(docket)
 
     async def add_ticket(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
         """A ticket in ``dept``'s queue from a citizen's post; returns its docket."""
@@ -201,6 +217,7 @@ def start_desk(redis_server: RedisServer, key_prefix: str) -> StartDesk:
                 redis=client,
                 users=UserStore(client, keys, clock, settings),
                 audit=AuditLog(client, keys, clock),
+                role=role,
             )
         finally:
             runner.stop.set()

@@ -15,7 +15,7 @@ async def test_a_head_sees_escalations_first_and_transfers(page_as: PageAs, desk
     await desk.import_kb()
     plain = await desk.add_ticket("@MoCI_Seva my IEC is stuck")
     escalated = await desk.add_ticket("@MoCI_Seva nobody answered for three days")
-    await desk.redis.hset(desk.users.keys.ticket(escalated), "level", "1")
+    await desk.rewrite(escalated, level="1")
     watched = await page_as("head")
     page, head = watched.page, watched.account
     assert head is not None

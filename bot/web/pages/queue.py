@@ -10,8 +10,6 @@ level (``/dept`` shows a head's escalations first).
 
 from __future__ import annotations
 
-import math
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -21,10 +19,12 @@ from aiohttp import web
 from aiohttp_session import get_session
 
 from bot.errors import TicketError
-from bot.tickets.model import OPEN, WAITING, Ticket
+from bot.kb.source import RedisKB
+from bot.nlu.evaluate import LANGS
+from bot.tickets.desk_index import DeskIndex
+from bot.tickets.model import WAITING, Ticket
 from bot.users.model import Role, User
-from bot.web import csrf
-from bot.web.candidates import open_candidates
+from bot.web import candidates, csrf
 from bot.web.context import (
     AUDIT,
     CLOCK,
@@ -71,33 +71,18 @@ def row_of(ticket: Ticket, user: User, now: datetime) -> Row:
 
 
 async def departments(request: web.Request, user: User) -> list[str]:
-    """The departments a user works on: their own, or every queue's for an admin."""
+    """The departments a user works on: their own, or every department of the KB for an admin."""
     if user.role is not Role.ADMIN:
         return list(user.depts)
-    keys = request.app[KEYS]
-    prefix = keys.queue("")
-    found = [str(k) async for k in request.app[REDIS].scan_iter(keys.queue("*"), count=200)]
-    return sorted(k.removeprefix(prefix) for k in found)
-
-
-def _on_queue(ticket: Ticket, *, escalated: bool) -> bool:
-    return ticket.state in OPEN and (escalated or ticket.level == 0)
-
-
-async def _sorted_open(
-    request: web.Request, depts: list[str], *, escalated: bool
-) -> tuple[list[Ticket], bool]:
-    """Open tickets of ``depts``, earliest due first, and whether an index held more."""
-    limit = request.app[SETTINGS].web_queue_max_tickets
-    found = await open_candidates(request.app[REDIS], request.app[KEYS], depts, limit)
-    wanted = [t for t in found.tickets if _on_queue(t, escalated=escalated)]
-    return sorted(wanted, key=lambda t: (t.due_at, t.docket)), found.truncated
+    kb = await RedisKB(request.app[REDIS], request.app[KEYS]).load()
+    return sorted(d.id for d in kb.departments)
 
 
 async def open_tickets(request: web.Request, depts: list[str], *, escalated: bool) -> list[Ticket]:
     """Open tickets of ``depts``, earliest due first; escalated ones only if ``escalated``."""
-    tickets, _truncated = await _sorted_open(request, depts, escalated=escalated)
-    return tickets
+    limit = request.app[SETTINGS].web_queue_max_tickets
+    index = DeskIndex(request.app[REDIS], request.app[KEYS])
+    return await index.open_tickets(depts, candidates.tiers_for(escalated), limit)
 
 
 def _query(request: web.Request) -> dict[str, str]:
@@ -109,35 +94,32 @@ async def page(request: web.Request) -> web.Response:
     """The signed-in user's queue (400, with the reason, for a filter it cannot take)."""
     user = signed_in(request)
     depts = await departments(request, user)
-    context: dict[str, Any] = {"depts": depts, "states": STATES, "storms": STORMS}
+    context: dict[str, Any] = {"depts": depts, "states": STATES, "storms": STORMS, "langs": LANGS}
     try:
         wanted = parse(_query(request), depts)
     except FilterError as err:
-        context |= {"f": QueueFilter(), "error": str(err), "rows": [], "counts": {}, "langs": []}
+        context |= {"f": QueueFilter(), "error": str(err), "rows": [], "counts": {}}
         context |= {"total": 0, "pages": 1, "truncated": False, "adjusted": ""}
         return await render(request, "queue.html", context, status=400)
-    tickets, truncated = await _sorted_open(request, depts, escalated=user.role is not Role.OFFICER)
-    # Counts per state under every other filter, so each count is what its link shows.
-    others = [t for t in tickets if wanted.matches(t, user.name, state=False)]
-    counts = Counter(t.state.value for t in others)
-    shown = [t for t in others if wanted.matches(t, user.name)]
-    size = request.app[SETTINGS].web_queue_page_size
-    pages = max(1, math.ceil(len(shown) / size))
+    settings = request.app[SETTINGS]
+    found = await candidates.queue_page(
+        request.app[REDIS], request.app[KEYS], depts, wanted, user.name,
+        escalated=user.role is not Role.OFFICER, size=settings.web_queue_page_size,
+        limit=settings.web_queue_max_tickets,
+    )  # fmt: skip
     adjusted = ""
-    if wanted.page > pages:
-        adjusted = f"There is no page {wanted.page}; this is the last, page {pages}."
-        wanted = replace(wanted, page=pages)
+    if found.page != wanted.page:
+        adjusted = f"There is no page {wanted.page}; this is the last, page {found.page}."
+        wanted = replace(wanted, page=found.page)
     now = request.app[CLOCK].now()
-    start = (wanted.page - 1) * size
     context |= {
         "f": wanted,
         "error": "",
-        "rows": [row_of(t, user, now) for t in shown[start : start + size]],
-        "counts": {s: counts.get(s, 0) for s in STATES},
-        "langs": sorted({t.lang for t in tickets if t.lang}),
-        "total": len(shown),
-        "pages": pages,
-        "truncated": truncated,
+        "rows": [row_of(t, user, now) for t in found.tickets],
+        "counts": found.counts,
+        "total": found.total,
+        "pages": found.pages,
+        "truncated": found.truncated,
         "adjusted": adjusted,
     }
     return await render(request, "queue.html", context)
@@ -158,12 +140,13 @@ async def row(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text=f"There is no ticket {docket}.")
     if not sees(user, ticket.dept):
         raise web.HTTPForbidden(text=f"{docket} is not of your departments.")
+    depts = await departments(request, user)
     try:
-        wanted = parse(_query(request), await departments(request, user))
+        wanted = parse(_query(request), depts)
     except FilterError as err:
         raise web.HTTPBadRequest(text=str(err)) from None
-    on_queue = _on_queue(ticket, escalated=user.role is not Role.OFFICER)
-    if not on_queue or not wanted.matches(ticket, user.name):
+    tiers = candidates.tiers_for(user.role is not Role.OFFICER)
+    if not candidates.on_queue(ticket, depts, tiers) or not wanted.matches(ticket, user.name):
         return web.Response(status=204)
     context = {
         "user": user,

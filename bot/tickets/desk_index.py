@@ -1,0 +1,199 @@
+"""The desk's index of open tickets: a sorted set per department, state and tier, by due time.
+
+The queue page reads one page of it (``first``) and its counts (``counts``), never every
+ticket. The index is written in the same Lua calls as the moves (``bot.tickets.transitions``
+and the ticket store's create call): after each call's writes, ``INDEX_LUA``'s
+``desk_index`` looks at the ticket as it now is and files it under
+``Keys.desk(dept, state, tier)``, scored by its due time, or drops it once it is done. So
+the index cannot drift from the tickets through a move a caller forgot to mirror: no caller
+writes it. A ticket remembers the set it is in (its ``desk_key`` field), so a move that
+changes its state, department, escalation level or due time leaves it in one set only.
+
+A storm member (waiting on its master) is in the index like any open ticket; the queue
+shows it, greyed, under its own due time.
+
+Tickets written before this index existed are filed by ``rebuild`` (``seva tickets
+reindex``), which any desk may run at any time: it files each ticket as it is.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from bot.keys import Keys
+from bot.store import Redis
+from bot.tickets.model import OPEN, State, Ticket
+
+# "officer": at the officer level (an officer's queue); "up": escalated past it (heads see both).
+TIERS = ("officer", "up")
+OPEN_STATES = tuple(sorted(s.value for s in OPEN))
+
+# Lua: ``desk_index(ticket key, docket, index prefix)``. Files the ticket by its hash as it
+# is now. ``due_at`` is ISO 8601 (``datetime.isoformat``); ``epoch`` turns it into Unix
+# seconds with the days-from-civil rule (proleptic Gregorian calendar), honouring the offset.
+INDEX_LUA = (
+    "local OPEN_STATE = {"
+    + ", ".join(f"{s} = true" for s in OPEN_STATES)
+    + """}
+local function epoch(iso)
+  local y, mo, d, h, mi, s = string.match(iso, '^(%d+)-(%d+)-(%d+)T(%d+):(%d+):(%d+)')
+  if not y then return 0 end
+  local frac = string.match(iso, '^[^T]+T%d+:%d+:%d+(%.%d+)')
+  local sign, oh, om = string.match(string.sub(iso, 20), '([+-])(%d%d):(%d%d)')
+  y, mo, d = tonumber(y), tonumber(mo), tonumber(d)
+  if mo <= 2 then y = y - 1 end
+  local era = math.floor(y / 400)
+  local yoe = y - era * 400
+  local doy = math.floor((153 * ((mo + 9) % 12) + 2) / 5) + d - 1
+  local doe = yoe * 365 + math.floor(yoe / 4) - math.floor(yoe / 100) + doy
+  local t = (era * 146097 + doe - 719468) * 86400 + tonumber(h) * 3600 + tonumber(mi) * 60
+  t = t + tonumber(s) + (frac and tonumber(frac) or 0)
+  if sign then
+    local off = tonumber(oh) * 3600 + tonumber(om) * 60
+    if sign == '+' then t = t - off else t = t + off end
+  end
+  return t
+end
+local function desk_index(tkey, docket, prefix)
+  local was = redis.call('HGET', tkey, 'desk_key')
+  if was then redis.call('ZREM', was, docket) end
+  local t = redis.call('HMGET', tkey, 'state', 'dept', 'level', 'due_at')
+  if t[1] and OPEN_STATE[t[1]] and t[2] and t[4] then
+    local tier = (tonumber(t[3] or '0') or 0) > 0 and 'up' or 'officer'
+    local key = prefix .. t[2] .. ':' .. t[1] .. ':' .. tier
+    redis.call('ZADD', key, string.format('%.6f', epoch(t[4])), docket)
+    redis.call('HSET', tkey, 'desk_key', key)
+  elseif was then
+    redis.call('HDEL', tkey, 'desk_key')
+  end
+end
+"""
+)
+
+_REINDEX = INDEX_LUA + "\ndesk_index(KEYS[1], ARGV[1], ARGV[2])\nreturn 1\n"
+_EPOCH = INDEX_LUA + "\nreturn string.format('%.6f', epoch(ARGV[1]))\n"
+
+
+async def lua_epoch(redis: Redis, iso: str) -> float:
+    """What the index's Lua makes of an ISO 8601 time (for the test that holds it to Python)."""
+    return float(await redis.eval(_EPOCH, 0, iso))
+
+
+@dataclass(frozen=True)
+class DeskIndex:
+    """Reads the desk's index (the Lua above writes it)."""
+
+    redis: Redis
+    keys: Keys
+
+    def names(self, depts: Iterable[str], states: Iterable[str], tiers: Iterable[str]) -> list[str]:
+        """The index's sets for every department, state and tier given."""
+        return [self.keys.desk(d, s, t) for d in depts for s in states for t in tiers]
+
+    async def sizes(self, names: Collection[str]) -> dict[str, int]:
+        """How many tickets each set holds (one pipelined round trip)."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zcard(name)
+            found: list[Any] = await pipe.execute()
+        return {name: int(size) for name, size in zip(names, found, strict=True)}
+
+    def tally(
+        self, sizes: dict[str, int], depts: Collection[str], tiers: Collection[str]
+    ) -> dict[str, int]:
+        """Open tickets per state over ``depts`` and ``tiers``, from their sets' ``sizes``."""
+        return {
+            s: sum(sizes.get(self.keys.desk(d, s, t), 0) for d in depts for t in tiers)
+            for s in OPEN_STATES
+        }
+
+    async def counts(self, depts: Collection[str], tiers: Collection[str]) -> dict[str, int]:
+        """Open tickets per state over ``depts`` and ``tiers``."""
+        return self.tally(await self.sizes(self.names(depts, OPEN_STATES, tiers)), depts, tiers)
+
+    async def page(self, sizes: dict[str, int], start: int, size: int) -> list[str]:
+        """Dockets ``start`` to ``start + size`` in due order across the sets of ``sizes``.
+
+        The one set holding tickets is read at the page's offset; several are merged.
+        """
+        full = [name for name, n in sizes.items() if n]
+        if len(full) == 1:
+            return [str(d) for d in await self.redis.zrange(full[0], start, start + size - 1)]
+        return (await self.first(full, start + size))[start:]
+
+    async def first(self, names: Collection[str], n: int) -> list[str]:
+        """The ``n`` earliest-due dockets across ``names`` (ties by docket).
+
+        Reads at most ``n`` of each set, so a page deep in a long queue costs its depth,
+        and a first page costs one page per set.
+        """
+        if n <= 0 or not names:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.zrange(name, 0, n - 1, withscores=True)
+            raw: list[Any] = await pipe.execute()
+        runs = [[(float(score), str(docket)) for docket, score in members] for members in raw]
+        return [docket for _score, docket in heapq.merge(*runs)][:n]
+
+    async def tickets(self, dockets: Iterable[str]) -> list[Ticket]:
+        """The tickets of ``dockets`` in one round trip, in that order (gone ones left out)."""
+        wanted = list(dict.fromkeys(dockets))
+        if not wanted:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for docket in wanted:
+                pipe.hgetall(self.keys.ticket(docket))
+            raw: list[Any] = await pipe.execute()
+        return [Ticket.from_hash(h) for h in raw if h]
+
+    async def open_tickets(
+        self, depts: Collection[str], tiers: Collection[str], limit: int
+    ) -> list[Ticket]:
+        """The earliest-due ``limit`` open tickets of ``depts`` in ``tiers``, as they are now.
+
+        The index and the hashes are read apart, so a ticket that moved in between is
+        judged by its hash: one that left ``depts`` or ``tiers``, or closed, is left out.
+        """
+        names = self.names(depts, OPEN_STATES, tiers)
+        found = await self.tickets(await self.first(names, limit))
+        return [t for t in found if t.dept in depts and t.state in OPEN and tier(t) in tiers]
+
+    async def file(self, docket: str) -> None:
+        """File one ticket as its hash now is (or drop it from the index)."""
+        await self.redis.eval(_REINDEX, 1, self.keys.ticket(docket), docket, self.keys.desk_prefix)
+
+    async def rebuild(self) -> int:
+        """File every ticket anew (for tickets older than the index); how many were read.
+
+        Empties the index first, so a ticket that no longer exists leaves it. A move made
+        meanwhile files its ticket itself, and the pass then files it again as it is.
+        """
+        stale = [k async for k in self.redis.scan_iter(self.keys.desk_prefix + "*", count=500)]
+        if stale:
+            await self.redis.delete(*stale)
+        prefix, seen = self.keys.ticket(""), 0
+        async for key in self.redis.scan_iter(prefix + "*", count=500):
+            name = str(key)
+            docket = name.removeprefix(prefix)
+            if ":" in docket:  # a ticket's history list, not its hash
+                continue
+            await self.file(docket)
+            seen += 1
+        return seen
+
+
+def tier(ticket: Ticket) -> str:
+    """The tier a ticket is filed under (its escalation level's)."""
+    return TIERS[1] if ticket.level else TIERS[0]
+
+
+def state_names(state: str) -> tuple[str, ...]:
+    """The states a queue's state filter selects ('' for every open state)."""
+    if state and State(state) not in OPEN:
+        msg = f"{state} is not an open state"
+        raise ValueError(msg)
+    return (state,) if state else OPEN_STATES
