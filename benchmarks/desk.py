@@ -6,13 +6,18 @@ redis-server holding ``--tickets`` open tickets of one department (each made by
 asks for each page ``--rounds`` times over loopback; the figure is the request's time as
 the client sees it (server time plus loopback and client overhead, so an upper bound).
 
-    .venv/bin/python benchmarks/desk.py [--tickets 10000] [--rounds 200]
+SSE: ``--sse-clients`` event streams of that officer stay open while the ticket is claimed
+and released once a second; the figure is how many the web process held and how late each
+move reached each stream (in this one process, clients included).
+
+    .venv/bin/python benchmarks/desk.py [--tickets 10000] [--rounds 200] [--sse-clients 200]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import re
 import secrets
 import shutil
@@ -33,6 +38,7 @@ from bot.net import free_port
 from bot.settings import load_settings
 from bot.tickets.store import TicketStore
 from bot.users.store import UserStore
+from bot.web.pages.live import HUB
 from bot.web.role import WebRole
 from bot.x.models import Post
 
@@ -66,6 +72,60 @@ async def _timed(rounds: int, call: Callable[[], Awaitable[None]]) -> list[float
     return times
 
 
+async def _streams(
+    base: str, http: aiohttp.ClientSession, web: WebRole, docket: str, token: str,
+    clients: int, seconds: int,
+) -> str:  # fmt: skip
+    """Open ``clients`` event streams, release and claim ``docket`` once a second for
+    ``seconds``, and say how many streams the web process held and got every move, how late.
+    """
+    connector = aiohttp.TCPConnector(limit=0)  # aiohttp's default pool caps at 100
+    async with aiohttp.ClientSession(
+        connector=connector, cookie_jar=http.cookie_jar, headers={"Origin": base}
+    ) as many:
+        opened = [await many.get(f"{base}/queue/events") for _ in range(clients)]
+        assert all(r.status == 200 for r in opened), [r.status for r in opened]
+        for r in opened:
+            await r.content.readline()  # event: ready
+        hub = web.app[HUB] if web.app is not None else None
+        held = hub.subscribers if hub is not None else 0
+        sent: dict[str, float] = {}
+        late: list[float] = []
+        got = [0] * clients
+
+        async def follow(i: int, r: aiohttp.ClientResponse) -> None:
+            async for line in r.content:
+                if line.startswith(b"data: ") and b'"move"' in line:
+                    move = json.loads(line[6:])
+                    if move["docket"] == docket and move["move"] in sent:
+                        late.append((time.perf_counter() - sent[move["move"]]) * 1000)
+                        got[i] += 1
+
+        readers = [asyncio.create_task(follow(i, r)) for i, r in enumerate(opened)]
+        moves = 0
+        for second in range(seconds):
+            move = "release" if second % 2 == 0 else "claim"  # it starts claimed
+            sent[move] = time.perf_counter()
+            form = {"_csrf": token}
+            async with http.post(
+                f"{base}/ticket/{docket}/{move}", data=form, allow_redirects=False
+            ) as r:  # fmt: skip
+                assert r.status == 303, r.status
+                moves += 1
+            await asyncio.sleep(1)
+        await asyncio.sleep(1)
+        for task in readers:
+            task.cancel()
+        for r in opened:
+            r.close()
+    everyone = sum(1 for n in got if n == moves)
+    return (
+        f"SSE: {clients} streams opened, {held} held by the hub; {moves} moves, one a second; "
+        f"{everyone} streams got every move; delivery median {statistics.median(late):.1f} ms, "
+        f"p99 {_pct(late, 0.99):.1f} ms over {len(late)} deliveries"
+    )
+
+
 async def _fill(store: TicketStore, n: int) -> list[str]:
     dockets = []
     now = datetime.now(UTC)
@@ -81,7 +141,7 @@ async def _fill(store: TicketStore, n: int) -> list[str]:
     return dockets
 
 
-async def main(n_tickets: int, rounds: int) -> None:
+async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="seva-desk-"))
     port = free_port()
     redis_proc = subprocess.Popen(
@@ -137,6 +197,8 @@ async def main(n_tickets: int, rounds: int) -> None:
                     assert r.status == 200, r.status
                     await r.read()
 
+            streams = await _streams(base, http, web, target, token, sse_clients, sse_seconds)
+
             figures = {
                 "queue page": await _timed(rounds, lambda: get("/queue")),
                 "queue page, filtered": await _timed(rounds, lambda: get("/queue?state=claimed")),
@@ -152,6 +214,7 @@ async def main(n_tickets: int, rounds: int) -> None:
         redis_proc.wait()
         shutil.rmtree(work, ignore_errors=True)
     print(f"{n_tickets} open tickets created in {fill_s:.1f} s; {rounds} requests each")
+    print(streams)
     for name, times in figures.items():
         print(
             f"{name:<22} median {statistics.median(times):7.1f} ms   p99 {_pct(times, 0.99):7.1f} ms"
@@ -162,5 +225,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--tickets", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument("--sse-clients", type=int, default=200)
+    parser.add_argument("--sse-seconds", type=int, default=20)
     args = parser.parse_args()
-    asyncio.run(main(args.tickets, args.rounds))
+    asyncio.run(main(args.tickets, args.rounds, args.sse_clients, args.sse_seconds))

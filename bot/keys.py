@@ -127,6 +127,11 @@ class Keys:
         return f"{self.desk_prefix}{dept}:{state}:{tier}"
 
     @property
+    def desk_depts(self) -> str:
+        """Set of the departments the desk's index has filed tickets of."""
+        return self._k("desk-depts")
+
+    @property
     def desk_prefix(self) -> str:
         """The start of every ``desk`` set's name."""
         return self._k("desk") + ":"

@@ -31,9 +31,10 @@ from bot.tickets.model import OPEN, State, Ticket
 TIERS = ("officer", "up")
 OPEN_STATES = tuple(sorted(s.value for s in OPEN))
 
-# Lua: ``desk_index(ticket key, docket, index prefix)``. Files the ticket by its hash as it
-# is now. ``due_at`` is ISO 8601 (``datetime.isoformat``); ``epoch`` turns it into Unix
-# seconds with the days-from-civil rule (proleptic Gregorian calendar), honouring the offset.
+# Lua: ``desk_index(ticket key, docket, index prefix, departments key)``. Files the ticket
+# by its hash as it is now, and notes its department among those the index has seen.
+# ``due_at`` is ISO 8601 (``datetime.isoformat``); ``epoch`` turns it into Unix seconds with
+# the days-from-civil rule (proleptic Gregorian calendar), honouring the offset.
 INDEX_LUA = (
     "local OPEN_STATE = {"
     + ", ".join(f"{s} = true" for s in OPEN_STATES)
@@ -57,7 +58,7 @@ local function epoch(iso)
   end
   return t
 end
-local function desk_index(tkey, docket, prefix)
+local function desk_index(tkey, docket, prefix, depts)
   local was = redis.call('HGET', tkey, 'desk_key')
   if was then redis.call('ZREM', was, docket) end
   local t = redis.call('HMGET', tkey, 'state', 'dept', 'level', 'due_at')
@@ -66,6 +67,7 @@ local function desk_index(tkey, docket, prefix)
     local key = prefix .. t[2] .. ':' .. t[1] .. ':' .. tier
     redis.call('ZADD', key, string.format('%.6f', epoch(t[4])), docket)
     redis.call('HSET', tkey, 'desk_key', key)
+    redis.call('SADD', depts, t[2])
   elseif was then
     redis.call('HDEL', tkey, 'desk_key')
   end
@@ -73,7 +75,7 @@ end
 """
 )
 
-_REINDEX = INDEX_LUA + "\ndesk_index(KEYS[1], ARGV[1], ARGV[2])\nreturn 1\n"
+_REINDEX = INDEX_LUA + "\ndesk_index(KEYS[1], ARGV[1], ARGV[2], KEYS[2])\nreturn 1\n"
 _EPOCH = INDEX_LUA + "\nreturn string.format('%.6f', epoch(ARGV[1]))\n"
 
 
@@ -164,7 +166,12 @@ class DeskIndex:
 
     async def file(self, docket: str) -> None:
         """File one ticket as its hash now is (or drop it from the index)."""
-        await self.redis.eval(_REINDEX, 1, self.keys.ticket(docket), docket, self.keys.desk_prefix)
+        ticket, depts = self.keys.ticket(docket), self.keys.desk_depts
+        await self.redis.eval(_REINDEX, 2, ticket, depts, docket, self.keys.desk_prefix)
+
+    async def departments(self) -> set[str]:
+        """Every department the index has filed a ticket of (an admin's queue reads these)."""
+        return {str(d) for d in await self.redis.smembers(self.keys.desk_depts)}
 
     async def rebuild(self) -> int:
         """File every ticket anew (for tickets older than the index); how many were read.

@@ -34,11 +34,11 @@ from bot.x.models import Post
 # events. ARGV: docket prefix, year, ticket key prefix, hash JSON, history event JSON,
 # created score, due score, conversation key ('' for none), conv TTL, warning-time score,
 # '1' if the storm sweep should look at it, '1' if the epoch is required, the desk index's
-# prefix (``bot.tickets.desk_index``: the new ticket is filed there). The docket number
-# is only known inside the script, so the ticket keys are built here. A post that has a
-# ticket gets that docket back (a redelivered post never opens a second one). A Redis that
-# lost its data (bot.epoch) issues no docket: its counter would start again at 1 and repeat
-# numbers citizens already hold.
+# prefix and departments set (``bot.tickets.desk_index``: the new ticket is filed there).
+# The docket number is only known inside the script, so the ticket keys are built here. A
+# post that has a ticket gets that docket back (a redelivered post never opens a second
+# one). A Redis that lost its data (bot.epoch) issues no docket: its counter would start
+# again at 1 and repeat numbers citizens already hold.
 _CREATE = (
     INDEX_LUA
     + """
@@ -65,7 +65,7 @@ if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
 if ARGV[11] == '1' then redis.call('ZADD', KEYS[5], ARGV[6], docket) end
 redis.call('SET', KEYS[8], docket, 'EX', ARGV[9])
 local key = ARGV[3] .. docket
-desk_index(key, docket, ARGV[13])
+desk_index(key, docket, ARGV[13], ARGV[14])
 """
     + announce_lua("KEYS[9]", "key", "docket", "'create'", "'desk'")
     + """
@@ -184,6 +184,7 @@ class TicketStore:
                 "1" if ticket.reply_allowed else "0",
                 "1" if self._require_epoch else "0",
                 self._keys.desk_prefix,
+                self._keys.desk_depts,
             )
         except ResponseError as exc:
             if "SEVA_AMNESIA" in str(exc):

@@ -47,8 +47,9 @@ redis.call('XADD', {events}, 'MAXLEN', '~', '{EVENTS_MAXLEN}', '*', 'docket', {d
 
 # KEYS[1] ticket hash, KEYS[2] its history, KEYS[3] the events stream, then the keys the
 # ops name by index. ARGV[1] move, ARGV[2] the change as JSON: end state override, holder,
-# expected fields, event, ops; ARGV[3] the desk index's prefix. Every guard runs before the
-# first write; the last write files the ticket in the desk's index as the move left it.
+# expected fields, event, ops; ARGV[3] and [4] the desk index's prefix and departments set.
+# Every guard runs before the first write; the last write files the ticket in the desk's
+# index as the move left it.
 _APPLY = (
     lua_guards()
     + INDEX_LUA
@@ -102,7 +103,7 @@ for _, op in ipairs(c.ops) do
 end
 c.event['state'] = new
 redis.call('RPUSH', KEYS[2], cjson.encode(c.event))
-desk_index(KEYS[1], c.event.docket, ARGV[3])
+desk_index(KEYS[1], c.event.docket, ARGV[3], ARGV[4])
 """
     + announce_lua("KEYS[3]", "KEYS[1]", "c.event.docket", "move", "c.event.by")
     + """
@@ -234,7 +235,8 @@ class Change:
             "ops": self.ops,
         }
         body_json = json.dumps(body, ensure_ascii=False)
-        return list(self._names), [self.move.value, body_json, self.keys.desk_prefix]
+        desk = [self.keys.desk_prefix, self.keys.desk_depts]
+        return list(self._names), [self.move.value, body_json, *desk]
 
 
 async def apply(redis: Redis, change: Change) -> State:

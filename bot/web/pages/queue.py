@@ -71,11 +71,16 @@ def row_of(ticket: Ticket, user: User, now: datetime) -> Row:
 
 
 async def departments(request: web.Request, user: User) -> list[str]:
-    """The departments a user works on: their own, or every department of the KB for an admin."""
+    """The departments a user works on: their own, or every department for an admin.
+
+    An admin's are the KB's and every one the desk's index has filed tickets of (so one
+    no longer in the KB still shows).
+    """
     if user.role is not Role.ADMIN:
         return list(user.depts)
-    kb = await RedisKB(request.app[REDIS], request.app[KEYS]).load()
-    return sorted(d.id for d in kb.departments)
+    redis, keys = request.app[REDIS], request.app[KEYS]
+    kb = await RedisKB(redis, keys).load()
+    return sorted({d.id for d in kb.departments} | await DeskIndex(redis, keys).departments())
 
 
 async def open_tickets(request: web.Request, depts: list[str], *, escalated: bool) -> list[Ticket]:
