@@ -169,7 +169,11 @@ def build(settings: Settings, clock: Clock | None = None) -> tuple[Runner, Deps]
     )
     deps = Deps(
         settings=settings,
-        redis=connect(settings.redis_url),
+        redis=connect(
+            settings.redis_url,
+            max_connections=settings.redis_max_connections,
+            wait_s=settings.redis_pool_wait_s,
+        ),
         keys=Keys(settings.key_prefix),
         clock=clock or SystemClock(),
     )

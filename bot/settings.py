@@ -132,6 +132,19 @@ class Settings(WebSettings, DeskSettings, XSettings, BaseSettings):
             "Sentinel: redis+sentinel://h1:p1,h2:p2/MASTER[/DB]"
         ),
     )
+    redis_max_connections: int = Field(
+        default=500,
+        ge=4,
+        description=(
+            "Redis connections one process may open; past it a command waits for a free one "
+            "(SEVA_REDIS_POOL_WAIT_S), never fails at once (redis-py's own default is 100)"
+        ),
+    )
+    redis_pool_wait_s: float = Field(
+        default=5.0,
+        gt=0,
+        description="how long a command waits for a free Redis connection before it fails",
+    )
     redis_password: SecretStr | None = Field(
         default=None,
         description="Redis requirepass for a SEVA_REDIS_URL without one (e.g. a Docker secret)",

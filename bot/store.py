@@ -17,7 +17,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from bot.clock import Clock
 from bot.errors import StoreAuthError
 from bot.retry import Backoff
-from bot.settings import SENTINEL_SCHEME
+from bot.settings import SENTINEL_SCHEME, Settings
 
 T = TypeVar("T")
 Redis = aioredis.Redis
@@ -86,18 +86,27 @@ def _sentinel_master(url: str) -> Redis:
     return client
 
 
-def connect(url: str) -> Redis:
-    """Return a client; it connects lazily and reconnects on the next command."""
+def connect(url: str, *, max_connections: int | None = None, wait_s: float | None = None) -> Redis:
+    """Return a client; it connects lazily and reconnects on the next command.
+
+    Its pool opens at most ``max_connections`` (``SEVA_REDIS_MAX_CONNECTIONS``); a command
+    that finds them all busy waits up to ``wait_s`` for one rather than failing at once,
+    so a burst (200 live queues rechecking their sessions together) queues, not errors.
+    """
     if urlsplit(url).scheme == SENTINEL_SCHEME:
         return _sentinel_master(url)
-    return aioredis.Redis.from_url(
+    fields = Settings.model_fields
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=max_connections or fields["redis_max_connections"].default,
+        timeout=wait_s or fields["redis_pool_wait_s"].default,
         decode_responses=True,
         socket_connect_timeout=2.0,
         socket_timeout=None,  # blocking XREADGROUP calls set their own bound
         health_check_interval=15,
         retry_on_timeout=False,
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 async def wait_ready(

@@ -178,3 +178,15 @@ async def test_a_row_fetched_live_is_inert(page_as: PageAs, desk: Desk) -> None:
     assert text == await page.inner_text(f"#ticket-{docket} td.text")
     assert "@x<b>y</b>" in await page.inner_text(f"#ticket-{docket}")
     assert 0 == await page.locator("table.tickets img, table.tickets b, tbody script").count()
+
+
+async def test_a_stream_outlives_its_session_checks(start_desk: StartDesk) -> None:
+    """A signed-in stream rechecks its session every ping and keeps carrying moves after."""
+    async with start_desk(web_live_ping_s=0.3) as desk:
+        async with await desk.http_signin(await desk.add_user("officer")) as http:
+            stream = await open_stream(http, desk)
+            await asyncio.sleep(1.2)  # four session checks
+            docket = await desk.add_ticket("@MoCI_Seva IEC stuck")
+            moves = await next_moves(stream, 1, timeout=3)
+            stream.close()
+        assert [docket] == [m["docket"] for m in moves]
