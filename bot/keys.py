@@ -118,6 +118,14 @@ class Keys:
         """A department's queue of open tickets."""
         return self._k("queue", dept)
 
+    def answered(self, dept: str) -> str:
+        """Hash of a department's answered tickets kept for reuse: docket -> JSON."""
+        return self._k("answered", dept)
+
+    def answered_order(self, dept: str) -> str:
+        """Sorted set of the same dockets by answer time (the oldest are dropped)."""
+        return self._k("answered", dept, "order")
+
     def desk(self, dept: str, state: str, tier: str) -> str:
         """Sorted set of a department's open tickets in one state and tier, by due time.
 

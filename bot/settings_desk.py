@@ -164,6 +164,23 @@ class DeskSettings(BaseSettings):
         gt=0,
         description="a storm takes posts for this long after its master was opened",
     )
+    desk_answered_kept: int = Field(
+        default=500,
+        ge=0,
+        description=(
+            "answered tickets per department the desk keeps for 'similar answered tickets' "
+            "(their gists and answers; the oldest go first)"
+        ),
+    )
+    desk_similar_floor: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="how close (0 to 1, the storm measure) an answered ticket must be to show",
+    )
+    desk_similar_shown: int = Field(
+        default=3, ge=0, description="similar answered tickets a ticket page shows at most"
+    )
     sla_business_open: str = Field(
         default="09:30",
         description=(

@@ -18,7 +18,15 @@ from bot.errors import KBError
 from bot.kb.answers import cpgrams_web, faq_site, faq_values, ministry_web, withheld_reason
 from bot.kb.files import Problem
 from bot.kb.schema import DirectoryEntry, FAQEntry, KnowledgeBase
-from bot.replies.render import KINDS, LANGS, pick, render, template_key
+from bot.replies.render import (
+    KINDS,
+    LANGS,
+    SNIPPET_PREFIX,
+    pick,
+    render,
+    snippet_problem,
+    template_key,
+)
 from bot.replies.thread import thread
 from bot.weighted import MAX_WEIGHTED, urls, weighted_length
 
@@ -257,6 +265,9 @@ def _templates(kb: KnowledgeBase) -> list[Problem]:
     for key in kb.templates:
         lang, _, kind = key.partition("/")
         where = f"responses/{key}.j2"
+        if kind.startswith(SNIPPET_PREFIX):
+            problems += _snippet(where, kb.templates[key])
+            continue
         if kind not in KINDS:
             problems.append(
                 Problem(where, f"unknown reply kind {kind!r} (known: {', '.join(KINDS)})")
@@ -279,6 +290,17 @@ def _templates(kb: KnowledgeBase) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _snippet(where: str, source: str) -> list[Problem]:
+    try:
+        text = render(source, {})
+    except Exception as err:
+        return [Problem(where, f"a snippet takes no values: {err}")]
+    why = snippet_problem(text)
+    if why is None and weighted_length(text) > MAX_WEIGHTED // 2:
+        why = f"a snippet fits in half a post ({MAX_WEIGHTED // 2} weighted characters)"
+    return [] if why is None else [Problem(where, why)]
 
 
 def _review(

@@ -63,6 +63,11 @@ KINDS: dict[str, dict[str, Any]] = {
     "clarify": {"cpgrams": "pgportal.gov.in", "web": "commerce.gov.in"},
 }
 LANGS = ("en", "hi")  # every kind in both; ``hinglish/<kind>`` templates are optional
+# Snippets: sentences an officer may insert into an answer (``responses/<lang>/snippet-*.j2``).
+# They take no values and state no fact (no figure, link or handle): facts live in FAQ
+# entries, with their sources.
+SNIPPET_PREFIX = "snippet-"
+_NOT_IN_SNIPPETS = regex.compile(r"\d|https?://|www\.|\.(?:gov|nic|in|com|org)\b|@")
 
 # twitter-text's rule: an @ starts a mention unless an ASCII letter, digit or one of
 # _!#$%&*@ comes just before it (so "a@b.in" is an address, but "À@b" mentions @b).
@@ -108,6 +113,25 @@ def render(source: str, variables: dict[str, Any]) -> str:
         raise KBError(msg) from err
     lines = [" ".join(line.split()) for line in text.strip().splitlines()]
     return "\n".join(line for line in lines if line)
+
+
+def snippets(templates: dict[str, str], lang: str) -> dict[str, str]:
+    """The snippets an answer in ``lang`` may use: name -> text (English where it has none)."""
+    found: dict[str, str] = {}
+    for candidate in ("en", lang):  # the language's own replace English ones
+        head = template_key(candidate, SNIPPET_PREFIX)
+        found |= {
+            key.removeprefix(head): text.strip() for key, text in templates.items()
+            if key.startswith(head)
+        }  # fmt: skip
+    return dict(sorted(found.items()))
+
+
+def snippet_problem(text: str) -> str | None:
+    """Why a snippet's text is not fit to insert (None if it is)."""
+    if _NOT_IN_SNIPPETS.search(text):
+        return "a snippet states no figure, link or handle (facts belong in FAQ entries)"
+    return None
 
 
 def pick(templates: dict[str, str], lang: str, kind: str) -> str:

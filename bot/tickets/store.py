@@ -89,6 +89,7 @@ class TicketStore:
         require_epoch: bool = False,
     ) -> None:
         self._require_epoch = require_epoch
+        self.settings = settings  # public: the workflow reads its desk settings from here
         self.redis = redis  # public: the workflow and the CLI read the same keys
         self.keys = keys
         self._redis = redis

@@ -36,11 +36,10 @@ from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.composer import ReplyComposer
 from bot.replies.protocol import Composer, Target
 from bot.settings import Settings
+from bot.tickets.answered import profile_of
 from bot.tickets.gist import (
     Profile,
     best_storm,
-    entity_ids,
-    gist,
     merges,
     refusal,
     score,
@@ -154,7 +153,7 @@ class Storms:
         return joined
 
     async def _place(self, ticket: Ticket, storms: dict[str, Profile]) -> tuple[str, str] | None:
-        alone = _profile_of(ticket)
+        alone = profile_of(ticket)
         near = [p for p in storms.values() if self._near(alone, p)]
         storm = best_storm(alone, near, self._threshold)
         if storm is not None and await self._join(ticket, storm.master):
@@ -259,7 +258,7 @@ class Storms:
         raw: Any = await self._redis.hget(self._keys.storm_profiles, master)
         if raw:
             storm = Profile.from_json(json.loads(raw))
-            storm.absorb(_profile_of(ticket))
+            storm.absorb(profile_of(ticket))
             await self._save(storm)
 
     async def similar(self, docket: str, limit: int = 3) -> list[tuple[str, float, str | None]]:
@@ -267,7 +266,7 @@ class Storms:
         ticket = await self._store.require(docket)
         if not ticket.reply_allowed or ticket.extra.get("storm_of"):
             return []  # a hand reply each, or already in a storm
-        alone = _profile_of(ticket)
+        alone = profile_of(ticket)
         found = []
         for storm in (await self._open_storms()).values():
             if storm.master == docket or storm.size == 1:  # a lone ticket is no storm yet
@@ -444,12 +443,3 @@ class Storms:
                 continue
             released.append(member.docket)
         return released
-
-
-def _profile_of(ticket: Ticket) -> Profile:
-    """A one-post storm for a ticket; entities come from the NLU record the pipeline kept."""
-    found = ticket.understanding
-    entities = entity_ids(list(found.depts), list(found.bodies))
-    return Profile.of(
-        gist(ticket.text, entities), master=ticket.docket, created_at=ticket.created_at.timestamp()
-    )

@@ -23,6 +23,7 @@ from bot.errors import TicketConflictError, TicketError
 from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob
 from bot.replies.protocol import Target
+from bot.tickets.answered import AnsweredIndex
 from bot.tickets.model import OPEN, Move, State, Ticket
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
@@ -51,6 +52,7 @@ class Workflow:
         self._store = store
         self._storms = storms
         self.claims_key = keys.claims
+        self.answered = AnsweredIndex(redis, keys, store.settings)
 
     def _change(self, ticket: Ticket, move: Move, by: str, **kw: Any) -> Change:
         """A move of ``ticket`` read just now: refused if its department changed meanwhile."""
@@ -183,7 +185,9 @@ class Workflow:
         self._stop_clock(change, ticket)
         change.sadd(self._keys.storm_fanout, docket)
         change.enqueue(job)
+        self.answered.file(change, ticket, answers, officer)  # for "similar answered tickets"
         await apply(self._redis, change)
+        await self.answered.trim(ticket.dept)
         # A storm's master: the same answer goes to every member, each under its own docket.
         await self._storms.answer(docket)
         return job

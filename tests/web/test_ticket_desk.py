@@ -70,11 +70,11 @@ async def web_and_outbox(
 
 
 async def citizen_ticket(
-    daemon: Daemon, desk: Desk, text: str, *, reply_allowed: bool = True
+    daemon: Daemon, desk: Desk, text: str, *, reply_allowed: bool = True, author: str = "asha"
 ) -> tuple[str, str]:
     """A citizen's post on the emulator and its ticket in dgft; returns (post id, docket)."""
-    await daemon.emu.control.create_user("asha")
-    published = await daemon.emu.control.publish("asha", text)
+    await daemon.emu.control.create_user(author)
+    published = await daemon.emu.control.publish(author, text)
     [post] = await daemon.x.get_posts([str(published["id"])])
     kb = FileKB(ROOT / "faq_kb", ROOT / "responses")
     store = TicketStore(desk.redis, daemon.keys, SystemClock(), kb, daemon.settings)
@@ -285,3 +285,51 @@ async def test_answering_a_storm_master_from_the_desk_reaches_every_member(
     assert "working again" in to_master["text"]
     assert "फिर चल रहा है" in to_member["text"]
     assert member.docket in to_member["text"]
+
+
+async def test_a_similar_answered_ticket_is_reused_in_one_click_with_a_snippet(
+    browser: Any, daemon_desk: tuple[Daemon, Desk]
+) -> None:
+    """A ticket like one answered earlier shows that answer; "Use this answer" fills the
+    editor, a snippet appends to it, and what is sent is the preview; an unlike one shows none."""
+    daemon, desk = daemon_desk
+    _first_post, first = await citizen_ticket(
+        daemon, desk, "@MoCI_Seva my IEC application is stuck at bank account validation"
+    )
+    post_id, second = await citizen_ticket(
+        daemon, desk, "@MoCI_Seva IEC application stuck at the bank validation step for days",
+        author="ravi",
+    )  # fmt: skip
+    _, unlike = await citizen_ticket(
+        daemon, desk, "@MoCI_Seva thank you for the SEZ seminar", author="kavya"
+    )
+    watched = await open_page(browser)
+    await fill_signin(watched.page, desk, await desk.add_user("officer"))
+    page = watched.page
+    await page.goto(f"{desk.base}/ticket/{first}")
+    await page.click("#claim")
+    await page.fill("#answer_en", SHORT)
+    await expect(page.locator("#draft-en .part")).to_have_count(1)
+    await page.click("#send")
+    await page.wait_for_selector(".delivery-posted a", timeout=30_000)
+
+    await page.goto(f"{desk.base}/ticket/{unlike}")
+    assert 0 == await page.locator("#answered").count()
+    await page.goto(f"{desk.base}/ticket/{second}")
+    await page.click("#claim")
+    found = page.locator(f"#answered-{first}")
+    await expect(found).to_have_count(1)
+    assert SHORT in await found.inner_text()
+    await found.locator("a.reuse").click()
+    await expect(page.locator("#answer_en")).to_have_value(SHORT)
+    await page.select_option("select.snippet[data-for=answer_en]", label="sorry delay")
+    await expect(page.locator("#answer_en")).to_have_value(
+        f"{SHORT} We are sorry this has taken so long."
+    )
+    await expect(page.locator("#draft-en .part pre")).to_contain_text("sorry this has taken")
+    preview = await page.inner_text("#draft-en .part pre")
+    await page.click("#send")
+    await page.wait_for_selector(".delivery-posted a", timeout=30_000)
+    [reply] = await daemon.emu.control.posts(in_reply_to=post_id)
+    assert preview == reply["text"]
+    assert [] == watched.dialogs

@@ -19,6 +19,7 @@ from bot import pii
 from bot.errors import TicketError
 from bot.kb.source import RedisKB
 from bot.outbox.jobs import Delivery, delivery
+from bot.replies.render import snippets
 from bot.tickets.model import OPEN, WAITING, State, Ticket
 from bot.tickets.workflow import manual_reply_link
 from bot.users.model import Role, User
@@ -106,6 +107,7 @@ async def page(request: web.Request) -> web.Response:
     members = [m for d in await flow.storm_members(ticket.docket) if (m := await store.get(d))]
     kb = await RedisKB(app[REDIS], app[KEYS]).load()
     job = _latest_answer(ticket)
+    languages = await flow.languages(ticket.docket)
     context: dict[str, Any] = {
         "t": ticket,
         "masked": pii.mask(ticket.text),
@@ -116,7 +118,10 @@ async def page(request: web.Request) -> web.Response:
         "members": members,
         "answered_members": sum(1 for m in members if m.state is State.ANSWERED or not m.is_open),
         "similar": await flow.similar(ticket.docket),
-        "languages": await flow.languages(ticket.docket),
+        "languages": languages,
+        "answered": await flow.answered.similar(ticket),
+        "prefill": await _reuse(request, ticket, languages),
+        "snippets": {lang: snippets(kb.templates, lang) for lang in languages},
         "lang_names": LANG_NAMES,
         "x_link": manual_reply_link(ticket),
         "waiting": ticket.state in WAITING,
@@ -128,6 +133,20 @@ async def page(request: web.Request) -> web.Response:
         "now_ts": app[CLOCK].time(),
     }
     return await render(request, "ticket.html", context)
+
+
+async def _reuse(request: web.Request, ticket: Ticket, languages: list[str]) -> dict[str, str]:
+    """The editor's text per language when the officer chose "use this answer" (``?reuse=``).
+
+    Only an answer kept for the ticket's own department is taken; a language the answer
+    has no version in gets its default text.
+    """
+    docket = request.query.get("reuse", "")[:DOCKET_MAX]
+    found = await request.app[WORKFLOW].answered.get(ticket.dept, docket) if docket else None
+    if found is None:
+        return {}
+    default = found.answers.get("", "")
+    return {lang: found.answers.get(lang) or default for lang in languages}
 
 
 async def preview(request: web.Request) -> web.Response:
