@@ -37,6 +37,8 @@ from bot.kb.source import FileKB, RedisKB, StaticKB
 from bot.net import free_port
 from bot.settings import load_settings
 from bot.tickets.store import TicketStore
+from bot.tickets.storm import Storms
+from bot.tickets.workflow import Workflow
 from bot.users.store import UserStore
 from bot.web.pages.live import HUB
 from bot.web.role import WebRole
@@ -126,10 +128,10 @@ async def _streams(
     )
 
 
-async def _fill(store: TicketStore, n: int) -> list[str]:
+async def _fill(store: TicketStore, n: int, first: int = 0) -> list[str]:
     dockets = []
     now = datetime.now(UTC)
-    for i in range(n):
+    for i in range(first, first + n):
         pid = str(1_970_000_000_000_000_000 + i)
         post = Post(
             id=pid, author_id=str(1000 + i % 500), author_handle=f"citizen{i % 500}",
@@ -162,6 +164,12 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
         started = time.perf_counter()
         dockets = await _fill(store, n_tickets)
         fill_s = time.perf_counter() - started
+        # Answered tickets like every open one: the ticket page scores them all.
+        flow = Workflow(deps.redis, deps.keys, SystemClock(), store, Storms(
+            deps.redis, deps.keys, SystemClock(), store, settings))  # fmt: skip
+        for docket in await _fill(store, settings.desk_answered_kept, first=n_tickets):
+            await flow.claim(docket, "ravi")
+            await flow.reply(docket, "ravi", ANSWER)
         users = UserStore(deps.redis, deps.keys, SystemClock(), settings)
         await users.add("meera", "officer", ["dgft"], "correct horse battery", None, "bench")
         task = asyncio.create_task(runner.run())
@@ -213,7 +221,10 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
         redis_proc.terminate()
         redis_proc.wait()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{n_tickets} open tickets created in {fill_s:.1f} s; {rounds} requests each")
+    print(
+        f"{n_tickets} open tickets created in {fill_s:.1f} s, and "
+        f"{settings.desk_answered_kept} answered like them; {rounds} requests each"
+    )
     print(streams)
     for name, times in figures.items():
         print(
