@@ -68,8 +68,8 @@ class WebSettings(BaseSettings):
         default=2000,
         ge=50,
         description=(
-            "most dockets `/queue` reads from each index (a department's queue, the claims) "
-            "per request: the bound on a page's work"
+            "most tickets a `/queue` filter on the tickets themselves (language, storm, hand "
+            "reply, mine, search) reads, earliest due first: the bound on such a page's work"
         ),
     )
     web_live_ping_s: float = Field(

@@ -211,7 +211,11 @@ async def _run(run_dir: Path, duration_s: float | None, redis_url: str | None, c
         if crowd and not stop.is_set():
             tracked = await _crowd(control, stop)
         await _feed(redis, keys, control, tracked, procs, stop, started, duration_s)
+        # The storms are printed while the desk still runs, so a newcomer can answer one.
         await _report(redis, keys, tracked, stop)
+        if duration_s is None and not stop.is_set():
+            _step("every post is settled; the desk keeps running (Ctrl-C to stop)")
+            await stop.wait()
         return 0
     finally:
         if control is not None:
@@ -320,8 +324,7 @@ async def _feed(  # noqa: C901, PLR0917 (the demo's one loop: read, match, print
         if duration_s is not None and time.monotonic() - started > duration_s:
             break
         if duration_s is None and everything_settled and time.monotonic() - quiet_since > 3:  # noqa: PLR2004
-            _step("every post is settled; the desk keeps running (Ctrl-C to stop)")
-            await stop.wait()
+            return
 
 
 def _settled(t: Tracked) -> bool:

@@ -327,6 +327,7 @@ async def test_a_similar_answered_ticket_is_reused_in_one_click_with_a_snippet(
         f"{SHORT} We are sorry this has taken so long."
     )
     await expect(page.locator("#draft-en .part pre")).to_contain_text("sorry this has taken")
+    await screenshot(page, "similar-answered")
     preview = await page.inner_text("#draft-en .part pre")
     await page.click("#send")
     await page.wait_for_selector(".delivery-posted a", timeout=30_000)
