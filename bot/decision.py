@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.languages import NAMES, answered
 from bot.settings import Settings
 
 
@@ -151,7 +152,17 @@ def faq_id_of(intent: str) -> str | None:
 def decide(sig: Signals, th: Thresholds) -> Decision:
     """Reach one decision for a post: gatekeeping rules first, then the intent."""
     dept = sig.depts[0] if sig.depts else (sig.faq_department or "general")
-    return _gate(sig, th, dept) or _by_intent(sig, th, dept)
+    return _language(sig, dept) or _gate(sig, th, dept) or _by_intent(sig, th, dept)
+
+
+def _language(sig: Signals, dept: str) -> Decision | None:
+    """A post in a language the desk does not answer in goes to an officer."""
+    if answered(sig.lang) or not sig.reply_allowed or sig.has_open_ticket:
+        return None
+    # Neither the NLU nor the KB knows the language: no intent of it can be trusted (not
+    # even "abuse"), so an officer reads it; it is acknowledged in English and Hindi.
+    name = NAMES.get(sig.lang, sig.lang)
+    return Decision(Action.ESCALATE, f"written in {name}: an officer replies", dept=dept)
 
 
 def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:

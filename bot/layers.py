@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "bot.clock",
             "bot.retry",
             "bot.textsafe",
+            "bot.languages",
             "bot.pii",
             "bot.keys",
             "bot.dockets",

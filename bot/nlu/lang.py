@@ -1,4 +1,7 @@
-"""Which language a citizen wrote in: English, Hindi (Devanagari) or Hinglish (romanised).
+"""Which language a citizen wrote in: English, Hindi, Hinglish, or another Indian script.
+
+The desk answers English, Hindi (Devanagari) and Hinglish (romanised); other major Indian
+scripts it recognises by their letters but does not answer in (``bot.languages``).
 
 Posts are short and mixed, and general detectors call romanised Hindi "Indonesian" or
 "Somali". Two small signals decide instead:
@@ -12,7 +15,13 @@ from __future__ import annotations
 
 import re
 
+from bot.languages import OTHER_SCRIPTS
+
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_OTHER = {
+    code: re.compile("[" + "".join(f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges) + "]")
+    for code, (_name, ranges) in OTHER_SCRIPTS.items()
+}
 _LATIN = re.compile(r"[A-Za-z]")
 _WORD = re.compile(r"[a-z]+")
 _HANDLE_OR_URL = re.compile(r"[@#]\w+|https?://\S+|\b\S+\.(?:gov|nic|com|org)\.?\S*", re.IGNORECASE)
@@ -195,11 +204,28 @@ _HINGLISH_MIN_SHARE = 0.2
 _DEVANAGARI_MIN_SHARE = 0.3
 
 
+def _other_script(text: str, devanagari: int, latin: int) -> str | None:
+    """The code of another Indian script the post is mostly written in (None if none)."""
+    counts = {code: len(rx.findall(text)) for code, rx in _OTHER.items()}
+    code, most = max(counts.items(), key=lambda kv: kv[1], default=("", 0))
+    if most and most >= _DEVANAGARI_MIN_SHARE * (most + devanagari + latin):
+        return code
+    return None
+
+
 def detect(text: str) -> str:
-    """Return ``"hi"``, ``"hinglish"`` or ``"en"`` for a post's text."""
+    """Return ``"hi"``, ``"hinglish"``, ``"en"`` or another script's code for a post's text.
+
+    The other codes are ``bot.languages.OTHER_SCRIPTS``' ("ta", "bn", "ur" ...). A script
+    counts when its letters are at least 30 % of the post's letters, so an English acronym
+    ("IEC", "DGFT") in a Tamil post leaves it Tamil.
+    """
     text = _HANDLE_OR_URL.sub(" ", text)
     devanagari = len(_DEVANAGARI.findall(text))
     latin = len(_LATIN.findall(text))
+    other = _other_script(text, devanagari, latin)
+    if other is not None:
+        return other
     if devanagari and devanagari >= _DEVANAGARI_MIN_SHARE * (devanagari + latin):
         return "hi"
     words = _WORD.findall(text.lower())

@@ -78,7 +78,7 @@ class DeskEffects:
 
     async def apply(self, post: Post, decision: Decision, info: Understanding) -> dict[str, Any]:
         """Carry the decision out; return what happened, for the audit record."""
-        lang = _reply_lang(info.lang)
+        lang = info.lang  # another script's code picks the English-and-Hindi templates
         kind, variables, facts = await self._plan(post, decision, info)
         if kind is not None and post.reply_allowed:
             parts = await self._composer.compose(kind, lang, post, variables)
@@ -190,7 +190,3 @@ def _ticket_vars(ticket: Ticket) -> dict[str, Any]:
         "state": ticket.state.value,
         "dept": ticket.dept,
     }
-
-
-def _reply_lang(lang: str) -> str:
-    return lang if lang in {"en", "hi", "hinglish"} else "en"

@@ -21,6 +21,7 @@ from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from bot.errors import KBError
+from bot.languages import BILINGUAL, answered
 
 # Every reply kind the desk sends, with the longest values it may be rendered with: the
 # validator renders each template with these and checks the result fits one post (FAQ
@@ -135,8 +136,13 @@ def snippet_problem(text: str) -> str | None:
 
 
 def pick(templates: dict[str, str], lang: str, kind: str) -> str:
-    """The template for a language, falling back from hinglish to English."""
-    for candidate in (lang, "en"):
+    """The template for a language, falling back from hinglish to English.
+
+    A language the desk does not answer in (``bot.languages``) gets the English-and-Hindi
+    template of the kind where one exists (``responses/bilingual/``), else English.
+    """
+    first = lang if answered(lang) else BILINGUAL
+    for candidate in (first, "en"):
         source = templates.get(template_key(candidate, kind))
         if source is not None:
             return source

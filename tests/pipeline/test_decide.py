@@ -78,3 +78,16 @@ def test_intent_names_map_back_to_kb_ids():
     """faq_<id> intents map back to kebab-case KB ids; others map to None."""
     assert "iec-apply" == faq_id_of("faq_iec_apply")
     assert faq_id_of("escalate") is None
+
+
+def test_a_post_in_another_script_goes_to_an_officer_whatever_its_intent():
+    """A Tamil post is never answered from the FAQs nor silenced as abuse: an officer
+    reads it, in the department it names; a follow-up under an open ticket stays one."""
+    for intent in ("faq_iec_apply", "abuse", "greet"):
+        d = decide(_sig(lang="ta", intent=intent, confidence=0.99, depts=("dgft",)), TH)
+        assert (Action.ESCALATE, "dgft") == (d.action, d.dept), intent
+        assert "Tamil" in d.reason
+    follow = decide(_sig(lang="ta", has_open_ticket=True), TH)
+    assert Action.FOLLOWUP == follow.action
+    by_hand = decide(_sig(lang="bn", reply_allowed=False, mentions_account=False), TH)
+    assert by_hand.manual_reply

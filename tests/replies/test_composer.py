@@ -15,6 +15,7 @@ from bot.replies.render import defuse, render
 from bot.settings import Settings
 from bot.weighted import MAX_WEIGHTED, weighted_length
 from bot.x.models import Post
+from tests.conftest import ROOT
 from tests.kb.conftest import small_kb, write_kb
 
 
@@ -204,3 +205,23 @@ async def test_an_officer_answer_is_framed_in_the_citizen_s_language(
     assert f"{docket_word}MOCI-2026-000123)" in first[0]
     assert first[0].startswith("आपका आईईसी सक्रिय है।")
     assert first != again
+
+
+async def test_a_post_in_another_script_is_acknowledged_in_english_and_hindi() -> None:
+    """The shipped KB's acknowledgement for a Tamil or Urdu post carries both languages,
+    the docket and the due time, in one post; Hinglish posts get a Hinglish referral."""
+    composer = ReplyComposer(FileKB(ROOT / "faq_kb", ROOT / "responses"), timezone="Asia/Kolkata")
+    variables = {
+        "docket": "MOCI-2026-000123",
+        "due_at": "2026-11-26T09:00:00+00:00",
+        "dept": "dgft",
+    }
+    for lang in ("ta", "ur"):
+        [ack] = await composer.compose("ack", lang, _post(), variables)
+        assert "officer will reply" in ack
+        assert "अधिकारी" in ack
+        assert "MOCI-2026-000123" in ack
+        assert "26 Nov 2026, 14:30 IST" in ack
+        assert weighted_length(ack) <= MAX_WEIGHTED
+    [referral] = await composer.compose("referral", "hinglish", _post(), {"body_id": "epfo"})
+    assert "ka hai, Commerce Ministry ka nahi" in referral

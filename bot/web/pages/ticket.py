@@ -18,6 +18,7 @@ from aiohttp import web
 from bot import pii
 from bot.errors import TicketError
 from bot.kb.source import RedisKB
+from bot.languages import NAMES
 from bot.outbox.jobs import Delivery, delivery
 from bot.replies.render import snippets
 from bot.tickets.model import OPEN, WAITING, State, Ticket
@@ -40,7 +41,6 @@ from bot.weighted import MAX_WEIGHTED, weighted_length
 ANSWER_MAX = 5000  # characters per language box: a long thread, far below the body limit
 REASON_MAX = 200
 LOW_SHARE = 0.25  # under this share of the period left, a ticket shows as running low
-LANG_NAMES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish"}
 
 
 @dataclass(frozen=True)
@@ -122,7 +122,7 @@ async def page(request: web.Request) -> web.Response:
         "answered": await flow.answered.similar(ticket),
         "prefill": await _reuse(request, ticket, languages),
         "snippets": {lang: snippets(kb.templates, lang) for lang in languages},
-        "lang_names": LANG_NAMES,
+        "lang_names": NAMES,
         "x_link": manual_reply_link(ticket),
         "waiting": ticket.state in WAITING,
         "mine": ticket.state is State.CLAIMED and ticket.officer == signed_in(request).name,
@@ -165,7 +165,7 @@ async def preview(request: web.Request) -> web.Response:
     }
     context = {
         "drafts": shown,
-        "lang_names": LANG_NAMES,
+        "lang_names": NAMES,
         "max_weighted": MAX_WEIGHTED,
         "refusals": {lang: kinds for lang, kinds in refusals.items() if kinds},
     }
@@ -181,7 +181,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     answers = {lang: form.get(f"answer_{lang}", "").strip() for lang in langs}
     main = answers.pop(ticket.lang, "")
     if not main:
-        await notify(request, f"Write the answer in {LANG_NAMES.get(ticket.lang, ticket.lang)}.")
+        await notify(request, f"Write the answer in {NAMES.get(ticket.lang, ticket.lang)}.")
     elif any(len(text) > ANSWER_MAX for text in [main, *answers.values()]):
         await notify(request, f"An answer is too long (at most {ANSWER_MAX} characters).")
     else:
