@@ -25,6 +25,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "nlu": "bot.nlu.commands:nlu",
     "tickets": "bot.tickets.commands:tickets",
     "sla": "bot.tickets.sla_commands:sla",
+    "triage": "bot.pipeline.triage_commands:triage",
     "users": "bot.users.commands:users",
     "demo": "bot.demo:demo_command",
     "recover": "bot.recover:recover_command",

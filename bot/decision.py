@@ -29,6 +29,7 @@ class Action(StrEnum):
     GREET = "greet"
     CLARIFY = "clarify"  # "we could not understand; here is how to reach us"
     FOLLOWUP = "followup"  # attached to the citizen's open ticket
+    TRIAGE = "triage"  # no docket, no public promise: an officer looks first
     IGNORE = "ignore"
 
 
@@ -99,6 +100,7 @@ class Signals:
     has_open_ticket: bool = False
     nlu_available: bool = True
     complaint: bool = False  # complaint cues in the text (bot.nlu.cues)
+    spam: bool = False  # explicit spam markers in the text (bot.nlu.cues)
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ class Thresholds:
     refer: float
     abuse: float
     chitchat: float
+    grievance: float = 0.5  # the escalate intent's floor for a grievance without cues
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Thresholds:
@@ -118,6 +121,7 @@ class Thresholds:
             refer=settings.threshold_refer,
             abuse=settings.threshold_abuse,
             chitchat=settings.threshold_chitchat,
+            grievance=settings.threshold_grievance,
         )
 
 
@@ -165,22 +169,27 @@ def _language(sig: Signals, dept: str) -> Decision | None:
     return Decision(Action.ESCALATE, f"written in {name}: an officer replies", dept=dept)
 
 
+def grievance(sig: Signals, th: Thresholds) -> bool:
+    """Whether the post is a grievance (a ticket and an acknowledgement).
+
+    Complaint cues in the text, whatever the intent says; or the NLU's grievance intent
+    (escalate), confident, or naming one of our departments.
+    """
+    confident = sig.intent == "escalate" and sig.confidence >= th.grievance
+    return sig.complaint or confident or (sig.intent == "escalate" and bool(sig.depts))
+
+
 def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:
     """Rules that apply whatever the question is."""
-    if sig.intent == "abuse" and sig.confidence >= th.abuse:
+    # A grievance is never silenced as abuse unless it is also plain spam.
+    if sig.intent == "abuse" and sig.confidence >= th.abuse and (sig.spam or not sig.complaint):
         return Decision(Action.IGNORE, f"abuse/spam ({sig.confidence:.2f})")
     if sig.has_open_ticket:
         return Decision(
             Action.FOLLOWUP, "follow-up in the conversation of an open ticket", dept=dept
         )
     if not sig.reply_allowed:
-        # X's 2026 rule: no programmatic reply unless the author summoned the account.
-        return Decision(
-            Action.ESCALATE,
-            "hashtag-only post: an officer replies by hand",
-            dept=dept,
-            manual_reply=True,
-        )
+        return _hashtag_only(sig, th, dept)
     if sig.dockets:
         return Decision(Action.STATUS, "docket in the text", extra={"docket": sig.dockets[0]})
     if not sig.nlu_available:
@@ -188,22 +197,42 @@ def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:
     return None
 
 
+def _hashtag_only(sig: Signals, th: Thresholds, dept: str) -> Decision:
+    """A post that did not summon the account: a ticket for a hand reply, or triage.
+
+    X's 2026 rule allows no programmatic reply to it, so only a grievance becomes a ticket
+    (an officer answers by hand); the rest waits in triage.
+    """
+    if grievance(sig, th):
+        why = "hashtag-only post: an officer replies by hand"
+        return Decision(Action.ESCALATE, why, dept=dept, manual_reply=True)
+    why = f"hashtag-only, no grievance ({sig.intent or 'no intent'})"
+    return Decision(Action.TRIAGE, why, dept=dept, manual_reply=True)
+
+
 def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     """Rules driven by the NLU's intent and confidence."""
     faq_id = faq_id_of(sig.intent)
+    complaint = grievance(sig, th)
     if faq_id and sig.confidence >= th.faq and not sig.complaint:
         return Decision(Action.ANSWER_FAQ, f"faq {faq_id} ({sig.confidence:.2f})", faq_id=faq_id)
-    # Another body's matter: named, and none of our departments named alongside it. Even a
-    # complaint goes there: this ministry cannot settle a passport or PF case.
-    only_theirs = bool(sig.bodies) and not sig.depts and sig.intent not in {"greet", "abuse"}
-    if sig.bodies and (sig.intent == "refer" or only_theirs):
+    # Another body's matter, only when the body is the subject: the NLU's refer intent, or
+    # a grievance naming it and none of our departments. A body's name in passing ("on my
+    # train journey") refers nothing. Even a complaint goes there: this ministry cannot
+    # settle a passport or PF case.
+    asked = sig.intent == "refer" and sig.confidence >= th.refer
+    if sig.bodies and (asked or (complaint and not sig.depts)):
         return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
-    if sig.intent == "greet" and sig.confidence >= th.chitchat:
+    if sig.intent == "greet" and sig.confidence >= th.chitchat and not sig.complaint:
         return Decision(Action.GREET, "greeting or thanks")
     if sig.intent == "out_of_scope" and sig.confidence >= th.chitchat and not sig.complaint:
         return Decision(Action.CLARIFY, "out of scope")
-    # Policy questions, complaints (also about FAQ topics), unrecognised referrals and
-    # anything uncertain go to a human: escalation recall matters more than answering
-    # everything automatically.
-    why = "complaint about an FAQ topic" if faq_id and sig.complaint else sig.intent or "no intent"
-    return Decision(Action.ESCALATE, f"{why} ({sig.confidence:.2f})", dept=dept)
+    # Grievances and policy questions (also about FAQ topics) go to an officer with a
+    # ticket: escalation recall matters more than answering everything automatically.
+    if complaint:
+        why = "complaint about an FAQ topic" if faq_id else sig.intent or "complaint cues"
+        return Decision(Action.ESCALATE, f"{why} ({sig.confidence:.2f})", dept=dept)
+    # Neither a confident answer nor a grievance nor another body's matter: no docket and
+    # no public promise; an officer looks at it in triage first.
+    why = f"no grievance, no confident answer: {sig.intent or 'no intent'} ({sig.confidence:.2f})"
+    return Decision(Action.TRIAGE, why, dept=dept)

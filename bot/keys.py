@@ -118,6 +118,16 @@ class Keys:
         """A department's queue of open tickets."""
         return self._k("queue", dept)
 
+    @property
+    def triage(self) -> str:
+        """Sorted set of the posts in the triage inbox, by post time (``bot.tickets.triage``)."""
+        return self._k("triage")
+
+    @property
+    def triage_posts(self) -> str:
+        """Hash of triaged posts: post id -> JSON (the post, the reason, the guess)."""
+        return self._k("triage", "posts")
+
     def answered(self, dept: str) -> str:
         """Hash of a department's answered tickets kept for reuse: docket -> JSON."""
         return self._k("answered", dept)

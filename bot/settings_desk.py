@@ -87,8 +87,17 @@ class DeskSettings(BaseSettings):
         ge=0,
         le=1,
         description=(
-            "not read by the decision today: a post is referred when the KB's matchers find "
-            "another body in it, at any confidence"
+            "minimum confidence of the refer intent to refer a post to the body it names (a "
+            "grievance naming only another body is referred at any confidence)"
+        ),
+    )
+    threshold_grievance: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description=(
+            "minimum confidence of the grievance (escalate) intent to open a ticket for a post "
+            "with no complaint cue and no department named; below it the post goes to triage"
         ),
     )
     threshold_abuse: float = Field(
@@ -163,6 +172,11 @@ class DeskSettings(BaseSettings):
         default=24.0,
         gt=0,
         description="a storm takes posts for this long after its master was opened",
+    )
+    triage_alarm_h: float = Field(
+        default=4.0,
+        gt=0,
+        description="the triage_stale alarm fires once the oldest post in triage waited this long",
     )
     desk_answered_kept: int = Field(
         default=500,

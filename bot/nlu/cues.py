@@ -56,3 +56,16 @@ _CUES = re.compile(
 def complaint_cues(text: str) -> list[str]:
     """Return the complaint cues found in ``text`` (empty for a plain question)."""
     return [m.group(0) for m in _CUES.finditer(text)]
+
+
+# Explicit spam: what silences a post even when it also complains (``bot.decision``).
+_SPAM = re.compile(
+    r"crypto|giveaway|\bfree\s+(?:followers|money|recharge|usdt|bitcoin)|click\s+(?:the|this|my)\s+link"
+    r"|earn\s+(?:rs\.?\s*)?\d+|whatsapp\s+me|dm\s+for\s+(?:promo|paid)|follow\s+back|\bbetting\b",
+    re.IGNORECASE,
+)
+
+
+def spam_cues(text: str) -> list[str]:
+    """Return the explicit spam markers found in ``text``."""
+    return [m.group(0) for m in _SPAM.finditer(text)]

@@ -61,6 +61,8 @@ def effective(intent: str, confidence: float, th: Thresholds) -> str:
 _LABELS = {
     Action.REFER: "refer",
     Action.ESCALATE: ESCALATE,
+    # Triage is an officer too (no docket yet): for the NLU's floors, "a human looks".
+    Action.TRIAGE: ESCALATE,
     Action.GREET: "greet",
     Action.CLARIFY: "out_of_scope",
     Action.IGNORE: "abuse",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, Protocol
 
 import structlog
@@ -15,16 +16,28 @@ from bot.keys import Keys
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.protocol import Composer
 from bot.tickets.model import Ticket
+from bot.tickets.triage import TriageInbox
 from bot.x.models import Post
 
 log = structlog.get_logger("pipeline")
+
+
+_QUIET = frozenset({Action.IGNORE, Action.FOLLOWUP, Action.TRIAGE})  # no reply posted
+SINCE_POST = "since_post"  # a Decision.extra flag: the ticket's SLA starts at the post
 
 
 class TicketDesk(Protocol):
     """The part of the ticket store the pipeline uses (``bot.tickets.store.TicketStore``)."""
 
     async def create(
-        self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
+        self,
+        post: Post,
+        dept: str,
+        *,
+        reason: str,
+        reply_allowed: bool,
+        nlu: dict[str, Any] | None,
+        since: datetime | None = None,
     ) -> Ticket:
         """Open the post's ticket (or return the one it already has)."""
         ...
@@ -67,6 +80,7 @@ class DeskEffects:
         self._tickets = tickets
         self._composer = composer
         self._clock = clock or SystemClock()
+        self._triage = TriageInbox(redis, keys, self._clock)
 
     async def has_open_ticket(self, post: Post) -> bool:
         """Whether the post continues the conversation of an open ticket (not its own)."""
@@ -102,15 +116,9 @@ class DeskEffects:
     ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
         """Do the non-reply effects; return the reply kind (or None), its variables, facts."""
         facts: dict[str, Any] = {}
+        if decision.action in _QUIET:
+            return None, {}, await self._quiet(post, decision, info)
         match decision.action:
-            case Action.IGNORE:
-                reason = decision.reason.split(" ")[0]
-                await self._redis.hincrby(self._keys.counter("ignored"), reason, 1)
-                return None, {}, facts
-            case Action.FOLLOWUP:
-                ticket = await self._tickets.attach_followup(post)
-                facts["docket"] = ticket.docket if ticket else None
-                return None, {}, facts
             case Action.ESCALATE:
                 ticket_vars = await self._ticket_for(post, decision, info)
                 facts["docket"] = ticket_vars["docket"]
@@ -131,6 +139,18 @@ class DeskEffects:
             case Action.CLARIFY:
                 return "clarify", {}, facts
         return None, {}, facts
+
+    async def _quiet(self, post: Post, decision: Decision, info: Understanding) -> dict[str, Any]:
+        """The actions that post no reply: ignore, a follow-up, triage. Their facts."""
+        if decision.action is Action.IGNORE:
+            reason = decision.reason.split(" ")[0]
+            await self._redis.hincrby(self._keys.counter("ignored"), reason, 1)
+            return {}
+        if decision.action is Action.FOLLOWUP:
+            ticket = await self._tickets.attach_followup(post)
+            return {"docket": ticket.docket if ticket else None}
+        added = await self._triage.add(post, decision.reason, decision.dept, info.to_record())
+        return {"triage": "added" if added else "already there"}
 
     async def _withhold(
         self, post: Post, decision: Decision, info: Understanding, why: str, dept: str
@@ -171,6 +191,8 @@ class DeskEffects:
             reply_allowed=not decision.manual_reply,
             # Departments and bodies named: storm grouping compares them (bot.tickets.storm).
             nlu=info.for_ticket(),
+            # A post converted from triage: its SLA runs from the post, not from the officer.
+            since=post.created_at if decision.extra.get(SINCE_POST) else None,
         )
         return _ticket_vars(ticket)
 

@@ -32,6 +32,7 @@ from bot.decision import (
 )
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
+from bot.nlu.cues import spam_cues
 from bot.settings import Settings
 from bot.streams import Defer
 from bot.x.models import Post
@@ -213,6 +214,7 @@ class PipelineHandler:
             has_open_ticket=await self._fx.has_open_ticket(post),
             nlu_available=nlu_ok,
             complaint=bool(info.complaint),
+            spam=bool(spam_cues(post.text)),
         )
         return decide(sig, self._th), info
 

@@ -39,6 +39,7 @@ from bot.tickets.model import SLA_WARNINGS, Move, Ticket
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.transitions import Change, apply
+from bot.tickets.triage import TriageInbox
 
 log = structlog.get_logger("sla")
 
@@ -222,6 +223,9 @@ class SlaRole:
                     await self.storms.finish_fan_outs()
                     await self.scheduler.tick()
                     await self.scheduler.check_reviews()
+                    await TriageInbox(ctx.redis, ctx.keys, ctx.clock).check_age(
+                        ctx.settings.triage_alarm_h * 3600
+                    )
                     await self._requeue()
                 except Exception as err:
                     log.warning("sla tick failed", error=f"{type(err).__name__}: {err}")

@@ -126,14 +126,24 @@ class TicketStore:
         return hours, working
 
     async def create(
-        self, post: Post, dept: str, *, reason: str, reply_allowed: bool, nlu: dict[str, Any] | None
+        self,
+        post: Post,
+        dept: str,
+        *,
+        reason: str,
+        reply_allowed: bool,
+        nlu: dict[str, Any] | None,
+        since: datetime | None = None,
     ) -> Ticket:
         """Open a ticket for ``post`` in ``dept``; return it with its docket and due time.
+
+        ``since``: when its SLA period started, if not now (a post converted from triage
+        is timed from the post itself).
 
         A post that already has a ticket (a redelivered post) gets that ticket back: the
         post's link to its docket is written in the same Lua call that issues the docket.
         """
-        now = self._clock.now()
+        now = since or self._clock.now()
         due, warn_at = await self.clock_for(dept, now)
         ticket = Ticket(
             docket="",

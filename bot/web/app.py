@@ -19,10 +19,13 @@ from bot.clock import Clock, SystemClock
 from bot.kb.source import RedisKB
 from bot.keys import Keys
 from bot.metrics import Metrics
+from bot.pipeline.effects import DeskEffects
+from bot.pipeline.triage import Triage
 from bot.settings import Settings
 from bot.store import Redis
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
+from bot.tickets.triage import TriageInbox
 from bot.tickets.workflow import Workflow
 from bot.users.signin import SignIn
 from bot.users.store import UserStore
@@ -43,6 +46,7 @@ from bot.web.faults import unavailable_middleware
 from bot.web.headers import add_security_headers
 from bot.web.live_hub import MoveHub
 from bot.web.pages.live import HUB, LIVE_STOP, stop_streams
+from bot.web.pages.triage import TRIAGE
 from bot.web.routes import ROUTES
 from bot.web.sessions import RedisSessionStorage
 
@@ -60,7 +64,10 @@ def create_app(
     tickets = TicketStore(redis, keys, clock, RedisKB(redis, keys), settings)
     app[USERS], app[SIGNIN], app[AUDIT] = users, SignIn(users), AuditLog(redis, keys, clock)
     storms = Storms(redis, keys, clock, tickets, settings)  # SEVA_STORM_* as configured
-    app[TICKETS], app[WORKFLOW] = tickets, Workflow(redis, keys, clock, tickets, storms)
+    flow = Workflow(redis, keys, clock, tickets, storms)
+    app[TICKETS], app[WORKFLOW] = tickets, flow
+    effects = DeskEffects(redis, keys, tickets, storms.composer, clock=clock)
+    app[TRIAGE] = Triage(TriageInbox(redis, keys, clock), effects, tickets, flow)
     app[METRICS] = Metrics(redis, keys, clock)  # built once: the process's one registry
     aiohttp_jinja2.setup(
         app,

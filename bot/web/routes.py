@@ -13,7 +13,19 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from bot.users.model import Role
-from bot.web.pages import admin, dept, health, live, queue, reports, signin, start, static, ticket
+from bot.web.pages import (
+    admin,
+    dept,
+    health,
+    live,
+    queue,
+    reports,
+    signin,
+    start,
+    static,
+    ticket,
+    triage,
+)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -53,6 +65,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/ticket/{docket}/delivery", ticket.delivery_state, DESK),
     Route("POST", "/ticket/{docket}/reveal", ticket.reveal, DESK),
     *(Route("POST", f"/ticket/{{docket}}/{a}", ticket.act, DESK, ok=303) for a in ticket.ACTIONS),
+    Route("GET", "/triage", triage.page, DESK),
+    Route("POST", "/triage/dismiss", triage.dismiss, DESK, ok=303),
+    *(
+        Route("POST", f"/triage/{{post}}/{a}", triage.act, DESK, ok=303)
+        for a in ("convert", "answer")
+    ),
     Route("GET", "/dept", dept.page, HEADS),
     Route("POST", "/dept/{docket}/transfer", dept.transfer, HEADS, ok=303),
     Route("POST", "/dept/{docket}/reassign", dept.reassign, HEADS, ok=303),

@@ -24,9 +24,13 @@ def test_confident_faq_is_answered():
     assert (Action.ANSWER_FAQ, "iec-apply") == (d.action, d.faq_id)
 
 
-def test_unsure_faq_goes_to_a_human_in_its_department():
-    """Below the FAQ threshold the post is escalated to the FAQ's owning department."""
+def test_unsure_faq_goes_to_triage_in_its_department():
+    """Below the FAQ threshold a question with no grievance gets no docket and no promise:
+    it waits in triage, guessed to the FAQ's owning department; with a complaint cue it is
+    a ticket there."""
     d = decide(_sig(confidence=0.4, faq_department="dgft"), TH)
+    assert (Action.TRIAGE, "dgft") == (d.action, d.dept)
+    d = decide(_sig(confidence=0.4, faq_department="dgft", complaint=True), TH)
     assert (Action.ESCALATE, "dgft") == (d.action, d.dept)
 
 
@@ -37,9 +41,15 @@ def test_policy_complaint_is_escalated_not_answered():
 
 
 def test_hashtag_only_post_is_escalated_for_a_manual_reply():
-    """A post that did not summon the account is never answered through the API."""
-    d = decide(_sig(reply_allowed=False, mentions_account=False), TH)
+    """A post that did not summon the account is never answered through the API: a
+    grievance is a ticket for a hand reply, anything else waits in triage."""
+    hashtag = {"reply_allowed": False, "mentions_account": False}
+    d = decide(_sig(**hashtag, complaint=True), TH)
     assert (Action.ESCALATE, True) == (d.action, d.manual_reply)
+    d = decide(_sig(**hashtag, intent="escalate", confidence=0.8), TH)
+    assert (Action.ESCALATE, True) == (d.action, d.manual_reply)
+    chatter = decide(_sig(**hashtag, intent="greet", confidence=0.9), TH)
+    assert (Action.TRIAGE, True) == (chatter.action, chatter.manual_reply)
 
 
 def test_abuse_is_ignored_even_without_a_mention():
@@ -51,9 +61,9 @@ def test_abuse_is_ignored_even_without_a_mention():
 
 
 def test_referral_needs_a_recognised_body():
-    """'refer' with a known body refers; without one it goes to a human."""
+    """'refer' with a known body refers; without one it goes to triage (no grievance)."""
     assert Action.REFER == decide(_sig(intent="refer", bodies=("mea-passport",)), TH).action
-    assert Action.ESCALATE == decide(_sig(intent="refer"), TH).action
+    assert Action.TRIAGE == decide(_sig(intent="refer"), TH).action
 
 
 def test_docket_in_text_is_a_status_query():
@@ -91,3 +101,33 @@ def test_a_post_in_another_script_goes_to_an_officer_whatever_its_intent():
     assert Action.FOLLOWUP == follow.action
     by_hand = decide(_sig(lang="bn", reply_allowed=False, mentions_account=False), TH)
     assert by_hand.manual_reply
+
+
+def test_a_body_named_in_passing_refers_nothing():
+    """A body's name without the refer intent or a grievance (praise of a product that
+    mentions a train journey) is no referral; a grievance naming only that body is."""
+    passing = decide(_sig(intent="greet", confidence=0.4, bodies=("railways",)), TH)
+    assert Action.TRIAGE == passing.action
+    complaint = decide(
+        _sig(intent="escalate", confidence=0.3, bodies=("railways",), complaint=True), TH
+    )
+    assert (Action.REFER, "railways") == (complaint.action, complaint.body_id)
+
+
+def test_a_grievance_is_not_silenced_as_abuse_nor_greeted():
+    """Abuse with a complaint cue is a ticket unless it is plain spam; sarcastic thanks
+    with a complaint cue ("thanks for ignoring all my tweets") is a ticket, not a greeting."""
+    angry = decide(_sig(intent="abuse", confidence=0.9, complaint=True), TH)
+    assert Action.ESCALATE == angry.action
+    spam = decide(_sig(intent="abuse", confidence=0.9, complaint=True, spam=True), TH)
+    assert Action.IGNORE == spam.action
+    sarcasm = decide(_sig(intent="greet", confidence=0.9, complaint=True), TH)
+    assert Action.ESCALATE == sarcasm.action
+
+
+def test_chatter_gets_no_docket_and_no_promise():
+    """A post with no grievance and no confident answer (praise, a row of emoji, a bare
+    handle) goes to triage; the NLU's grievance intent, confident, is a ticket."""
+    for intent, confidence in (("greet", 0.5), ("out_of_scope", 0.4), ("escalate", 0.3), ("", 0.0)):
+        assert Action.TRIAGE == decide(_sig(intent=intent, confidence=confidence), TH).action
+    assert Action.ESCALATE == decide(_sig(intent="escalate", confidence=0.7), TH).action

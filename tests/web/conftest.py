@@ -34,6 +34,7 @@ from bot.settings import Settings, load_settings
 from bot.store import connect
 from bot.tickets.desk_index import DeskIndex
 from bot.tickets.store import TicketStore
+from bot.tickets.triage import TriageInbox
 from bot.users.model import TOTP_REQUIRED, Role
 from bot.users.store import UserStore
 from bot.web.pages.live import HUB
@@ -144,6 +145,18 @@ class Desk:
         moves' scripts would (a test's shortcut to a state, a due time or a level)."""
         await self.redis.hset(self.users.keys.ticket(docket), mapping=fields)
         await DeskIndex(self.redis, self.users.keys).file(docket)
+
+    async def add_triaged(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
+        """A citizen's post in the triage inbox, as the pipeline leaves it; its post id."""
+        self._count += 1
+        pid = str(1_965_000_000_000_000_000 + self._count)
+        post = Post(
+            id=pid, author_id="7", author_handle=handle, text=text, lang="en",
+            created_at=datetime.now(UTC), conversation_id=pid, mentions_account=True,
+        )  # fmt: skip
+        inbox = TriageInbox(self.redis, self.users.keys, SystemClock())
+        await inbox.add(post, "no grievance, no confident answer: greet (0.40)", dept, {})
+        return pid
 
     async def add_ticket(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
         """A ticket in ``dept``'s queue from a citizen's post; returns its docket."""
