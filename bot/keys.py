@@ -118,6 +118,10 @@ class Keys:
         """A department's queue of open tickets."""
         return self._k("queue", dept)
 
+    def status_replied(self, docket: str) -> str:
+        """Set while a status reply to a follow-up on ``docket`` is recent (one per interval)."""
+        return self._k("status-replied", docket)  # not under ticket:*, which holds hashes
+
     @property
     def triage(self) -> str:
         """Sorted set of the posts in the triage inbox, by post time (``bot.tickets.triage``)."""

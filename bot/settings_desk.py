@@ -173,6 +173,14 @@ class DeskSettings(BaseSettings):
         gt=0,
         description="a storm takes posts for this long after its master was opened",
     )
+    followup_status_interval_h: float = Field(
+        default=6.0,
+        gt=0,
+        description=(
+            "an author's 'any update?' under an open ticket gets a status reply at most once "
+            "per ticket in this many hours"
+        ),
+    )
     triage_alarm_h: float = Field(
         default=4.0,
         gt=0,

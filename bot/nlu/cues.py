@@ -69,3 +69,16 @@ _SPAM = re.compile(
 def spam_cues(text: str) -> list[str]:
     """Return the explicit spam markers found in ``text``."""
     return [m.group(0) for m in _SPAM.finditer(text)]
+
+
+# A follow-up that asks where its ticket stands (``bot.pipeline.effects``: a status reply).
+_STATUS = re.compile(
+    r"any\s+(?:update|news|progress)|\bstatus\b|\bupdate\s*\?|what\s+happened|how\s+long|when\s+will"
+    r"|still\s+waiting|kab\s+tak|koi\s+update|kya\s+hua|(?<![\u0900-\u097F])(?:कोई\s*अपडेट|स्थिति|कब\s*तक|क्या\s*हुआ)",
+    re.IGNORECASE,
+)
+
+
+def status_cues(text: str) -> list[str]:
+    """Return the words of ``text`` that ask for a ticket's status ("any update?")."""
+    return [m.group(0) for m in _STATUS.finditer(text)]

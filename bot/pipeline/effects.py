@@ -13,6 +13,7 @@ from bot.alarms import raise_alarm
 from bot.clock import Clock, SystemClock
 from bot.decision import Action, Decision, Understanding
 from bot.keys import Keys
+from bot.nlu.cues import status_cues
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
 from bot.replies.protocol import Composer
 from bot.tickets.model import Ticket
@@ -22,7 +23,7 @@ from bot.x.models import Post
 log = structlog.get_logger("pipeline")
 
 
-_QUIET = frozenset({Action.IGNORE, Action.FOLLOWUP, Action.TRIAGE})  # no reply posted
+_QUIET = frozenset({Action.IGNORE, Action.TRIAGE})  # no reply posted
 SINCE_POST = "since_post"  # a Decision.extra flag: the ticket's SLA starts at the post
 
 
@@ -73,6 +74,7 @@ class DeskEffects:
         tickets: TicketDesk,
         composer: Composer,
         *,
+        status_interval_h: float,
         clock: Clock | None = None,
     ) -> None:
         self._redis = redis
@@ -81,6 +83,7 @@ class DeskEffects:
         self._composer = composer
         self._clock = clock or SystemClock()
         self._triage = TriageInbox(redis, keys, self._clock)
+        self._status_s = int(status_interval_h * 3600)
 
     async def has_open_ticket(self, post: Post) -> bool:
         """Whether the post continues the conversation of an open ticket (not its own)."""
@@ -116,6 +119,8 @@ class DeskEffects:
     ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
         """Do the non-reply effects; return the reply kind (or None), its variables, facts."""
         facts: dict[str, Any] = {}
+        if decision.action is Action.FOLLOWUP:
+            return await self._followup(post)
         if decision.action in _QUIET:
             return None, {}, await self._quiet(post, decision, info)
         match decision.action:
@@ -140,15 +145,30 @@ class DeskEffects:
                 return "clarify", {}, facts
         return None, {}, facts
 
+    async def _followup(self, post: Post) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """Attach a follow-up to its open ticket; answer "any update?" with the status.
+
+        Only the ticket's own author gets a status reply, at most once per ticket every
+        ``SEVA_FOLLOWUP_STATUS_INTERVAL_H``; a repeated complaint is attached quietly (no
+        second acknowledgement).
+        """
+        ticket = await self._tickets.attach_followup(post)
+        facts: dict[str, Any] = {"docket": ticket.docket if ticket else None}
+        if ticket is None or not status_cues(post.text):
+            return None, {}, facts
+        own = await self._tickets.status_for(ticket.docket, post.author_id)
+        key = self._keys.status_replied(ticket.docket)
+        if own is None or not await self._redis.set(key, post.id, nx=True, ex=self._status_s):
+            facts["status_reply"] = "not the author's" if own is None else "sent recently"
+            return None, {}, facts
+        return "status", _ticket_vars(own), facts
+
     async def _quiet(self, post: Post, decision: Decision, info: Understanding) -> dict[str, Any]:
-        """The actions that post no reply: ignore, a follow-up, triage. Their facts."""
+        """The actions that post no reply: ignore and triage. Their facts."""
         if decision.action is Action.IGNORE:
             reason = decision.reason.split(" ")[0]
             await self._redis.hincrby(self._keys.counter("ignored"), reason, 1)
             return {}
-        if decision.action is Action.FOLLOWUP:
-            ticket = await self._tickets.attach_followup(post)
-            return {"docket": ticket.docket if ticket else None}
         added = await self._triage.add(post, decision.reason, decision.dept, info.to_record())
         return {"triage": "added" if added else "already there"}
 

@@ -65,6 +65,7 @@ def build_role(deps: RoleDeps, *, kb: RedisKB, nlu: NLUClient, tickets: TicketDe
             deps.keys,
             tickets,
             ReplyComposer(kb, timezone=deps.settings.reply_timezone, clock=deps.clock),
+            status_interval_h=deps.settings.followup_status_interval_h,
             clock=deps.clock,
         ),
         thresholds=Thresholds.from_settings(deps.settings),

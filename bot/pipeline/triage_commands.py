@@ -50,7 +50,10 @@ def _run(action: Callable[[Triage, str], Awaitable[_T]], *, identify: bool = Tru
                 officer = (await cli_identity(settings, users)).name
             composer = ReplyComposer(store.kb, timezone=settings.reply_timezone, clock=clock)
             storms = Storms(redis, keys, clock, store, settings, composer=composer)
-            effects = DeskEffects(redis, keys, store, composer, clock=clock)
+            effects = DeskEffects(
+                redis, keys, store, composer,
+                status_interval_h=settings.followup_status_interval_h, clock=clock,
+            )  # fmt: skip
             flow = Workflow(redis, keys, clock, store, storms)
             return await action(
                 Triage(TriageInbox(redis, keys, clock), effects, store, flow), officer

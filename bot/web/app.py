@@ -66,7 +66,10 @@ def create_app(
     storms = Storms(redis, keys, clock, tickets, settings)  # SEVA_STORM_* as configured
     flow = Workflow(redis, keys, clock, tickets, storms)
     app[TICKETS], app[WORKFLOW] = tickets, flow
-    effects = DeskEffects(redis, keys, tickets, storms.composer, clock=clock)
+    effects = DeskEffects(
+        redis, keys, tickets, storms.composer,
+        status_interval_h=settings.followup_status_interval_h, clock=clock,
+    )  # fmt: skip
     app[TRIAGE] = Triage(TriageInbox(redis, keys, clock), effects, tickets, flow)
     app[METRICS] = Metrics(redis, keys, clock)  # built once: the process's one registry
     aiohttp_jinja2.setup(

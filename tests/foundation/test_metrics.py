@@ -184,6 +184,7 @@ async def _effects(redis: Any, keys: Keys, settings: Settings, clock: FakeClock)
         keys,
         store,
         ReplyComposer(kb, timezone=settings.reply_timezone, clock=clock),
+        status_interval_h=settings.followup_status_interval_h,
         clock=clock,
     )
 

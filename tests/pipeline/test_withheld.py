@@ -50,7 +50,7 @@ async def _apply(
     source = StaticKB(kb)
     store = TicketStore(redis, keys, clock, source, settings)
     composer = ReplyComposer(source, timezone=settings.reply_timezone, clock=clock)
-    effects = DeskEffects(redis, keys, store, composer, clock=clock)
+    effects = DeskEffects(redis, keys, store, composer, status_interval_h=6, clock=clock)
     decision = Decision(Action.ANSWER_FAQ, "faq iec-fee (0.93)", faq_id="iec-fee")
     facts = await effects.apply(_post("1970000000000000101"), decision, Understanding(lang="en"))
     return facts, await state_of(redis, keys, "reply:1970000000000000101")

@@ -107,7 +107,9 @@ class Desk:
         composer = ReplyComposer(KB, timezone=settings.reply_timezone)
         tz = settings.reply_timezone
         self.sla = Scheduler(redis, keys, clock, self.store, KB, composer, storms, timezone=tz)
-        self.effects = DeskEffects(redis, keys, self.store, composer, clock=clock)
+        self.effects = DeskEffects(
+            redis, keys, self.store, composer, status_interval_h=6, clock=clock
+        )
 
 
 def _post(text: str) -> Post:

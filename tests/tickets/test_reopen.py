@@ -53,7 +53,7 @@ async def test_a_complaint_under_an_answered_ticket_reopens_it_with_a_fresh_cloc
     await flow.reply(ticket.docket, "meera", "Your IEC was updated on 30 November.")
     clock.advance(3 * 86400)
 
-    effects = DeskEffects(redis, keys, store, composer)
+    effects = DeskEffects(redis, keys, store, composer, status_interval_h=6)
     decision = Decision(Action.ESCALATE, "complaint", dept="dgft")
     facts = await effects.apply(
         _post("1970000000000000002", text="still not updated!"), decision, Understanding()
