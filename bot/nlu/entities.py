@@ -3,7 +3,9 @@
 Statistical NER would guess; these must not. A blank multilingual spaCy pipeline gives a
 tokenizer that handles English and Devanagari alike, and a ``PhraseMatcher`` on lower-case
 tokens finds the directory's and the departments' names and aliases (from the knowledge
-base, so an admin who adds an alias changes matching at once). A department's own
+base, so an admin who adds an alias changes matching at once), and their own sites as
+written ("dgft.gov.in" names DGFT: a named portal is as concrete as the name; a domain two
+departments share names neither). A department's own
 hashtags and handles (``#DOTSeva``, ``@BSNLSeva``) route to it before any alias does.
 Dockets are matched by pattern; personal data comes from the one personal-data module,
 ``bot.pii``.
@@ -12,6 +14,7 @@ Dockets are matched by pattern; personal data comes from the one personal-data m
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 
 import spacy
@@ -26,6 +29,8 @@ from bot.nlu.lang import HINGLISH_WORDS
 _EVERYDAY_WORDS = HINGLISH_WORDS | {"din", "mai", "main", "par", "sab", "aaj", "kal"}
 # A department's own #hashtag or @handle, as X delimits them (not inside a word or an e-mail).
 _TAG = re.compile(r"(?<![\w@#])([#@])(\w{1,100})")
+# The words of a handle: "DGFTIndia" -> DGFT, India; "FDDI_India" -> FDDI, India.
+_HANDLE_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,11 @@ class Entities:
     depts: tuple[str, ...] = ()  # department ids, in order of first mention
     pii: tuple[str, ...] = ()  # kinds of personal data present (never the values)
     spans: list[tuple[str, str, str]] = field(default_factory=list)  # (label, id, text)
+
+
+def _site_names(domains: list[str]) -> list[str]:
+    """A site as posts write it: "dgft.gov.in" and "www.dgft.gov.in" (one token each)."""
+    return [name for d in domains for name in (d, f"www.{d}")]
 
 
 class EntityFinder:
@@ -57,7 +67,9 @@ class EntityFinder:
                 *body.aliases.hi,
                 *body.aliases.hinglish,
             ]
-            self._add(f"body:{body.id}", names)
+            sites = [body.web, *([body.portal] if body.portal else [])]
+            self._add(f"body:{body.id}", names + _site_names(sites))
+        shared = Counter(d for dept in kb.departments for d in set(dept.domains))
         for dept in kb.departments:
             names = [
                 dept.name.en,
@@ -66,7 +78,8 @@ class EntityFinder:
                 *dept.aliases.hi,
                 *dept.aliases.hinglish,
             ]
-            self._add(f"dept:{dept.id}", names)
+            own = [d for d in dept.domains if shared[d] == 1]
+            self._add(f"dept:{dept.id}", names + _site_names(own))
         self._docket = re.compile(
             rf"\b{re.escape(docket_prefix)}[-\s]?(\d{{4}})[-\s]?(\d{{6}})\b", re.IGNORECASE
         )
@@ -100,6 +113,7 @@ class EntityFinder:
             label, _, ident = self._nlp.vocab.strings[match_id].partition(":")
             (bodies if label == "body" else depts).append(ident)
             spans.append((label, ident, doc[start:end].text))
+        depts += self._handle_depts(text, spans)
         kinds = tuple(sorted(k.value for k in pii.kinds(text)))
         return Entities(
             dockets=dockets,
@@ -108,3 +122,22 @@ class EntityFinder:
             pii=kinds,
             spans=spans,
         )
+
+    def _handle_depts(self, text: str, spans: list[tuple[str, str, str]]) -> list[str]:
+        """Our departments named in an @handle's words ("@DGFTIndia": DGFT), after the text's.
+
+        A citizen who tags DGFT's account is writing about DGFT. Only departments: a body's
+        handle (``@IndianRailways``) is no sign that the body is the post's subject, and
+        must not make a referral.
+        """
+        found = []
+        for sigil, tag in _TAG.findall(text):
+            if sigil != "@" or sigil + tag.lower() in self._tags:
+                continue
+            doc = self._nlp.make_doc(" ".join(_HANDLE_WORD.findall(tag)))
+            for match_id, start, end in [*self._matcher(doc), *self._exact(doc)]:
+                label, _, ident = self._nlp.vocab.strings[match_id].partition(":")
+                if label == "dept":
+                    found.append(ident)
+                    spans.append((label, ident, f"@{tag}: {doc[start:end].text}"))
+        return found

@@ -8,10 +8,11 @@ its text with personal data masked, and the answer in each language, under its d
 ``SEVA_DESK_ANSWERED_KEPT`` of each department stay.
 
 ``similar`` scores an open ticket against its department's answers with the storm
-sweep's own measure, leaves out those the sweep's gates would keep apart (another
-headline problem, another body), and returns the best at or above
-``SEVA_DESK_SIMILAR_FLOOR``. They are suggestions for an officer to read, never sent on
-their own.
+sweep's own measure, leaves out those the sweep's gates say are another issue
+(``gist.conflict``: another headline problem, another body), and returns the best at or
+above ``SEVA_DESK_SIMILAR_FLOOR``. They are suggestions for an officer to read, never sent
+on their own, so unlike a storm they need no concrete subject in common (the department
+is already shared).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot import pii
 from bot.keys import Keys
 from bot.settings import Settings
 from bot.store import Redis
-from bot.tickets.gist import Profile, entity_ids, gist, refusal, score
+from bot.tickets.gist import Profile, conflict, entity_ids, gist, score
 from bot.tickets.model import Ticket
 from bot.tickets.transitions import Change
 
@@ -96,7 +97,7 @@ class AnsweredIndex:
                 continue
             record = json.loads(blob)
             theirs = Profile.from_json(record["profile"])
-            if refusal(mine, theirs) is not None or refusal(theirs, mine) is not None:
+            if conflict(mine, theirs) is not None or conflict(theirs, mine) is not None:
                 continue
             fit = round(score(mine, theirs), 2)
             if fit >= self._floor:

@@ -5,10 +5,18 @@ Storm grouping (``bot.tickets.gist``) must see that "the DGFT site is down", "рд
 works again" and "my IEC fee was debited twice" do not. Word overlap cannot do that across
 scripts, so each post is reduced to a few language-free concepts:
 
-- *subjects*: the thing the post is about (a portal, a payment, a certificate...);
+- *subjects*: the kind of thing the post is about (a portal, a payment, a certificate...);
 - *problems*: what is wrong with it (an outage, a double charge, a rejection...), plus
   the two kinds of post that are not complaints at all: a resolution ("working again,
   thanks") and a how-to question.
+
+These subjects are *generic*: "site", "app", "money" say what kind of thing is wrong, never
+whose. A laptop repair, a web domain and the DGFT portal can all be "pending" with "no
+reply" on a "site", so no subject here ever puts a post into a storm. The *concrete*
+subjects a post must share with a storm are the names the knowledge base holds: its
+departments and other bodies, with their aliases for named portals, services, schemes
+and documents ("DGFT", "IEC", "RoDTEP", "Startup India", "ICEGATE"), which the entity
+matchers (``bot.nlu.entities``) find; ``bot.tickets.gist`` holds that gate.
 
 The list is general grievance vocabulary for a government desk, not tuned to any one
 storm. It was written before the storm test corpus existed (that corpus was written by
@@ -22,7 +30,9 @@ import unicodedata
 from collections.abc import Mapping
 
 # Latin patterns match whole words (English and romanised Hindi); Devanagari patterns must
-# start a word. Each concept lists English | Hinglish | Hindi forms.
+# start a word. Each concept is (English and Hinglish forms, Hindi forms).
+# Every subject is generic (see the module's docstring): it weighs in the score, and never
+# lets a post join a storm on its own.
 _SUBJECTS: Mapping[str, tuple[str, str]] = {
     "portal": (
         r"portal|website|web\s*site|site|server|online|page|link|app|dgft\.gov\.in|\w+\.gov\.in",

@@ -13,8 +13,13 @@ scores high enough:
 - its headline problem (``concepts.HEADLINE_ORDER``: "down" outranks "pending") is the
   storm's, or it states no specific problem at all; so a "working again" post never
   joins an outage storm, nor a how-to question a complaint storm;
-- it names no other ministry's body (ICEGATE, EPFO...) that the storm does not name, and
-  the departments it names overlap the storm's, if both name any;
+- it names no other ministry's body (ICEGATE, EPFO...) that the storm does not name;
+- it shares a *concrete subject* with the storm: a department or body that most of the
+  storm's posts name (the knowledge base's names and aliases, found by the entity
+  matchers, so "IEC", "RoDTEP" or "DGFT portal" name DGFT, and "Passport Seva" its
+  ministry). The concepts' subjects ("site", "app", "money") and problems ("pending",
+  "no reply") are generic and never suffice: a post that names nothing concrete (generic
+  words only, or only a phone number) never joins a storm, and none joins it;
 - 0.6 * cosine of its concepts with the profile's + 0.4 * its best gram cosine with a
   post of the storm reaches the threshold.
 The gates make near-misses (same words, another issue) fail for a reason one can read.
@@ -190,8 +195,12 @@ class Profile:
         )
 
 
-def refusal(small: Profile, big: Profile) -> str | None:
-    """Why ``small`` (a post, or a storm) cannot join ``big`` (None if it may)."""
+def conflict(small: Profile, big: Profile) -> str | None:
+    """Why ``small`` and ``big`` are different issues (None if nothing says so).
+
+    Another headline problem, another ministry's body, or other departments. Two posts
+    that name nothing concrete have no conflict: they are not known to be one issue either.
+    """
     main, mine = big.main_problem, small.main_problem
     if main is not None and mine is not None and mine != main:
         return f"is about {mine}, not {main}"
@@ -204,6 +213,27 @@ def refusal(small: Profile, big: Profile) -> str | None:
     return None
 
 
+def concrete(profile: Profile) -> bool:
+    """Whether a post (or a storm) names a concrete subject, so that it may be in a storm."""
+    return bool(profile.entities())
+
+
+def refusal(small: Profile, big: Profile) -> str | None:
+    """Why ``small`` (a post, or a storm) cannot join ``big`` (None if it may).
+
+    A conflict (``conflict``), or no concrete subject shared: past ``conflict``, two
+    profiles that both name one share it.
+    """
+    why = conflict(small, big)
+    if why is not None:
+        return why
+    if not concrete(small):
+        return "names no department, body or named service (generic words only)"
+    if not concrete(big):
+        return "the storm names no department, body or named service"
+    return None
+
+
 def score(small: Profile, big: Profile) -> float:
     """How well ``small`` fits ``big`` (0 to 1), ignoring the gates."""
     concept = cosine(small.counts, big.counts)
@@ -213,6 +243,8 @@ def score(small: Profile, big: Profile) -> float:
 
 def best_storm(small: Profile, storms: Iterable[Profile], threshold: float) -> Profile | None:
     """The storm ``small`` fits best: past every gate, and at or above the threshold."""
+    if not concrete(small):
+        return None  # the gate every storm would refuse it at
     best, best_score = None, threshold
     for storm in storms:
         if storm is small or refusal(small, storm) is not None:
@@ -260,7 +292,8 @@ def cluster(gists: list[Gist], threshold: float) -> list[int]:
         alone = Profile.of(g, master=str(i), created_at=float(i))
         storm = best_storm(alone, storms, threshold)
         if storm is None:
-            storms.append(alone)
+            if concrete(alone):  # a post that names nothing concrete seeds no storm
+                storms.append(alone)
             labels.append(i)
         else:
             storm.absorb(alone)

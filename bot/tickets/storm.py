@@ -40,6 +40,7 @@ from bot.tickets.answered import profile_of
 from bot.tickets.gist import (
     Profile,
     best_storm,
+    concrete,
     merges,
     refusal,
     score,
@@ -154,6 +155,8 @@ class Storms:
 
     async def _place(self, ticket: Ticket, storms: dict[str, Profile]) -> tuple[str, str] | None:
         alone = profile_of(ticket)
+        if not concrete(alone):
+            return None  # names nothing concrete: it joins no storm and seeds none (gist.refusal)
         near = [p for p in storms.values() if self._near(alone, p)]
         storm = best_storm(alone, near, self._threshold)
         if storm is not None and await self._join(ticket, storm.master):

@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 from bot.settings import Settings
 from bot.tickets import concepts
-from bot.tickets.gist import Profile, cluster, gist, pair_scores, refusal, skeleton
+from bot.tickets.gist import (
+    Profile,
+    best_storm,
+    cluster,
+    gist,
+    pair_scores,
+    refusal,
+    skeleton,
+)
 
 
 def _storm(*texts: tuple[str, list[str]]) -> Profile:
@@ -54,21 +64,25 @@ def test_the_gates_say_why_a_near_miss_stays_apart() -> None:
         "is about double_charge, not outage"
     )
     assert why("trademark portal is down", ["dept:ipr"]) == "names dept:ipr, not dept:dgft"
-    assert why("portal not opening since morning", []) is None
+    assert why("portal not opening since morning", []) == (
+        "names no department, body or named service (generic words only)"
+    )
+    assert why("DGFT portal not opening since morning", ["dept:dgft"]) is None
 
 
 def test_clustering_groups_paraphrases_and_keeps_near_misses_apart() -> None:
-    """Four ways of saying one thing form one storm; three look-alikes stay on their own."""
+    """Three ways of saying one thing form one storm; look-alikes, and a post that names no
+    portal of its own, stay on their own."""
     posts = [
         ("@DGFTIndia the DGFT portal is down since morning, cannot apply for IEC", ["dept:dgft"]),
         ("डीजीएफटी की वेबसाइट सुबह से नहीं खुल रही, आईईसी अपडेट नहीं हो पा रहा", ["dept:dgft"]),
         ("IEC fee debited twice on DGFT portal, please refund", ["dept:dgft"]),
         ("bhai dgft ki site band hai kal se, IEC kaise update karu", ["dept:dgft"]),
         ("ICEGATE portal is down, cannot file shipping bill", ["body:cbic-icegate"]),
-        ("पोर्टल पर एरर आ रहा है, आवेदन जमा नहीं हो रहा", []),
+        ("पोर्टल पर एरर आ रहा है, आवेदन जमा नहीं हो रहा", []),  # whose portal? it stays alone
         ("DGFT portal is working again now, thanks", ["dept:dgft"]),
     ]
-    truth = [0, 0, 2, 0, 4, 0, 6]
+    truth = [0, 0, 2, 0, 4, 5, 6]
     labels = cluster([gist(t, e) for t, e in posts], Settings().storm_threshold)
     assert (1.0, 1.0) == pair_scores(labels, truth)
 
@@ -77,3 +91,57 @@ def test_pair_scores_count_pairs() -> None:
     """Merging one stranger into a group of three costs precision, splitting costs recall."""
     assert (0.5, 1.0) == pair_scores([0, 0, 0, 0], [0, 0, 0, 1])
     assert (1.0, 1 / 3) == pair_scores([0, 0, 2], [0, 0, 0])
+
+
+# Unrelated complaints that share only generic words with each other and with a storm:
+# "pending", "still waiting", "no reply", "site", "app", "money". None names a department
+# or body of the knowledge base.
+CROWD = [
+    "Laptop given for repair 3 weeks ago, still pending, no reply from the service centre",
+    "electrician app se booking ki thi, banda aaya nahi, paisa kat gaya, no reply",
+    "my web domain renewed without consent, site down, support no reply, still waiting",
+    "mobile data not working for 2 days, recharge done, still waiting, no reply",
+    "washing machine service request pending 10 days, no reply from the brand",
+    "courier says delivered, nothing received, complaint pending, still waiting",
+    "food delivery app payment failed, money deducted, refund pending, no reply",
+    "bank app crashed during transfer, money deducted, still waiting, no reply",
+    "लैपटॉप की मरम्मत 3 हफ्ते से लंबित है, कोई जवाब नहीं",
+    "gym ka refund pending hai 2 mahine se, manager reply nahi karta",
+    "site not working, app not working, still waiting, no reply, pending since morning",
+    "my result is pending, no reply to mails, still waiting",
+]
+STORM = [
+    ("DGFT portal is down since morning, cannot apply for IEC, still waiting", ["dept:dgft"]),
+    ("dgft ki site band hai subah se, IEC pending, koi reply nahi", ["dept:dgft"]),
+    ("डीजीएफटी की वेबसाइट सुबह से नहीं खुल रही, आईईसी अपडेट लंबित है", ["dept:dgft"]),
+    ("DGFT site not working, app not working, no reply from the helpdesk", ["dept:dgft"]),
+]
+
+
+def test_a_crowd_sharing_only_generic_words_never_joins_one_storm() -> None:
+    """Twelve unrelated complaints with only "pending", "still waiting", "no reply", "site"
+    and "app" in common never share a storm, with each other or with a real DGFT storm."""
+    posts = [(t, e, 0) for t, e in STORM] + [(t, [], i + 1) for i, t in enumerate(CROWD)]
+    for seed in range(10):
+        order = posts[:]
+        random.Random(seed).shuffle(order)
+        labels = cluster([gist(t, e) for t, e, _ in order], Settings().storm_threshold)
+        crowd = [lab for lab, (_, _, g) in zip(labels, order, strict=True) if g]
+        assert len(crowd) == len(set(crowd)), order  # each crowd post stands alone
+        storm = {lab for lab, (_, _, g) in zip(labels, order, strict=True) if not g}
+        assert 1 == len(storm)
+        assert not storm & set(crowd)
+        precision, recall = pair_scores(labels, [g for *_, g in order])
+        assert (1.0, 1.0) == (precision, recall)
+
+
+def test_a_post_with_only_a_phone_number_never_joins_a_storm() -> None:
+    """A post that holds only personal data (a phone number, with or without the desk's
+    handle) names nothing concrete: refused by every storm, and it seeds none."""
+    storm = _storm(*STORM)
+    for text in ("@CommerceSeva 9123456780", "9876543210", "@CommerceSeva 91XXXXXX47"):
+        alone = Profile.of(gist(text), master="p", created_at=0.0)
+        assert refusal(alone, storm) is not None, text
+        assert best_storm(alone, [storm], 0.0) is None, text  # whatever the threshold
+    posts = [gist(t, e) for t, e in STORM[:1]] + [gist("@CommerceSeva 9123456780")] * 2
+    assert [0, 1, 2] == cluster(posts, Settings().storm_threshold)

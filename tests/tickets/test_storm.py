@@ -499,3 +499,22 @@ async def test_a_member_an_officer_took_by_hand_is_left_to_that_officer(desk: St
     assert State.CLAIMED is (await desk.store.require(taken.docket)).state
     assert State.ANSWERED is (await desk.store.require(waiting.docket)).state
     assert 1 == await desk.redis.xlen(desk.keys.outbox_low)
+
+
+async def test_the_sweep_never_groups_a_post_that_names_nothing_concrete(desk: StormDesk) -> None:
+    """On Redis, as the SLA leader sweeps: a phone number alone and a generic "pending, no
+    reply" complaint join neither the DGFT storm nor each other, and seed no storm."""
+    master, a, b = await _storm_of_three(desk)
+    phone = await desk.open("@CommerceSeva 9123456780", "en")
+    vague = await desk.open("site not working, application pending, still waiting, no reply", "en")
+    again = await desk.open("website not working, my application still pending, no reply", "en")
+    assert [] == await desk.storms.sweep()
+    for t in (phone, vague, again):
+        assert "storm_of" not in (await desk.store.require(t.docket)).extra
+        assert not await desk.redis.hexists(desk.keys.storm_profiles, t.docket)
+    assert {a.docket, b.docket} == set(await desk.storms.members(master.docket))
+    [(similar_to, _score, why)] = await desk.flow.similar(vague.docket)
+    assert (master.docket, "names no department, body or named service (generic words only)") == (
+        similar_to,
+        why,
+    )

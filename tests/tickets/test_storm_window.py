@@ -43,14 +43,14 @@ def _seed(server: RedisServer, keys: Keys, settings: Settings) -> tuple[str, str
             storms = Storms(client, keys, clock, store, settings)
             master = await store.create(
                 _post(1, "@MoCI_Seva the DGFT portal is down since morning", clock.time()),
-                "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "en"},
+                "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "en", "depts": ["dgft"]},
             )  # fmt: skip
             await storms.sweep()  # the master's profile: a storm that may take members
             assert master.docket in await client.hkeys(keys.storm_profiles)
             clock.advance(AGE_H * 3600)
             waiting = await store.create(
                 _post(2, "@MoCI_Seva DGFT portal not opening, please fix", clock.time()),
-                "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "en"},
+                "dgft", reason="complaint", reply_allowed=True, nlu={"lang": "en", "depts": ["dgft"]},
             )  # fmt: skip
         finally:
             await client.aclose()
