@@ -101,6 +101,8 @@ class Signals:
     nlu_available: bool = True
     complaint: bool = False  # complaint cues in the text (bot.nlu.cues)
     spam: bool = False  # explicit spam markers in the text (bot.nlu.cues)
+    private: bool = False  # a private company's product or service named (bot.nlu.cues)
+    consumer_route: str | None = None  # the consumer-grievance body, if the KB verified it
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,33 @@ def _hashtag_only(sig: Signals, th: Thresholds, dept: str) -> Decision:
     return Decision(Action.TRIAGE, why, dept=dept, manual_reply=True)
 
 
+def _chitchat(sig: Signals, th: Thresholds) -> Decision | None:
+    """The greeting for a confident greeting, the clarify reply for confident out-of-scope.
+
+    Never for a post with a complaint cue ("thanks for ignoring my tweets").
+    """
+    if sig.complaint or sig.confidence < th.chitchat:
+        return None
+    if sig.intent == "greet":
+        return Decision(Action.GREET, "greeting or thanks")
+    if sig.intent == "out_of_scope":
+        return Decision(Action.CLARIFY, "out of scope")
+    return None
+
+
+def _private(sig: Signals) -> Decision:
+    """A complaint about a private company: the consumer-grievance route, or triage.
+
+    Referred (no ticket) only when the KB holds that route verified: the desk never points
+    a citizen to a contact it has not checked on the official page.
+    """
+    if sig.consumer_route:
+        why = "a private company's product or service"
+        return Decision(Action.REFER, why, body_id=sig.consumer_route)
+    why = "a private company's matter; no verified consumer-grievance route in the KB"
+    return Decision(Action.TRIAGE, why)
+
+
 def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     """Rules driven by the NLU's intent and confidence."""
     faq_id = faq_id_of(sig.intent)
@@ -220,13 +249,13 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     # a grievance naming it and none of our departments. A body's name in passing ("on my
     # train journey") refers nothing. Even a complaint goes there: this ministry cannot
     # settle a passport or PF case.
+    if complaint and sig.private and not sig.depts:
+        return _private(sig)
     asked = sig.intent == "refer" and sig.confidence >= th.refer
     if sig.bodies and (asked or (complaint and not sig.depts)):
         return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
-    if sig.intent == "greet" and sig.confidence >= th.chitchat and not sig.complaint:
-        return Decision(Action.GREET, "greeting or thanks")
-    if sig.intent == "out_of_scope" and sig.confidence >= th.chitchat and not sig.complaint:
-        return Decision(Action.CLARIFY, "out of scope")
+    if (chat := _chitchat(sig, th)) is not None:
+        return chat
     # Grievances and policy questions (also about FAQ topics) go to an officer with a
     # ticket: escalation recall matters more than answering everything automatically.
     if complaint:

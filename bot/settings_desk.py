@@ -173,6 +173,13 @@ class DeskSettings(BaseSettings):
         gt=0,
         description="a storm takes posts for this long after its master was opened",
     )
+    consumer_body_id: str = Field(
+        default="consumer-affairs-nch",
+        description=(
+            "the directory entry of the consumer-grievance route: complaints about private "
+            "companies are referred there only while it is verified, else they go to triage"
+        ),
+    )
     followup_status_interval_h: float = Field(
         default=6.0,
         gt=0,

@@ -82,3 +82,20 @@ _STATUS = re.compile(
 def status_cues(text: str) -> list[str]:
     """Return the words of ``text`` that ask for a ticket's status ("any update?")."""
     return [m.group(0) for m in _STATUS.finditer(text)]
+
+
+# A private company's product or service: not the ministry's to settle (``bot.decision``
+# refers it to the consumer-grievance route when the KB holds that verified, else triage).
+_PRIVATE = re.compile(
+    r"\b(?:amazon|flipkart|myntra|meesho|snapdeal|ajio|nykaa|swiggy|zomato|blinkit|zepto|bigbasket"
+    r"|ola|uber|rapido|airtel|jio|vodafone|paytm|phonepe|google\s*pay|hdfc|icici|kotak|axis\s+bank"
+    r"|indusind|bajaj\s+finance|samsung|oneplus|xiaomi|redmi|realme|vivo|oppo|lenovo|hp|dell)\b"
+    r"|customer\s+(?:care|service|support)|my\s+order|the\s+seller|courier|warranty|defective"
+    r"|delivery\s+(?:boy|partner|agent)|not\s+delivered|wrong\s+(?:item|product)",
+    re.IGNORECASE,
+)
+
+
+def private_cues(text: str) -> list[str]:
+    """Return the words of ``text`` that name a private company's product or service."""
+    return [m.group(0) for m in _PRIVATE.finditer(text)]

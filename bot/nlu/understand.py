@@ -22,6 +22,7 @@ class Understander:
         self._prefix = docket_prefix
         self._finder: EntityFinder | None = None
         self._faq_departments: dict[str, str] = {}
+        self._verified_bodies: set[str] = set()
 
     async def refresh(self) -> None:
         """Rebuild the matchers when the KB version moved (an alias edit is live at once)."""
@@ -29,6 +30,7 @@ class Understander:
         if self._finder is None or self._finder.version != kb.version:
             self._finder = EntityFinder(kb, self._prefix)
             self._faq_departments = {f.id: f.department for f in kb.faqs}
+            self._verified_bodies = {b.id for b in kb.directory if b.verified}
 
     async def understand(self, text: str) -> Understanding:
         """Intent (from Rasa) with entities and language; raises ``NLUUnavailableError``."""
@@ -57,6 +59,10 @@ class Understander:
             pii=found.pii,
             complaint=tuple(complaint_cues(text)),
         )
+
+    def verified(self, body_id: str) -> bool:
+        """Whether the KB's directory entry ``body_id`` is verified on its official page."""
+        return body_id in self._verified_bodies
 
     def faq_department(self, faq_id: str) -> str | None:
         """The department that owns an FAQ entry."""

@@ -32,7 +32,7 @@ from bot.decision import (
 )
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
-from bot.nlu.cues import spam_cues
+from bot.nlu.cues import private_cues, spam_cues
 from bot.settings import Settings
 from bot.streams import Defer
 from bot.x.models import Post
@@ -70,6 +70,10 @@ class Understander(Protocol):
 
     def faq_department(self, faq_id: str) -> str | None:
         """Return the department that owns an FAQ entry."""
+        ...
+
+    def verified(self, body_id: str) -> bool:
+        """Whether the KB's directory entry ``body_id`` is verified on its official page."""
         ...
 
 
@@ -201,6 +205,7 @@ class PipelineHandler:
             nlu_ok = False
             info = self._u.entities_only(post.text)
         faq_id = faq_id_of(info.intent)
+        consumer = self._s.consumer_body_id
         sig = Signals(
             intent=info.intent,
             confidence=info.confidence,
@@ -215,6 +220,8 @@ class PipelineHandler:
             nlu_available=nlu_ok,
             complaint=bool(info.complaint),
             spam=bool(spam_cues(post.text)),
+            private=bool(private_cues(post.text)) or consumer in info.bodies,
+            consumer_route=consumer if self._u.verified(consumer) else None,
         )
         return decide(sig, self._th), info
 

@@ -156,6 +156,9 @@ class StubNLU:
     def faq_department(self, faq_id: str) -> str | None:
         return None
 
+    def verified(self, body_id: str) -> bool:
+        return False
+
 
 class Together:
     """Effects that wait until ``n`` consumers are applying (so a race surely happens)."""

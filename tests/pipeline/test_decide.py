@@ -131,3 +131,15 @@ def test_chatter_gets_no_docket_and_no_promise():
     for intent, confidence in (("greet", 0.5), ("out_of_scope", 0.4), ("escalate", 0.3), ("", 0.0)):
         assert Action.TRIAGE == decide(_sig(intent=intent, confidence=confidence), TH).action
     assert Action.ESCALATE == decide(_sig(intent="escalate", confidence=0.7), TH).action
+
+
+def test_a_private_companys_matter_is_referred_only_to_a_verified_route():
+    """A complaint about a private company (a delivery, a telecom operator) gets no ticket:
+    it is referred to the consumer-grievance body when the KB verified it, else triaged."""
+    private = {"intent": "escalate", "confidence": 0.8, "complaint": True, "private": True}
+    verified = decide(_sig(**private, consumer_route="consumer-affairs-nch"), TH)
+    assert (Action.REFER, "consumer-affairs-nch") == (verified.action, verified.body_id)
+    unverified = decide(_sig(**private), TH)
+    assert Action.TRIAGE == unverified.action
+    ours = decide(_sig(**private, depts=("dgft",)), TH)  # a company and our department
+    assert Action.ESCALATE == ours.action
