@@ -123,10 +123,10 @@ SLA_TICK_S = 0.5
 DONE_REPLY = {"sent", "failed"}
 # The acknowledgement's words in the three reply languages (responses/*/ack.j2): a cross-check
 # of the reply kind against the text actually posted.
-ACK_TEXT = re.compile(r"has been registered with|दर्ज हो गई है|darj ho gayi hai")
+ACK_TEXT = re.compile(r"has been registered with|दर्ज हो गई है|darj ho gayi hai|officer will reply")
 OUTCOMES = (
     "answer", "withheld>ticket+ack", "ticket+ack", "ticket,hand", "refer", "status",
-    "followup", "greet", "clarify", "ignore", "undecided",
+    "followup", "triage", "greet", "clarify", "ignore", "undecided",
 )  # fmt: skip
 ROUTES = ("answer", "ticket", "refer", "status", "triage", "ignore")
 

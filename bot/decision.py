@@ -101,6 +101,7 @@ class Signals:
     nlu_available: bool = True
     complaint: bool = False  # complaint cues in the text (bot.nlu.cues)
     spam: bool = False  # explicit spam markers in the text (bot.nlu.cues)
+    problem: bool = False  # a plain problem word ("wrong", "error"): bot.nlu.cues
     private: bool = False  # a private company's product or service named (bot.nlu.cues)
     consumer_route: str | None = None  # the consumer-grievance body, if the KB verified it
 
@@ -174,11 +175,14 @@ def _language(sig: Signals, dept: str) -> Decision | None:
 def grievance(sig: Signals, th: Thresholds) -> bool:
     """Whether the post is a grievance (a ticket and an acknowledgement).
 
-    Complaint cues in the text, whatever the intent says; or the NLU's grievance intent
-    (escalate), confident, or naming one of our departments.
+    Complaint cues in the text, whatever the intent says; the NLU's grievance intent
+    (escalate), confident, or naming one of our departments; or a problem word ("wrong",
+    "error") about a service the post names (a department, a body, an FAQ topic).
     """
     confident = sig.intent == "escalate" and sig.confidence >= th.grievance
-    return sig.complaint or confident or (sig.intent == "escalate" and bool(sig.depts))
+    service = bool(sig.depts or sig.bodies or faq_id_of(sig.intent)) or sig.intent == "escalate"
+    named = sig.intent == "escalate" and bool(sig.depts)
+    return sig.complaint or confident or named or (sig.problem and service)
 
 
 def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:
@@ -251,7 +255,7 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     # settle a passport or PF case.
     if complaint and sig.private and not sig.depts:
         return _private(sig)
-    asked = sig.intent == "refer" and sig.confidence >= th.refer
+    asked = sig.intent == "refer"  # at any confidence: the body found makes it concrete
     if sig.bodies and (asked or (complaint and not sig.depts)):
         return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
     if (chat := _chitchat(sig, th)) is not None:

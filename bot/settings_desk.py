@@ -87,8 +87,9 @@ class DeskSettings(BaseSettings):
         ge=0,
         le=1,
         description=(
-            "minimum confidence of the refer intent to refer a post to the body it names (a "
-            "grievance naming only another body is referred at any confidence)"
+            "not read by the decision today: a post is referred when the KB's matchers find "
+            "another body in it and the NLU's intent is refer, or it is a grievance naming "
+            "no department of ours, at any confidence"
         ),
     )
     threshold_grievance: float = Field(

@@ -99,3 +99,17 @@ _PRIVATE = re.compile(
 def private_cues(text: str) -> list[str]:
     """Return the words of ``text`` that name a private company's product or service."""
     return [m.group(0) for m in _PRIVATE.finditer(text)]
+
+
+# A plain problem word: a grievance only about a service the post names (``bot.decision``),
+# since "wrong" alone is also chatter ("you guys are never wrong").
+_PROBLEM = re.compile(
+    r"\b(?:wrong|incorrect|error|mistake|problem|issue|failed|failing|unable|can'?t|cannot"
+    r"|galat|dikkat|samasya|pareshani)\b|(?<![\u0900-\u097F])(?:गलत|ग़लत|त्रुटि|समस्या|दिक्कत|परेशानी)",
+    re.IGNORECASE,
+)
+
+
+def problem_cues(text: str) -> list[str]:
+    """Return the plain problem words of ``text``."""
+    return [m.group(0) for m in _PROBLEM.finditer(text)]

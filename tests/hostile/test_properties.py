@@ -110,6 +110,7 @@ def test_every_thread_part_fits_one_post(text: str, ref: str | None) -> None:
 @FAST
 @given(key=st.sampled_from(sorted(TEMPLATES)), citizen=CITIZEN)
 @example(key="en/ack", citizen="À@0")  # a non-ASCII letter before @ still mentions (found here)
+@example(key="en/ack", citizen="\uff20@0")  # fullwidth at, then @: no mention (twitter-text)
 def test_templates_rendered_with_citizen_text_address_nobody(key: str, citizen: str) -> None:
     """Every shipped template, with citizen text in each string slot, renders and @mentions no one."""
     kind = key.split("/", 1)[1]

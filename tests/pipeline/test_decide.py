@@ -143,3 +143,12 @@ def test_a_private_companys_matter_is_referred_only_to_a_verified_route():
     assert Action.TRIAGE == unverified.action
     ours = decide(_sig(**private, depts=("dgft",)), TH)  # a company and our department
     assert Action.ESCALATE == ours.action
+
+
+def test_a_problem_with_a_named_service_is_a_grievance():
+    """ "My IEC shows the wrong address" has no complaint cue, but a problem word about a
+    service it names: a ticket. The same word with nothing named stays in triage."""
+    named = decide(_sig(intent="faq_iec_modify", confidence=0.3, problem=True), TH)
+    assert Action.ESCALATE == named.action
+    bare = decide(_sig(intent="greet", confidence=0.3, problem=True), TH)
+    assert Action.TRIAGE == bare.action

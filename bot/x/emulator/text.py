@@ -13,7 +13,8 @@ from twitter_text import extract_urls_with_indices
 
 # A handle is 1-15 of [A-Za-z0-9_], not glued to a preceding word, e-mail or another handle.
 _MENTION = re.compile(
-    r"(?<![A-Za-z0-9_!@#$%&*])[@\uff20]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@\uff20])"
+    # twitter-text: no mention right after an ASCII letter, digit, _!#$%&* or either at sign
+    r"(?<![A-Za-z0-9_!@#$%&*\uff20])[@\uff20]([A-Za-z0-9_]{1,15})(?![A-Za-z0-9_@\uff20])"
 )
 # Hashtags take letters, digits, marks (Devanagari vowel signs are marks) and underscores.
 _HASHTAG = re.compile(r"(?<![\w&#\uff03])[#\uff03]([\w\u0900-\u097F\u200c\u200d]+)")
