@@ -20,6 +20,13 @@ from bot.tickets.desk_index import OPEN_STATES, TIERS, DeskIndex, state_names, t
 from bot.tickets.model import OPEN, Ticket
 from bot.web.queue_filter import QueueFilter
 
+# What the filters and the access check read of each scanned ticket, with the fields every
+# Ticket needs; the page's own rows are then read whole.
+SCAN_FIELDS = (
+    "docket", "dept", "state", "post_id", "author_id", "created_at", "due_at",  # required
+    "level", "storm_size", "storm_of", "reply_allowed", "officer", "text",
+)  # fmt: skip
+
 
 @dataclass
 class QueuePage:
@@ -77,7 +84,9 @@ async def queue_page(
     # A bounded scan: every state's sets, so each state's count obeys the other filters.
     every = index.names(depts, OPEN_STATES, tiers)
     dockets = await index.first(every, limit + 1)
-    found = await index.tickets(dockets[:limit])
+    # Only what the filters read (the language is inside the NLU record: read it if asked).
+    fields = (*SCAN_FIELDS, "nlu") if wanted.lang else SCAN_FIELDS
+    found = await index.tickets(dockets[:limit], fields)
     others = [
         t for t in found if on_queue(t, depts, tiers) and wanted.matches(t, user, state=False)
     ]
@@ -88,8 +97,9 @@ async def queue_page(
     pages = max(1, math.ceil(len(matching) / size))
     page = min(wanted.page, pages)
     start = (page - 1) * size
+    shown = await index.tickets(t.docket for t in matching[start : start + size])
     return QueuePage(
-        matching[start : start + size],
+        [t for t in shown if on_queue(t, depts, tiers)],
         len(matching),
         counts,
         pages,
