@@ -42,12 +42,13 @@ class Desk:
     users: set[str] = field(default_factory=set)
     web: Any = None  # the web role, when the desk runs one (its ``port`` once bound)
 
-    async def post(self, author: str, text: str) -> str:
-        """Publish as a citizen, read it back as ingest does, put it in the inbox."""
+    async def post(self, author: str, text: str, *, in_reply_to: str | None = None) -> str:
+        """Publish as a citizen (under ``in_reply_to``, if given), read it back as ingest
+        does, put it in the inbox."""
         if author not in self.users:
             await self.emu.control.create_user(author)
             self.users.add(author)
-        published = await self.emu.control.publish(author, text)
+        published = await self.emu.control.publish(author, text, in_reply_to=in_reply_to)
         [post] = await self.x.get_posts([published["id"]])
         post = for_account(
             post,

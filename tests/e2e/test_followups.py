@@ -7,12 +7,10 @@ never answered.
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.ingest.normalise import for_account
 from bot.nlu.server import RasaServer
 from tests.conftest import RedisServer
 from tests.e2e.test_desk import Desk, running_desk
@@ -26,19 +24,7 @@ async def desk(rasa: RasaServer, redis_server: RedisServer, key_prefix: str) -> 
 
 
 async def _reply_under(desk: Desk, author: str, parent: str, text: str) -> str:
-    """``author`` answers ``parent`` on X; the post goes to the inbox as ingest sends it."""
-    if author not in desk.users:
-        await desk.emu.control.create_user(author)
-        desk.users.add(author)
-    published = await desk.emu.control.publish(author, text, in_reply_to=parent)
-    [post] = await desk.x.get_posts([published["id"]])
-    post = for_account(
-        post,
-        handle=desk.settings.account_handle,
-        reply_restriction=desk.settings.x_reply_restriction,
-    )
-    await desk.redis.xadd(desk.keys.inbox, {"post": json.dumps(post.to_fields())})
-    return str(published["id"])
+    return await desk.post(author, text, in_reply_to=parent)
 
 
 async def test_any_update_gets_one_status_reply_per_interval(desk: Desk) -> None:

@@ -16,9 +16,10 @@ from playwright.async_api import expect
 
 from bot.clock import SystemClock
 from bot.tickets.triage import TriageInbox
+from bot.users.model import Role
 from tests.conftest import RedisServer
 from tests.e2e.test_desk import Desk as Daemon
-from tests.web.conftest import Desk, fill_signin, open_page, screenshot
+from tests.web.conftest import Account, Desk, csrf_of, fill_signin, open_page, screenshot
 from tests.web.test_ticket_desk import web_and_outbox
 from tests.web.test_xss import SCRIPT
 
@@ -110,3 +111,34 @@ async def _replies(daemon: Daemon, post_id: str) -> Any:
     await asyncio.sleep(1.0)
     for found in await daemon.emu.control.posts(in_reply_to=post_id):
         yield found
+
+
+async def test_another_departments_post_is_403_and_a_second_convert_is_told(desk: Desk) -> None:
+    """An officer of another department cannot convert or dismiss a dgft post (403, the
+    post stays); two converts of one post make one ticket, and the second is told."""
+    await desk.import_kb()
+    post = await desk.add_triaged("@MoCI_Seva the IEC portal logs me out")
+    await desk.users.add("sezofficer", "officer", ["sez"], "x" * 16, None, "test")
+    sez = await desk.http_signin(Account("sezofficer", Role.OFFICER, "x" * 16))
+    async with sez:
+        token = csrf_of(await (await sez.get(f"{desk.base}/triage")).text())
+        form = {"_csrf": token, "post": post}
+        convert = await sez.post(f"{desk.base}/triage/{post}/convert", data=form)
+        dismiss = await sez.post(f"{desk.base}/triage/dismiss", data=form)
+        listed = await (await sez.get(f"{desk.base}/triage")).text()
+    assert (403, 403) == (convert.status, dismiss.status)
+    assert post not in listed
+    officer = await desk.http_signin(await desk.add_user("officer"))
+    async with officer:
+        token = csrf_of(await (await officer.get(f"{desk.base}/triage")).text())
+        url = f"{desk.base}/triage/{post}/convert"
+        first = await officer.post(url, data={"_csrf": token}, allow_redirects=False)
+        second = await officer.post(url, data={"_csrf": token})
+        told = await second.text()
+    assert 303 == first.status
+    assert "/ticket/" in first.headers["Location"]
+    assert "not in triage any more" in told
+    inbox = TriageInbox(desk.redis, desk.users.keys, SystemClock())
+    assert {"converted": 1, "waiting": 0} == {
+        k: v for k, v in (await inbox.counts()).items() if k in {"converted", "waiting"}
+    }

@@ -44,8 +44,9 @@ async def page(request: web.Request) -> web.Response:
 
 async def _mine(request: web.Request, user: User, post_id: str) -> Triaged:
     item = await request.app[TRIAGE].inbox.get(post_id)
-    if item is None:
-        raise web.HTTPNotFound(text=f"Post {post_id} is not in triage any more.")
+    if item is None:  # another officer (or a second click) took it meanwhile
+        await notify(request, f"!Post {post_id} is not in triage any more: already handled.")
+        raise web.HTTPSeeOther("/triage")
     if not sees(user, item.dept):
         raise web.HTTPForbidden(text=f"Post {post_id} is for another department.")
     return item
@@ -89,8 +90,11 @@ async def dismiss(request: web.Request) -> web.StreamResponse:
     if not ids:
         await notify(request, "!Select the posts to dismiss.")
         raise web.HTTPSeeOther("/triage")
-    for post_id in ids:
-        await _mine(request, user, post_id)
+    inbox = request.app[TRIAGE].inbox
+    for post_id in ids:  # one already handled is skipped; one of another department, 403
+        item = await inbox.get(post_id)
+        if item is not None and not sees(user, item.dept):
+            raise web.HTTPForbidden(text=f"Post {post_id} is for another department.")
     gone = await request.app[TRIAGE].dismiss(ids)
     for post_id in gone:
         await request.app[AUDIT].record(user.name, "triage.dismiss", post_id)
