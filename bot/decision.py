@@ -114,7 +114,7 @@ class Thresholds:
     refer: float
     abuse: float
     chitchat: float
-    grievance: float = 0.5  # the escalate intent's floor for a grievance without cues
+    grievance: float  # the escalate intent's floor for a grievance without cues
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Thresholds:

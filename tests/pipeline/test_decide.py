@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.decision import Action, Signals, Thresholds, decide, faq_id_of
 
-TH = Thresholds(faq=0.6, refer=0.5, abuse=0.7, chitchat=0.7)
+TH = Thresholds(faq=0.6, refer=0.5, abuse=0.7, chitchat=0.7, grievance=0.5)
 
 
 def _sig(**kw) -> Signals:
