@@ -10,6 +10,7 @@ from bot.nlu.client import NLUClient
 from bot.nlu.cues import complaint_cues
 from bot.nlu.entities import EntityFinder
 from bot.nlu.lang import detect
+from bot.nlu.spelling import Speller, vocabulary
 from bot.nlu.text import for_nlu
 
 
@@ -23,6 +24,7 @@ class Understander:
         self._finder: EntityFinder | None = None
         self._faq_departments: dict[str, str] = {}
         self._verified_bodies: set[str] = set()
+        self._speller = Speller(set())
 
     async def refresh(self) -> None:
         """Rebuild the matchers when the KB version moved (an alias edit is live at once)."""
@@ -31,12 +33,13 @@ class Understander:
             self._finder = EntityFinder(kb, self._prefix)
             self._faq_departments = {f.id: f.department for f in kb.faqs}
             self._verified_bodies = {b.id for b in kb.directory if b.verified}
+            self._speller = Speller(vocabulary(kb))
 
     async def understand(self, text: str) -> Understanding:
         """Intent (from Rasa) with entities and language; raises ``NLUUnavailableError``."""
         await self.refresh()
         found = self.entities_only(text)
-        parse = await self._client.parse(for_nlu(text))
+        parse = await self._client.parse(for_nlu(self._speller.correct(text)))
         return replace(
             found,
             intent=parse.intent,
