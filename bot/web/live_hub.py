@@ -8,7 +8,8 @@ queue; a stream then waits on its queue, not on Redis.
 A subscriber that falls ``HUB_BACKLOG`` entries behind (a stalled browser) is cut off: its
 stream ends and the browser reconnects from its last event id, replayed from Redis. While
 Redis is down the hub retries with backoff and resumes after the last entry it saw, so a
-short outage loses no move; the streams keep their pings meanwhile.
+short outage loses no move to the streams that stay open (a stream whose session recheck
+finds Redis down ends, and its browser reconnects and replays).
 """
 
 from __future__ import annotations
