@@ -13,16 +13,18 @@ from bot.settings import load_settings
 from bot.store import connect
 from bot.textsafe import echo
 from bot.tickets.report import Figures, StormReport, digest, report, storm_reports
+from bot.tickets.triage import TriageInbox
 
 
-def _figures() -> tuple[dict[str, Figures], list[StormReport]]:
+def _figures() -> tuple[dict[str, Figures], list[StormReport], dict[str, int]]:
     settings = load_settings()
 
-    async def main() -> tuple[dict[str, Figures], list[StormReport]]:
+    async def main() -> tuple[dict[str, Figures], list[StormReport], dict[str, int]]:
         redis = connect(settings.redis_url)
         keys, clock = Keys(settings.key_prefix), SystemClock()
         try:
-            return await report(redis, keys, clock), await storm_reports(redis, keys)
+            triage = await TriageInbox(redis, keys, clock).counts()
+            return await report(redis, keys, clock), await storm_reports(redis, keys), triage
         finally:
             await redis.aclose()
 
@@ -38,12 +40,14 @@ def sla() -> None:
 @click.option("--json", "as_json", is_flag=True, help="JSON for the dashboard.")
 def report_command(as_json: bool) -> None:
     """Figures for the last day, week, month and all time."""
-    figs, storms = _figures()
+    figs, storms, triage = _figures()
     if as_json:
         out: dict[str, object] = {k: v.to_json() for k, v in figs.items()}
         out["storms"] = [s.to_json() for s in storms]
+        out["triage"] = triage  # posts with no ticket and no promise, since the start
         echo(json.dumps(out, indent=2))
         return
+    echo("triage  " + ", ".join(f"{k} {v}" for k, v in triage.items()))
     for name, f in figs.items():
         echo(
             f"{name:6} tickets {f.tickets:5}  answered {f.response_rate:6.1%}  "
@@ -69,7 +73,7 @@ def report_command(as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 def digest_command(as_json: bool) -> None:
     """The daily digest for the minister's office."""
-    figs, _storms = _figures()
+    figs, _storms, _triage = _figures()
     if as_json:
         echo(json.dumps({"day": figs["day"].to_json(), "week": figs["week"].to_json()}, indent=2))
     else:

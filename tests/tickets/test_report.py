@@ -9,11 +9,14 @@ from typing import Any
 import redis.asyncio as aioredis
 from click.testing import CliRunner
 
+from bot.clock import SystemClock
 from bot.keys import Keys
+from bot.pipeline.triage_commands import triage
 from bot.settings import Settings
 from bot.tickets.commands import tickets
 from bot.tickets.report import report
 from bot.tickets.sla_commands import sla
+from bot.tickets.triage import TriageInbox
 from tests.conftest import RedisServer
 from tests.tickets.test_workflow_sla import Desk, _post
 from tests.users.helpers import add_officers
@@ -142,3 +145,48 @@ def test_officer_cli_claims_replies_and_reports(
     assert figures["all"]["tickets"] == 1
     assert figures["all"]["response_rate"] == 1.0
     assert "Seva daily digest" in run(sla, ["digest"], env=env).output
+
+
+def test_triage_cli_converts_and_dismisses_and_the_report_counts_them(
+    redis_server: RedisServer, key_prefix: str, settings: Settings
+) -> None:
+    """`seva triage list/convert/dismiss --all` work on live data; converting queues the
+    acknowledgement once; `seva sla report --json` counts triaged, converted, dismissed."""
+    keys = Keys(key_prefix)
+
+    async def seed() -> None:
+        client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+        inbox = TriageInbox(client, keys, SystemClock())
+        for i in (1, 2, 3):
+            await inbox.add(_post(i, text=f"@MoCI_Seva post {i}"), "no grievance", "dgft", {})
+        await add_officers(client, keys, settings, "meera")
+        await client.aclose()
+
+    asyncio.run(seed())
+    env = {"SEVA_REDIS_URL": redis_server.url, "SEVA_KEY_PREFIX": key_prefix}
+    meera = env | {"SEVA_OFFICER": "meera"}
+    run = CliRunner().invoke
+    listed = run(triage, ["list"], env=env)
+    first = _post(1).id
+    assert first in listed.output
+    assert "waiting 3" in listed.output
+    converted = run(triage, ["convert", first], env=meera)
+    assert converted.exit_code == 0, converted.output
+    assert "is ticket MOCI-" in converted.output
+    again = run(triage, ["convert", first], env=meera)
+    assert again.exit_code == 1
+    assert "not in triage" in again.output
+    dismissed = run(triage, ["dismiss", "--all"], env=meera)
+    assert "2 dismissed" in dismissed.output
+    figures = json.loads(run(sla, ["report", "--json"], env=env).output)
+    assert {"triaged": 3, "converted": 1, "answered": 0, "dismissed": 2, "waiting": 0} == (
+        figures["triage"]
+    )
+
+    async def acks() -> int:
+        client = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
+        n = await client.xlen(keys.outbox)
+        await client.aclose()
+        return int(n)
+
+    assert 1 == asyncio.run(acks())
