@@ -53,9 +53,14 @@ _CUES = re.compile(
 )
 
 
+def _found(pattern: re.Pattern[str], text: str) -> list[str]:
+    """Every match of one of the cue patterns below, as written in ``text``."""
+    return [m.group(0) for m in pattern.finditer(text)]
+
+
 def complaint_cues(text: str) -> list[str]:
     """Return the complaint cues found in ``text`` (empty for a plain question)."""
-    return [m.group(0) for m in _CUES.finditer(text)]
+    return _found(_CUES, text)
 
 
 # Explicit spam: what silences a post even when it also complains (``bot.decision``).
@@ -68,7 +73,7 @@ _SPAM = re.compile(
 
 def spam_cues(text: str) -> list[str]:
     """Return the explicit spam markers found in ``text``."""
-    return [m.group(0) for m in _SPAM.finditer(text)]
+    return _found(_SPAM, text)
 
 
 # A follow-up that asks where its ticket stands (``bot.pipeline.effects``: a status reply).
@@ -81,7 +86,7 @@ _STATUS = re.compile(
 
 def status_cues(text: str) -> list[str]:
     """Return the words of ``text`` that ask for a ticket's status ("any update?")."""
-    return [m.group(0) for m in _STATUS.finditer(text)]
+    return _found(_STATUS, text)
 
 
 # A private company's product or service: not the ministry's to settle (``bot.decision``
@@ -98,7 +103,7 @@ _PRIVATE = re.compile(
 
 def private_cues(text: str) -> list[str]:
     """Return the words of ``text`` that name a private company's product or service."""
-    return [m.group(0) for m in _PRIVATE.finditer(text)]
+    return _found(_PRIVATE, text)
 
 
 # A plain problem word: a grievance only about a service the post names (``bot.decision``),
@@ -112,4 +117,4 @@ _PROBLEM = re.compile(
 
 def problem_cues(text: str) -> list[str]:
     """Return the plain problem words of ``text``."""
-    return [m.group(0) for m in _PROBLEM.finditer(text)]
+    return _found(_PROBLEM, text)

@@ -146,26 +146,25 @@ class Desk:
         await self.redis.hset(self.users.keys.ticket(docket), mapping=fields)
         await DeskIndex(self.redis, self.users.keys).file(docket)
 
-    async def add_triaged(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
-        """A citizen's post in the triage inbox, as the pipeline leaves it; its post id."""
+    def _citizen_post(self, text: str, handle: str, first_id: int) -> Post:
+        """A new citizen's post (ids from ``first_id`` on, one per call)."""
         self._count += 1
-        pid = str(1_965_000_000_000_000_000 + self._count)
-        post = Post(
+        pid = str(first_id + self._count)
+        return Post(
             id=pid, author_id="7", author_handle=handle, text=text, lang="en",
             created_at=datetime.now(UTC), conversation_id=pid, mentions_account=True,
         )  # fmt: skip
+
+    async def add_triaged(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
+        """A citizen's post in the triage inbox, as the pipeline leaves it; its post id."""
+        post = self._citizen_post(text, handle, 1_965_000_000_000_000_000)
         inbox = TriageInbox(self.redis, self.users.keys, SystemClock())
         await inbox.add(post, "no grievance, no confident answer: greet (0.40)", dept, {})
-        return pid
+        return post.id
 
     async def add_ticket(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
         """A ticket in ``dept``'s queue from a citizen's post; returns its docket."""
-        self._count += 1
-        pid = str(1_960_000_000_000_000_000 + self._count)
-        post = Post(
-            id=pid, author_id="7", author_handle=handle, text=text, lang="en",
-            created_at=datetime.now(UTC), conversation_id=pid, mentions_account=True,
-        )  # fmt: skip
+        post = self._citizen_post(text, handle, 1_960_000_000_000_000_000)
         if not _KB:
             _KB.append(StaticKB(await FileKB(ROOT / "faq_kb", ROOT / "responses").load()))
         kb = _KB[0]
