@@ -31,11 +31,12 @@ from pathlib import Path
 
 import aiohttp
 
-from bot.app import build
+from bot.app import Deps, build
 from bot.clock import SystemClock
 from bot.kb.source import FileKB, RedisKB, StaticKB
+from bot.lifecycle import freeze_heap
 from bot.net import free_port
-from bot.settings import load_settings
+from bot.settings import Settings, load_settings
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
@@ -143,6 +144,24 @@ async def _fill(store: TicketStore, n: int, first: int = 0) -> list[str]:
     return dockets
 
 
+async def _seed(deps: Deps, settings: Settings, n_tickets: int) -> list[str]:
+    """The KB, ``n_tickets`` open tickets, answered ones like them and the officer meera."""
+    kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
+    live = RedisKB(deps.redis, deps.keys)
+    await live.apply(await live.version(), kb, who="bench", when="now", summary="bench")
+    store = TicketStore(deps.redis, deps.keys, SystemClock(), StaticKB(kb), settings)
+    dockets = await _fill(store, n_tickets)
+    # Answered tickets like every open one: the ticket page scores them all.
+    flow = Workflow(deps.redis, deps.keys, SystemClock(), store, Storms(
+        deps.redis, deps.keys, SystemClock(), store, settings))  # fmt: skip
+    for docket in await _fill(store, settings.desk_answered_kept, first=n_tickets):
+        await flow.claim(docket, "ravi")
+        await flow.reply(docket, "ravi", ANSWER)
+    users = UserStore(deps.redis, deps.keys, SystemClock(), settings)
+    await users.add("meera", "officer", ["dgft"], "correct horse battery", None, "bench")
+    return dockets
+
+
 async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) -> None:
     work = Path(tempfile.mkdtemp(prefix="seva-desk-"))
     port = free_port()
@@ -157,21 +176,10 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
             argon2_parallelism=1, x_base_url="http://127.0.0.1:9",
         )  # fmt: skip
         runner, deps = build(settings)
-        kb = await FileKB(ROOT / "faq_kb", ROOT / "responses").load()
-        live = RedisKB(deps.redis, deps.keys)
-        await live.apply(await live.version(), kb, who="bench", when="now", summary="bench")
-        store = TicketStore(deps.redis, deps.keys, SystemClock(), StaticKB(kb), settings)
         started = time.perf_counter()
-        dockets = await _fill(store, n_tickets)
+        dockets = await _seed(deps, settings, n_tickets)
         fill_s = time.perf_counter() - started
-        # Answered tickets like every open one: the ticket page scores them all.
-        flow = Workflow(deps.redis, deps.keys, SystemClock(), store, Storms(
-            deps.redis, deps.keys, SystemClock(), store, settings))  # fmt: skip
-        for docket in await _fill(store, settings.desk_answered_kept, first=n_tickets):
-            await flow.claim(docket, "ravi")
-            await flow.reply(docket, "ravi", ANSWER)
-        users = UserStore(deps.redis, deps.keys, SystemClock(), settings)
-        await users.add("meera", "officer", ["dgft"], "correct horse battery", None, "bench")
+        freeze_heap()  # as ``seva run`` does before its roles start (bot.app.serve)
         task = asyncio.create_task(runner.run())
         web = next(r for r in runner.roles if isinstance(r, WebRole))
         while not web.port:
@@ -212,6 +220,7 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
                 "queue page, filtered": await _timed(rounds, lambda: get("/queue?state=claimed")),
                 "queue page 100": await _timed(rounds, lambda: get("/queue?page=100")),
                 "queue page, searched": await _timed(rounds, lambda: get("/queue?q=bank")),
+                "queue page, language": await _timed(rounds, lambda: get("/queue?lang=en")),
                 "ticket page": await _timed(rounds, lambda: get(f"/ticket/{target}")),
                 "length preview": await _timed(rounds, preview),
             }
@@ -222,8 +231,8 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
         redis_proc.wait()
         shutil.rmtree(work, ignore_errors=True)
     print(
-        f"{n_tickets} open tickets created in {fill_s:.1f} s, and "
-        f"{settings.desk_answered_kept} answered like them; {rounds} requests each"
+        f"{n_tickets} open tickets and {settings.desk_answered_kept} answered like them "
+        f"created in {fill_s:.1f} s; {rounds} requests each"
     )
     print(streams)
     for name, times in figures.items():

@@ -23,7 +23,7 @@ from bot.clock import Clock, SystemClock
 from bot.errors import StoreAuthError
 from bot.kb.source import FileKB, RedisKB, Reseed
 from bot.keys import Keys
-from bot.lifecycle import Role, RoleDeps, Runner
+from bot.lifecycle import Role, RoleDeps, Runner, freeze_heap
 from bot.retry import Backoff
 from bot.settings import ALL_ROLES, Settings, load_settings
 from bot.store import connect, wait_ready
@@ -213,6 +213,7 @@ async def serve(settings: Settings) -> int:
         with contextlib.suppress(Exception):
             await deps.redis.aclose()
         return 0
+    log.info("start-up heap frozen", objects=freeze_heap())
     return await runner.run()
 
 

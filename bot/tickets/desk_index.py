@@ -21,7 +21,7 @@ from __future__ import annotations
 import heapq
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.keys import Keys
 from bot.store import Redis
@@ -82,18 +82,68 @@ local out = {}
 for i, key in ipairs(KEYS) do out[i] = redis.call('HGETALL', key) end
 return out
 """
-# The ARGV fields of every hash of KEYS, in order (false for a missing one).
-_FIELDS = """
+# Of the ticket hashes KEYS (in due order), those still on the queue of the departments
+# ARGV[7..] and the tiers ARGV[6] (space-separated) that pass a bounded scan's filters:
+# language ARGV[1] ('' any), storm ARGV[2] ('masters', 'members' or ''), hand-reply-only
+# ARGV[3], held by ARGV[4] ('' anyone). Each kept one is {docket, state, text}, the text
+# only when ARGV[5] asks (a search, matched in Python). Each test reads the hash as
+# ``Ticket`` does; the test of ``select`` holds the two to the same answers.
+_SELECT = (
+    "local OPEN_STATE = {"
+    + ", ".join(f"{s} = true" for s in OPEN_STATES)
+    + """}
+local lang, storm, hand = ARGV[1], ARGV[2], ARGV[3] == '1'
+local officer, with_text = ARGV[4], ARGV[5] == '1'
+local tier_ok, dept_ok = {}, {}
+for name in string.gmatch(ARGV[6], '%S+') do tier_ok[name] = true end
+for i = 7, #ARGV do dept_ok[ARGV[i]] = true end
 local out = {}
-for i, key in ipairs(KEYS) do out[i] = redis.call('HMGET', key, unpack(ARGV)) end
+for _, key in ipairs(KEYS) do
+  local t = redis.call('HMGET', key, 'docket', 'dept', 'state', 'level', 'storm_size',
+    'storm_of', 'reply_allowed', 'officer', 'nlu', 'text')
+  local ok = t[1] and t[2] and dept_ok[t[2]] and t[3] and OPEN_STATE[t[3]]
+  if ok then ok = tier_ok[(tonumber(t[4] or '0') or 0) > 0 and 'up' or 'officer'] end
+  if ok and storm == 'masters' then ok = (tonumber(t[5] or '0') or 0) > 0 end
+  if ok and storm == 'members' then ok = t[6] and t[6] ~= '' end
+  if ok and hand then ok = t[7] ~= '1' end
+  if ok and officer ~= '' then ok = t[8] == officer end
+  if ok and lang ~= '' then
+    local good, nlu = pcall(cjson.decode, t[9] or '{}')
+    local found = good and type(nlu) == 'table' and nlu.lang or nil
+    if type(found) ~= 'string' or found == '' then found = 'en' end
+    ok = found == lang
+  end
+  if ok then out[#out + 1] = {t[1], t[3], with_text and (t[10] or '') or ''} end
+end
 return out
 """
+)
 _EPOCH = INDEX_LUA + "\nreturn string.format('%.6f', epoch(ARGV[1]))\n"
 
 
 async def lua_epoch(redis: Redis, iso: str) -> float:
     """What the index's Lua makes of an ISO 8601 time (for the test that holds it to Python)."""
     return float(await redis.eval(_EPOCH, 0, iso))
+
+
+@dataclass(frozen=True)
+class Narrowing:
+    """What a bounded scan keeps of the queue's tickets, judged in Redis (``select``)."""
+
+    lang: str = ""  # the NLU's language ('' any)
+    masters: bool = False  # only tickets holding a storm
+    members: bool = False  # only storm members
+    hand: bool = False  # only tickets X lets the desk answer by hand only
+    officer: str = ""  # only tickets this user holds ('' anyone's)
+    text: bool = False  # return each kept ticket's text (for a search)
+
+
+class Kept(NamedTuple):
+    """A ticket a bounded scan kept: enough to count it, search it and page it."""
+
+    docket: str
+    state: str
+    text: str  # '' unless the scan asked for it
 
 
 @dataclass(frozen=True)
@@ -153,25 +203,45 @@ class DeskIndex:
         runs = [[(float(score), str(docket)) for docket, score in members] for members in raw]
         return [docket for _score, docket in heapq.merge(*runs)][:n]
 
-    async def tickets(self, dockets: Iterable[str], fields: Sequence[str] = ()) -> list[Ticket]:
+    async def tickets(self, dockets: Iterable[str]) -> list[Ticket]:
         """The tickets of ``dockets`` in one call, in that order (gone ones left out).
 
-        One script reads every hash: for the 2,000 tickets of a bounded scan that is about
-        half the time of a pipeline of 2,000 HGETALLs (redis-py's cost is per command).
-        With ``fields`` (which must hold the ones every ``Ticket`` needs) only those are
-        read: a scan that filters thousands of tickets reads what its filters look at.
+        One script reads every hash: redis-py's cost is per command, so this is about half
+        the time of a pipeline of HGETALLs.
         """
         wanted = list(dict.fromkeys(dockets))
         if not wanted:
             return []
         names = [self.keys.ticket(d) for d in wanted]
-        if fields:
-            rows: list[Any] = await self.redis.eval(_FIELDS, len(names), *names, *fields)
-            found = ({k: v for k, v in zip(fields, row, strict=True) if v} for row in rows)
-        else:
-            raw: list[Any] = await self.redis.eval(_HASHES, len(names), *names)
-            found = (dict(zip(flat[::2], flat[1::2], strict=True)) for flat in raw)
+        raw: list[Any] = await self.redis.eval(_HASHES, len(names), *names)
+        found = (dict(zip(flat[::2], flat[1::2], strict=True)) for flat in raw)
         return [Ticket.from_hash(h) for h in found if h.get("docket")]
+
+    async def select(
+        self,
+        dockets: Sequence[str],
+        depts: Collection[str],
+        tiers: Collection[str],
+        narrowing: Narrowing,
+    ) -> list[Kept]:
+        """Those of ``dockets`` (in order) on the queue of ``depts`` and ``tiers`` that pass.
+
+        ``narrowing`` says what passes; one script judges them all.
+
+        A bounded scan judges thousands of tickets: doing it in Redis sends back a few
+        fields of the kept ones instead of building a ``Ticket`` of each in Python, which
+        was most of a scanned page's time (``benchmarks/desk.py``).
+        """
+        if not dockets or not depts or not tiers:
+            return []
+        names = [self.keys.ticket(d) for d in dockets]
+        storm = "masters" if narrowing.masters else "members" if narrowing.members else ""
+        args = (
+            narrowing.lang, storm, "1" if narrowing.hand else "", narrowing.officer,
+            "1" if narrowing.text else "", " ".join(tiers), *depts,
+        )  # fmt: skip
+        rows: list[Any] = await self.redis.eval(_SELECT, len(names), *names, *args)
+        return [Kept(str(d), str(s), str(t)) for d, s, t in rows]
 
     async def open_tickets(
         self, depts: Collection[str], tiers: Collection[str], limit: int

@@ -4,8 +4,10 @@ No page reads every ticket. A queue filtered at most by state and department is 
 straight from the index: its counts are the sets' sizes and its page is one slice of them
 in due order, so the page costs the same with 100 open tickets or 100,000. The other
 filters (language, storm, hand reply, mine, search) look at the tickets themselves: they
-read the earliest-due ``SEVA_WEB_QUEUE_MAX_TICKETS`` of the selected sets and say so when
-there were more (a bounded scan). Every read is one pipelined round trip.
+judge the earliest-due ``SEVA_WEB_QUEUE_MAX_TICKETS`` of the selected sets and say so when
+there were more (a bounded scan). Redis judges them in one script (``DeskIndex.select``)
+and sends back only the kept tickets' dockets and states (and texts, for a search), so
+the scan builds no ticket in Python but the page's own.
 """
 
 from __future__ import annotations
@@ -18,14 +20,7 @@ from bot.keys import Keys
 from bot.store import Redis
 from bot.tickets.desk_index import OPEN_STATES, TIERS, DeskIndex, state_names, tier
 from bot.tickets.model import OPEN, Ticket
-from bot.web.queue_filter import QueueFilter
-
-# What the filters and the access check read of each scanned ticket, with the fields every
-# Ticket needs; the page's own rows are then read whole.
-SCAN_FIELDS = (
-    "docket", "dept", "state", "post_id", "author_id", "created_at", "due_at",  # required
-    "level", "storm_size", "storm_of", "reply_allowed", "officer", "text",
-)  # fmt: skip
+from bot.web.queue_filter import QueueFilter, found
 
 
 @dataclass
@@ -78,28 +73,27 @@ async def queue_page(
         total = sum(chosen.values())  # (= the chosen states' counts)
         pages = max(1, math.ceil(total / size))
         page = min(wanted.page, pages)
-        found = await index.tickets(await index.page(chosen, (page - 1) * size, size))
-        shown = [t for t in found if on_queue(t, depts, tiers)]
+        read = await index.tickets(await index.page(chosen, (page - 1) * size, size))
+        shown = [t for t in read if on_queue(t, depts, tiers)]
         return QueuePage(shown, total, counts, pages, page, truncated=False)
     # A bounded scan: every state's sets, so each state's count obeys the other filters.
+    # Redis judges the structured filters; the search is matched here, as Python folds case.
     every = index.names(depts, OPEN_STATES, tiers)
     dockets = await index.first(every, limit + 1)
-    # Only what the filters read (the language is inside the NLU record: read it if asked).
-    fields = (*SCAN_FIELDS, "nlu") if wanted.lang else SCAN_FIELDS
-    found = await index.tickets(dockets[:limit], fields)
-    others = [
-        t for t in found if on_queue(t, depts, tiers) and wanted.matches(t, user, state=False)
-    ]
+    kept = await index.select(dockets[:limit], depts, tiers, wanted.narrowing(user))
+    if wanted.q:
+        kept = [k for k in kept if found(wanted.q, k.docket, k.text)]
     counts = dict.fromkeys(OPEN_STATES, 0)
-    for t in others:
-        counts[t.state.value] += 1
-    matching = [t for t in others if wanted.matches(t, user)]
+    for k in kept:
+        counts[k.state] += 1
+    matching = [k.docket for k in kept if not wanted.state or k.state == wanted.state]
     pages = max(1, math.ceil(len(matching) / size))
     page = min(wanted.page, pages)
     start = (page - 1) * size
-    shown = await index.tickets(t.docket for t in matching[start : start + size])
+    # The page's rows are read whole, and judged again: a ticket may have moved meanwhile.
+    shown = await index.tickets(matching[start : start + size])
     return QueuePage(
-        [t for t in shown if on_queue(t, depts, tiers)],
+        [t for t in shown if on_queue(t, depts, tiers) and wanted.matches(t, user)],
         len(matching),
         counts,
         pages,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.tickets.desk_index import Narrowing
 from bot.tickets.model import OPEN, Ticket
 
 STATES = tuple(sorted(s.value for s in OPEN))
@@ -56,9 +57,20 @@ class QueueFilter:
             self.storm != "members" or ticket.storm_of is not None,
             not self.hand or not ticket.reply_allowed,
             not self.mine or ticket.officer == user,
-            not self.q or _found(self.q, ticket),
+            not self.q or found(self.q, ticket.docket, ticket.text),
         )
         return all(checks)
+
+    def narrowing(self, user: str) -> Narrowing:
+        """The filters a bounded scan judges in Redis: all but the state and the search."""
+        return Narrowing(
+            lang=self.lang,
+            masters=self.storm == "masters",
+            members=self.storm == "members",
+            hand=self.hand,
+            officer=user if self.mine else "",
+            text=bool(self.q),
+        )
 
     def query(self, **changes: Any) -> str:
         """The filter as a query string (empty values left out), with ``changes``."""
@@ -75,10 +87,10 @@ class QueueFilter:
         return urlencode(pairs)
 
 
-def _found(needle: str, ticket: Ticket) -> bool:
-    """Case-insensitive substring of the docket or the citizen's text."""
+def found(needle: str, docket: str, text: str) -> bool:
+    """Whether ``needle`` is a case-insensitive substring of the docket or the citizen's text."""
     folded = needle.casefold()
-    return folded in ticket.docket.casefold() or folded in ticket.text.casefold()
+    return folded in docket.casefold() or folded in text.casefold()
 
 
 def _choice(query: Mapping[str, str], name: str, choices: Collection[str], what: str) -> str:
