@@ -617,7 +617,23 @@ def commit() -> str:
     return sha + (" (with uncommitted changes to the desk)" if dirty else "")
 
 
-async def main(speed: float, only: str | None) -> None:
+def dump(runs: list[Run], path: Path) -> None:
+    """Each post's label beside what the desk did, one JSON line each (for reading a run)."""
+    with path.open("w", encoding="utf-8") as out:
+        for run in runs:
+            for i in run.items:
+                s = run.seen[i.id]
+                row = {
+                    "corpus": run.name, "id": i.id, "kind": i.kind, "route": i.route,
+                    "grievance": i.grievance, "faq": list(i.faq), "dept": i.dept, "storm": i.storm,
+                    "text": i.text, "outcome": s.outcome, "reason": s.reason, "faq_id": s.faq_id,
+                    "ticket": s.ticket, "ticket_dept": s.dept, "group": s.group,
+                    "promised": s.promised,
+                }  # fmt: skip
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+async def main(speed: float, only: str | None, dump_to: Path | None = None) -> None:
     wall = time.perf_counter()
     corpora = {n: load(p) for n, p in CORPORA.items() if only in {None, n}}
     project = Project(REPO / "nlu", REPO / ".venv-rasa")
@@ -647,6 +663,9 @@ async def main(speed: float, only: str | None) -> None:
         for name, items in corpora.items():
             runs.append(await run_corpus(name, items, f"redis://127.0.0.1:{port}/0", rasa, speed, work))  # fmt: skip
         report(runs, {r.name: figures(r) for r in runs})
+        if dump_to is not None:
+            dump(runs, dump_to)
+            print(f"each post's outcome written to {dump_to}")
         print(f"\ntotal wall time {time.perf_counter() - wall:.1f} s (logs in {work})")
     finally:
         rasa.stop()
@@ -658,5 +677,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--speed", type=float, default=3600.0, help="corpus seconds per real second")  # fmt: skip
     parser.add_argument("--only", choices=sorted(CORPORA), default=None, help="run one corpus")
+    parser.add_argument("--dump", type=Path, default=None, help="write each post's outcome here (JSON lines)")  # fmt: skip
     args = parser.parse_args()
-    asyncio.run(main(args.speed, args.only))
+    asyncio.run(main(args.speed, args.only, args.dump))

@@ -64,6 +64,7 @@ _SUBJECTS: Mapping[str, tuple[str, str]] = {
         r"हेल्पलाइन|हेल्पडेस्क|फोन|फ़ोन|कॉल|ईमेल|मेल",
     ),
     "claim": (r"claims?|scheme|incentive|benefit|subsidy", r"दावा|क्लेम|योजना|प्रोत्साहन|सब्सिडी"),
+    "result": (r"results?|marksheets?|mark\s*sheets?|natij\w*", r"परिणाम|रिजल्ट|नतीज\w*|अंकपत्र"),
 }
 
 _PROBLEMS: Mapping[str, tuple[str, str]] = {
@@ -82,15 +83,24 @@ _PROBLEMS: Mapping[str, tuple[str, str]] = {
             r"|log\s*-?in\s+(?:fails|failed|failing)|(?:fails|failing)\s+to\s+(?:load|open)|not\s+respond\w*|maintenance"
             r"|stuck\s+(?:at|on)\s+(?:the\s+)?['\"]?(?:loading|white|blank)\w*|respond\s+nahi|baith\s+gay\w*|loading\s+loading"
             r"|(?:khul|chal|load)\w*\s+(?:hi\s+|bhi\s+)?(?:nahi|nhi|nahin)|site\s+band|atak\s+jaa?ta"
-            r"|(?:nahi|nhi|nahin)\s+(?:khul|chal|load|open)\w*"
+            r"|(?:nahi|nhi|nahin)\s+(?:khul|chal|load|open)\w*|\b404\b|logged\s+(?:me\s+)?out|kab\s+(?:theek|thik)\s+hoga"
+            r"|broken|baith\w*\s+(?:hui|padi|pada|gayi|gaya)"
         ),
         (
             r"बंद|डाउन(?!लोड)|ठप|क्रैश|एरर|त्रुटि|खराबी"
             r"|(?:नहीं|नही)\s*खुल|खुल\s*(?:ही\s*)?(?:नहीं|नही)|(?:नहीं|नही)\s*चल|चल\s*(?:ही\s*)?(?:नहीं|नही)"
             r"|लोड\s*(?:ही\s*)?(?:नहीं|नही)|काम\s*(?:ही\s*)?(?:नहीं|नही)|(?:नहीं|नही)\s*हो\s*(?:पा|रहा|रही)"
             r"|(?:खुल|चल|लोड)~\s*(?:ही\s*)?(?:नहीं|नही)|उपलब्ध\s*(?:नहीं|नही)|सफ़ेद\s*(?:स्क्रीन|पन्ना|पेज)|सफेद\s*(?:स्क्रीन|पन्ना|पेज)"
-            r"|टाइम\s*आउट|टाइमआउट|लॉगआउट|जवाब\s*(?:नहीं|नही)\s*दे\s*(?:रही|रहा)|चक्का\s*घूम|लोड\s*होती\s*रहती|चालू\s*कर"
+            r"|बैठ~\s*(?:हुई|गई|गया|पड़ी)|टाइम\s*आउट|टाइमआउट|लॉगआउट|जवाब\s*(?:नहीं|नही)\s*दे\s*(?:रही|रहा)|चक्का\s*घूम|लोड\s*होती\s*रहती|चालू\s*कर"
         ),
+    ),
+    "payment_failed": (
+        (
+            r"payments?\s+(?:has\s+|have\s+)?fail\w*|fail\w*\s+payments?|payment\s+failures?|transactions?\s+fail\w*"
+            r"|(?:money|amount|fees?|rs\.?\s*\d[\d,]*|₹\s*\d[\d,]*)\s+(?:was\s+|got\s+|is\s+)?(?:debited|deducted|cut)"
+            r"|debited|deducted|paisa\s+kat\w*|paise\s+kat\w*|kat\s+gay\w*|payment\s+fail\s+ho"
+        ),
+        r"भुगतान\s*(?:विफल|फेल|असफल)|पेमेंट\s*(?:फेल|विफल)|(?:पैसे|पैसा|राशि|रुपये|रुपए)\s*कट|कट\s*गए|कट\s*गया|डेबिट",
     ),
     "double_charge": (
         r"twice|double|two\s+times|2\s+times|do\s+baar|2\s+baar|duplicate\s+(?:payment|charge|debit)",
@@ -104,6 +114,8 @@ _PROBLEMS: Mapping[str, tuple[str, str]] = {
         (
             r"pending|delay\w*|waiting|still\s+(?:no|not)|not\s+(?:yet\s+)?(?:received|issued|generated|credited|approved|processed)"
             r"|stuck|atk\w*|latk\w*|intez?aa?r|nahi\s+mil\w*|nahi\s+aay\w*|deri|generate\s+nahi"
+            r"|(?:has|have|had|is|are|was|were)\s*(?:n'?t|\s+not)\s+(?:yet\s+)?(?:been\s+)?(?:released|published|declared|announced|out|issued)"
+            r"|not\s+(?:yet\s+)?(?:released|published|declared|announced|out)|(?:was|were)\s+due|overdue|still\s+says"
         ),
         r"लंबित|अटक\w*|लटक\w*|देरी|विलंब|इंतज़ार|इंतजार|(?:नहीं|नही)\s*मिल\w*|(?:नहीं|नही)\s*आ\w*|जारी\s*(?:नहीं|नही)|जनरेट\s*(?:नहीं|नही)",
     ),
@@ -145,11 +157,13 @@ _PROBLEMS: Mapping[str, tuple[str, str]] = {
 }
 
 # When a post states several problems, the first of these is its headline: a portal that
-# is down explains the pending application, not the other way round.
+# is down explains the pending application, not the other way round; money taken for a
+# payment that failed is the grievance, whatever error the gateway showed.
 HEADLINE_ORDER = (
     "resolved",
-    "outage",
     "double_charge",
+    "payment_failed",
+    "outage",
     "rejected",
     "wrong_data",
     "unanswered",
@@ -158,14 +172,53 @@ HEADLINE_ORDER = (
 )
 
 
+# The same problems in the other scripts the desk meets (``bot.languages.OTHER_SCRIPTS``):
+# everyday phrases for "not working", "shut", "still not received / released", "money
+# deducted". Their words take suffixes and combining marks, so each is matched as a
+# fragment anywhere in the text, not as a whole word. Marathi is Devanagari, above.
+_OTHER_SCRIPT_PROBLEMS: Mapping[str, str] = {
+    "outage": (
+        # Tamil, Telugu, Kannada, Malayalam
+        r"வேலை\s*செய்யவில்லை|இயங்கவில்லை|திறக்கவில்லை|முடங்கி"
+        r"|పని\s*చేయడం\s*లేదు|పనిచేయడం\s*లేదు|తెరుచుకోవడం\s*లేదు|ఓపెన్\s*కావడం\s*లేదు"
+        r"|ಕೆಲಸ\s*ಮಾಡುತ್ತಿಲ್ಲ|ತೆರೆಯುತ್ತಿಲ್ಲ|ಸ್ಥಗಿತ|പ്രവർത്തിക്കുന്നില്ല|തുറക്കുന്നില്ല"
+        # Bengali, Gujarati, Gurmukhi, Odia, Urdu
+        r"|কাজ\s*করছে\s*না|খুলছে\s*না|চলছে\s*না|বন্ধ"
+        r"|બંધ|ચાલતું\s*નથી|ચાલતી\s*નથી|ખુલતું\s*નથી|ખુલતી\s*નથી|કામ\s*કરતું\s*નથી"
+        r"|ਬੰਦ|ਨਹੀਂ\s*ਚੱਲ|ਨਹੀਂ\s*ਖੁੱਲ|ਕੰਮ\s*ਨਹੀਂ|କାମ\s*କରୁନାହିଁ|ବନ୍ଦ|ଖୋଲୁନାହିଁ"
+        r"|بند|کام\s*نہیں\s*کر|نہیں\s*کھل|نہیں\s*چل"
+    ),
+    "payment_failed": (
+        r"பணம்\s*கழிக்கப்பட்ட|చెల్లింపు\s*విఫల|డబ్బు\s*కట్|ಹಣ\s*ಕಡಿತ|ಶುಲ್ಕ\s*ಕಡಿತ|പണം\s*പോയി"
+        r"|টাকা\s*কেটে|পৈসা\s*কপা|પૈસા\s*કપા|ਪੈਸੇ\s*ਕੱਟ|ଟଙ୍କା\s*କଟି|پیسے\s*کٹ|رقم\s*کٹ"
+    ),
+    "pending": (
+        r"இன்னும்|நிலுவையில்|வரவில்லை|கிடைக்கவில்லை|வெளியிடப்படவில்லை"
+        r"|ఇంకా|రాలేదు|పెండింగ్|ಇನ್ನೂ|ಬಂದಿಲ್ಲ|ಬಾಕಿ|ഇതുവരെ|ലഭിച്ചിട്ടില്ല|വന്നിട്ടില്ല"
+        r"|এখনও|এখনো|পাইনি|আসেনি|প্রকাশ\s*হয়নি|নিষ্পত্তি\s*হয়নি"
+        r"|હજુ|હજી|મળ્યું\s*નથી|મળી\s*નથી|થયું\s*નથી|ਅਜੇ|ਨਹੀਂ\s*ਮਿਲ|ਨਹੀਂ\s*ਆਇਆ|ਨਹੀਂ\s*ਆਈ"
+        r"|ଏପର୍ଯ୍ୟନ୍ତ|ମିଳିନାହିଁ|ابھی\s*تک|نہیں\s*ملا|نہیں\s*ملی|زیر\s*التوا"
+    ),
+}
+_OTHER_SCRIPT_SUBJECTS: Mapping[str, str] = {
+    "result": r"முடிவுகள்|ఫలితా|ಫಲಿತಾಂಶ|ഫലം|ফলাফল|সেমিস্টারের\s*ফল|ਨਤੀਜ|પરિણામ|ଫଳାଫଳ|نتیجہ|رزلٹ",
+}
+
 _DEVANAGARI_TAIL = "[\u0900-\u097f]*"  # "~" in a Devanagari pattern: the rest of the word
+
+
+def _nfc(pattern: str) -> str:
+    """A pattern in the form ``fold`` gives texts: NFC splits a nukta letter (फ़, য়) in two."""
+    return unicodedata.normalize("NFC", pattern)
 
 
 def _compile(table: Mapping[str, tuple[str, str]]) -> dict[str, re.Pattern[str]]:
     return {
         name: re.compile(
-            rf"(?<![\w])(?:{latin})(?![\w])"
-            rf"|(?<![\u0900-\u097F])(?:{deva.replace('~', _DEVANAGARI_TAIL)})",
+            _nfc(
+                rf"(?<![\w])(?:{latin})(?![\w])"
+                rf"|(?<![\u0900-\u097F])(?:{deva.replace('~', _DEVANAGARI_TAIL)})"
+            ),
             re.IGNORECASE,
         )
         for name, (latin, deva) in table.items()
@@ -174,6 +227,8 @@ def _compile(table: Mapping[str, tuple[str, str]]) -> dict[str, re.Pattern[str]]
 
 _SUBJECT_RE = _compile(_SUBJECTS)
 _PROBLEM_RE = _compile(_PROBLEMS)
+_OTHER_SUBJECT_RE = {name: re.compile(_nfc(rx)) for name, rx in _OTHER_SCRIPT_SUBJECTS.items()}
+_OTHER_PROBLEM_RE = {name: re.compile(_nfc(rx)) for name, rx in _OTHER_SCRIPT_PROBLEMS.items()}
 
 
 def fold(text: str) -> str:
@@ -184,12 +239,15 @@ def fold(text: str) -> str:
 
 def subjects(text: str) -> frozenset[str]:
     """The subjects a (folded) text names."""
-    return frozenset(name for name, rx in _SUBJECT_RE.items() if rx.search(text))
+    found = {name for name, rx in _SUBJECT_RE.items() if rx.search(text)}
+    found |= {name for name, rx in _OTHER_SUBJECT_RE.items() if rx.search(text)}
+    return frozenset(found)
 
 
 def problems(text: str) -> frozenset[str]:
     """The problems (and non-complaints) a (folded) text states."""
     found = {name for name, rx in _PROBLEM_RE.items() if rx.search(text)}
+    found |= {name for name, rx in _OTHER_PROBLEM_RE.items() if rx.search(text)}
     # "It was down all morning, working again now": the resolution is the point.
     if "resolved" in found:
         found.discard("outage")

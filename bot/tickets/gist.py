@@ -10,9 +10,14 @@ Hindi and Hinglish posts share grams, and concepts carry the rest across languag
 A *storm* is summarised by a profile: how often each concept occurs among its posts, and
 the grams of a few of them. A post joins a storm only if it passes every gate, then
 scores high enough:
-- its headline problem (``concepts.HEADLINE_ORDER``: "down" outranks "pending") is the
-  storm's, or it states no specific problem at all; so a "working again" post never
-  joins an outage storm, nor a how-to question a complaint storm;
+- it states a specific problem, its headline (``concepts.HEADLINE_ORDER``: "down"
+  outranks "pending"), and that is the storm's; so praise, a question, a post in words
+  the desk cannot read and a "working again" post never join an outage storm, and no
+  storm forms around them (one officer answer reaches every member: a post the desk
+  cannot place goes to its own ticket rather than into someone else's case);
+- a vague problem ("pending", "unanswered") also needs the storm's kind of thing (its
+  generic subjects: a result, a payment, a certificate): two "pending" posts about one
+  department are one incident only if they wait for the same thing;
 - it names no other ministry's body (ICEGATE, EPFO...) that the storm does not name;
 - it shares a *concrete subject* with the storm: a department or body that most of the
   storm's posts name (the knowledge base's names and aliases, found by the entity
@@ -165,7 +170,14 @@ class Profile:
 
     def entities(self) -> set[str]:
         """Departments and bodies that most posts naming any name."""
-        named = {k[2:]: n for k, n in self.counts.items() if k.startswith("e:")}
+        return self._most("e:")
+
+    def subjects(self) -> set[str]:
+        """The generic subjects ("portal", "result") that most posts naming any name."""
+        return self._most("s:")
+
+    def _most(self, kind: str) -> set[str]:
+        named = {k[2:]: n for k, n in self.counts.items() if k.startswith(kind)}
         if not named:
             return set()
         top = max(named.values())
@@ -195,6 +207,15 @@ class Profile:
         )
 
 
+# Headlines that are one incident told two ways: a payment that failed and took the money,
+# and one taken twice, are both "the payment step took my money" (one gateway fault).
+_SAME_KIND = {"double_charge": "money_taken", "payment_failed": "money_taken"}
+
+
+def _kind(problem: str) -> str:
+    return _SAME_KIND.get(problem, problem)
+
+
 def conflict(small: Profile, big: Profile) -> str | None:
     """Why ``small`` and ``big`` are different issues (None if nothing says so).
 
@@ -202,7 +223,7 @@ def conflict(small: Profile, big: Profile) -> str | None:
     that name nothing concrete have no conflict: they are not known to be one issue either.
     """
     main, mine = big.main_problem, small.main_problem
-    if main is not None and mine is not None and mine != main:
+    if main is not None and mine is not None and _kind(mine) != _kind(main):
         return f"is about {mine}, not {main}"
     ours, theirs = small.entities(), big.entities()
     other_bodies = {e for e in ours if e.startswith("body:")} - theirs
@@ -213,25 +234,48 @@ def conflict(small: Profile, big: Profile) -> str | None:
     return None
 
 
+# Problems that say something waits, not what broke: two posts about one department that
+# are both "pending" are one incident only if they wait for the same kind of thing.
+VAGUE_PROBLEMS = frozenset({"pending", "unanswered"})
+# Headlines that are no complaint: a "working again" post or a how-to question is no case.
+NOT_COMPLAINTS = frozenset({"resolved", "howto"})
+
+
 def concrete(profile: Profile) -> bool:
-    """Whether a post (or a storm) names a concrete subject, so that it may be in a storm."""
-    return bool(profile.entities())
+    """Whether a post (or a storm) may be in a storm: a concrete subject and a headline.
+
+    The subject is a department or body; the headline, a specific problem.
+    """
+    return _unplaced(profile, "") is None
 
 
 def refusal(small: Profile, big: Profile) -> str | None:
     """Why ``small`` (a post, or a storm) cannot join ``big`` (None if it may).
 
-    A conflict (``conflict``), or no concrete subject shared: past ``conflict``, two
-    profiles that both name one share it.
+    A conflict (``conflict``), or no concrete subject or no specific problem in either;
+    past ``conflict``, two profiles that both name one share it.
     """
     why = conflict(small, big)
-    if why is not None:
-        return why
-    if not concrete(small):
-        return "names no department, body or named service (generic words only)"
-    if not concrete(big):
-        return "the storm names no department, body or named service"
+    if why is None:
+        why = _unplaced(small, "") or _unplaced(big, "the storm ")
+    if why is None and small.main_problem in VAGUE_PROBLEMS:
+        ours, theirs = small.subjects(), big.subjects()
+        if not ours & theirs:
+            why = f"is {small.main_problem} about {_listed(ours)}, not {_listed(theirs)}"
+    return why
+
+
+def _unplaced(profile: Profile, who: str) -> str | None:
+    """Why a profile can be in no storm at all (None if it can)."""
+    if not profile.entities():
+        return f"{who}names no department, body or named service (generic words only)"
+    if profile.main_problem is None or profile.main_problem in NOT_COMPLAINTS:
+        return f"{who}states no specific problem (praise, a question, words the desk cannot read)"
     return None
+
+
+def _listed(names: Iterable[str]) -> str:
+    return ", ".join(sorted(names)) or "nothing named"
 
 
 def score(small: Profile, big: Profile) -> float:

@@ -145,3 +145,49 @@ def test_a_post_with_only_a_phone_number_never_joins_a_storm() -> None:
         assert best_storm(alone, [storm], 0.0) is None, text  # whatever the threshold
     posts = [gist(t, e) for t, e in STORM[:1]] + [gist("@CommerceSeva 9123456780")] * 2
     assert [0, 1, 2] == cluster(posts, Settings().storm_threshold)
+
+
+def test_a_post_with_no_specific_problem_never_joins_even_naming_the_department() -> None:
+    """Praise, an FAQ question and a "working again" post all name DGFT, as the outage storm
+    does: none joins it, whatever the threshold, because none states what went wrong."""
+    storm = _storm(*STORM)
+    for text in (
+        "Got my IEC in 2 days from DGFT. Thank you!",
+        "What exactly is an IEC and do I need one to sell on Etsy?",
+        "DGFT portal is working again, thanks",
+        "How do I apply for an IEC on the DGFT portal?",
+    ):
+        alone = Profile.of(gist(text, ["dept:dgft"]), master="p", created_at=0.0)
+        assert refusal(alone, storm) is not None, text
+        assert best_storm(alone, [storm], 0.0) is None, text
+
+
+def test_two_pending_posts_of_one_department_join_only_when_they_wait_for_one_thing() -> None:
+    """ "Pending" is vague: FDDI results not out joins a results storm, FDDI fees not
+    refunded does not (another kind of thing), though both are FDDI and both wait."""
+    results = _storm(
+        ("FDDI semester results not declared yet, still waiting", ["dept:fddi"]),
+        ("FDDI ka semester result abhi tak nahi aaya", ["dept:fddi"]),
+    )
+    same = Profile.of(gist("Still no FDDI results, it was due today", ["dept:fddi"]), "a", 0.0)
+    other = Profile.of(gist("FDDI fee refund pending for two months", ["dept:fddi"]), "b", 0.0)
+    assert refusal(same, results) is None
+    assert "pending" in str(refusal(other, results))
+
+
+def test_posts_in_other_indian_scripts_state_their_problem() -> None:
+    """An outage in Tamil, Bengali and Gujarati, results not out in Telugu and Punjabi, and
+    money deducted in Urdu are read as such, so they can join the storm they belong to."""
+    cases = {
+        "DGFT இணையதளம் காலையிலிருந்து வேலை செய்யவில்லை": "outage",
+        "DGFT পোর্টাল সকাল থেকে কাজ করছে না": "outage",
+        "DGFT પોર્ટલ સવારથી બંધ છે": "outage",
+        "FDDI హైదరాబాద్ ఫలితాలు ఇంకా రాలేదు": "pending",
+        "FDDI ਦਾ ਨਤੀਜਾ ਅਜੇ ਤੱਕ ਨਹੀਂ ਆਇਆ": "pending",
+        "آئی پی انڈیا پر فیس ادا کی، پیسے کٹ گئے": "payment_failed",
+    }
+    for text, problem in cases.items():
+        assert problem in concepts.problems(concepts.fold(text)), text
+    assert "result" in concepts.subjects(concepts.fold("FDDI హైదరాబాద్ ఫలితాలు ఇంకా రాలేదు"))
+    tamil = Profile.of(gist(next(iter(cases)), ["dept:dgft"]), master="t", created_at=0.0)
+    assert refusal(tamil, _storm(*STORM)) is None
