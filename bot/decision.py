@@ -104,6 +104,9 @@ class Signals:
     problem: bool = False  # a plain problem word ("wrong", "error"): bot.nlu.cues
     private: bool = False  # a private company's product or service named (bot.nlu.cues)
     consumer_route: str | None = None  # the consumer-grievance body, if the KB verified it
+    # The text speaks to the ministry or of its domain (bot.nlu.cues.ministry_cues). True
+    # unless the handler looked and found none: without the check a complaint keeps its ticket.
+    ministry_words: bool = True
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,22 @@ def _private(sig: Signals) -> Decision:
     return Decision(Action.TRIAGE, why)
 
 
+def _complaint(sig: Signals, dept: str, faq_id: str | None) -> Decision:
+    """A grievance of no other body: a ticket for an officer, or triage if it is not ours.
+
+    Grievances and policy questions (also about FAQ topics) go to an officer with a
+    ticket: escalation recall matters more than answering everything automatically. But
+    a complaint that names nothing of ours (no department, FAQ topic, word to the
+    ministry or of trade) is most likely someone else's, a repair shop's or a bank's: a
+    person places it before anyone is promised an answer.
+    """
+    if not (sig.depts or faq_id or sig.ministry_words):
+        why = f"a complaint naming nothing of this ministry ({sig.confidence:.2f})"
+        return Decision(Action.TRIAGE, why, dept=dept)
+    why = "complaint about an FAQ topic" if faq_id else sig.intent or "complaint cues"
+    return Decision(Action.ESCALATE, f"{why} ({sig.confidence:.2f})", dept=dept)
+
+
 def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     """Rules driven by the NLU's intent and confidence."""
     faq_id = faq_id_of(sig.intent)
@@ -260,11 +279,8 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
         return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
     if (chat := _chitchat(sig, th)) is not None:
         return chat
-    # Grievances and policy questions (also about FAQ topics) go to an officer with a
-    # ticket: escalation recall matters more than answering everything automatically.
     if complaint:
-        why = "complaint about an FAQ topic" if faq_id else sig.intent or "complaint cues"
-        return Decision(Action.ESCALATE, f"{why} ({sig.confidence:.2f})", dept=dept)
+        return _complaint(sig, dept, faq_id)
     # Neither a confident answer nor a grievance nor another body's matter: no docket and
     # no public promise; an officer looks at it in triage first.
     why = f"no grievance, no confident answer: {sig.intent or 'no intent'} ({sig.confidence:.2f})"

@@ -106,6 +106,25 @@ def private_cues(text: str) -> list[str]:
     return _found(_PRIVATE, text)
 
 
+# Words that make a complaint this ministry's even when it names no department or service:
+# it speaks to the desk or the ministry ("your website", "aapka", "मंत्रालय", "ignoring my
+# tweets"), or about trade (export, tariff, FTA, FDI). A complaint with none of these and
+# no department, body or FAQ topic is most likely about someone else (a repair shop, a
+# bank, a courier): it goes to triage rather than to a ticket and a public promise.
+_MINISTRY = re.compile(
+    r"\b(?:you|your|yours|aap|aapka|aapki|aapke|apka|apki|apke|ministry|ministry's|minister"
+    r"|govt|government|sarkar|sarkari|officers?|official|department|ignor\w*|export\w*|import\w*"
+    r"|trade|tariffs?|duty|duties|fta|fdi|policy|policies)\b"
+    r"|(?<![\u0900-\u097F])(?:आप|मंत्रालय|मंत्री|सरकार|अधिकारी|अफसर|विभाग|निर्यात|आयात|व्यापार|नीति)",
+    re.IGNORECASE,
+)
+
+
+def ministry_cues(text: str) -> list[str]:
+    """Return the words of ``text`` that address the ministry or name its domain."""
+    return _found(_MINISTRY, text)
+
+
 # A plain problem word: a grievance only about a service the post names (``bot.decision``),
 # since "wrong" alone is also chatter ("you guys are never wrong").
 _PROBLEM = re.compile(

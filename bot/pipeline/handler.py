@@ -32,7 +32,7 @@ from bot.decision import (
 )
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
-from bot.nlu.cues import private_cues, problem_cues, spam_cues
+from bot.nlu.cues import ministry_cues, private_cues, problem_cues, spam_cues
 from bot.settings import Settings
 from bot.streams import Defer
 from bot.x.models import Post
@@ -223,6 +223,7 @@ class PipelineHandler:
             problem=bool(problem_cues(post.text)),
             private=bool(private_cues(post.text)) or consumer in info.bodies,
             consumer_route=consumer if self._u.verified(consumer) else None,
+            ministry_words=bool(ministry_cues(post.text)),
         )
         return decide(sig, self._th), info
 

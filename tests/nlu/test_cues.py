@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.nlu.cues import complaint_cues
+from bot.nlu.cues import complaint_cues, ministry_cues
 
 
 def test_a_portal_that_is_down_is_a_complaint_in_three_languages() -> None:
@@ -17,3 +17,18 @@ def test_band_alone_is_not_an_outage() -> None:
     """ "Which sectors is FDI closed (band) in?" is a question for the FAQ, not a complaint."""
     assert [] == complaint_cues("kis business me foreign investment bilkul band hai?")
     assert [] == complaint_cues("किस क्षेत्र में विदेशी निवेश बंद है?")
+
+
+def test_words_to_the_ministry_or_of_trade_are_found_in_three_languages() -> None:
+    """ "Your website", "aapka portal", "मंत्रालय", "ignoring my tweets" and "export duty"
+    speak to the ministry or of its domain; a repair shop's delay does not."""
+    for text in (
+        "Your website's contact form throws an error",
+        "aapka portal kab chalega",
+        "मंत्रालय को तीन बार लिखा, जवाब नहीं",
+        "Thanks for ignoring all my tweets",
+        "export duty on leather after the FTA?",
+    ):
+        assert ministry_cues(text), text
+    assert not ministry_cues("Laptop given for repair 3 weeks ago, still pending, no reply")
+    assert not ministry_cues("बिजली मिस्त्री ने पैसे ले लिए और काम अधूरा छोड़ दिया")

@@ -152,3 +152,24 @@ def test_a_problem_with_a_named_service_is_a_grievance():
     assert Action.ESCALATE == named.action
     bare = decide(_sig(intent="greet", confidence=0.3, problem=True), TH)
     assert Action.TRIAGE == bare.action
+
+
+def test_a_complaint_naming_nothing_of_ours_goes_to_triage_not_a_promise():
+    """ "Laptop repair pending 3 weeks, no reply" complains, confidently, of someone else:
+    with no department, FAQ topic or word to the ministry it is triaged. The same complaint
+    naming a department, or speaking to the ministry ("your website"), is a ticket."""
+    complaint = {"intent": "escalate", "confidence": 0.95, "complaint": True}
+    stranger = decide(_sig(**complaint, ministry_words=False), TH)
+    assert (Action.TRIAGE, "a complaint naming nothing of this ministry (0.95)") == (
+        stranger.action,
+        stranger.reason,
+    )
+    assert (
+        Action.ESCALATE
+        == decide(_sig(**complaint, ministry_words=False, depts=("dgft",)), TH).action
+    )
+    assert Action.ESCALATE == decide(_sig(**complaint), TH).action  # it speaks to the ministry
+    about_faq = decide(
+        _sig(intent="faq_iec_apply", confidence=0.4, complaint=True, ministry_words=False), TH
+    )
+    assert Action.ESCALATE == about_faq.action  # an FAQ topic is ours
