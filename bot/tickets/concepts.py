@@ -175,7 +175,9 @@ HEADLINE_ORDER = (
 # The same problems in the other scripts the desk meets (``bot.languages.OTHER_SCRIPTS``):
 # everyday phrases for "not working", "shut", "still not received / released", "money
 # deducted". Their words take suffixes and combining marks, so each is matched as a
-# fragment anywhere in the text, not as a whole word. Marathi is Devanagari, above.
+# fragment anywhere in the text, not as a whole word, except the short words for "shut",
+# which must stand alone (বন্ধু is a friend, ਬੰਦਾ a person, پابندی a ban). Marathi is
+# Devanagari, above.
 _OTHER_SCRIPT_PROBLEMS: Mapping[str, str] = {
     "outage": (
         # Tamil, Telugu, Kannada, Malayalam
@@ -183,10 +185,10 @@ _OTHER_SCRIPT_PROBLEMS: Mapping[str, str] = {
         r"|పని\s*చేయడం\s*లేదు|పనిచేయడం\s*లేదు|తెరుచుకోవడం\s*లేదు|ఓపెన్\s*కావడం\s*లేదు"
         r"|ಕೆಲಸ\s*ಮಾಡುತ್ತಿಲ್ಲ|ತೆರೆಯುತ್ತಿಲ್ಲ|ಸ್ಥಗಿತ|പ്രവർത്തിക്കുന്നില്ല|തുറക്കുന്നില്ല"
         # Bengali, Gujarati, Gurmukhi, Odia, Urdu
-        r"|কাজ\s*করছে\s*না|খুলছে\s*না|চলছে\s*না|বন্ধ"
-        r"|બંધ|ચાલતું\s*નથી|ચાલતી\s*નથી|ખુલતું\s*નથી|ખુલતી\s*નથી|કામ\s*કરતું\s*નથી"
-        r"|ਬੰਦ|ਨਹੀਂ\s*ਚੱਲ|ਨਹੀਂ\s*ਖੁੱਲ|ਕੰਮ\s*ਨਹੀਂ|କାମ\s*କରୁନାହିଁ|ବନ୍ଦ|ଖୋଲୁନାହିଁ"
-        r"|بند|کام\s*نہیں\s*کر|نہیں\s*کھل|نہیں\s*چل"
+        r"|কাজ\s*করছে\s*না|খুলছে\s*না|চলছে\s*না|বন্ধ(?![\u0980-\u09ff])"
+        r"|(?<![\u0a80-\u0aff])બંધ(?![\u0a80-\u0aff])|ચાલતું\s*નથી|ચાલતી\s*નથી|ખુલતું\s*નથી|ખુલતી\s*નથી|કામ\s*કરતું\s*નથી"
+        r"|ਬੰਦ(?![\u0a00-\u0a7f])|ਨਹੀਂ\s*ਚੱਲ|ਨਹੀਂ\s*ਖੁੱਲ|ਕੰਮ\s*ਨਹੀਂ|କାମ\s*କରୁନାହିଁ|ବନ୍ଦ|ଖୋଲୁନାହିଁ"
+        r"|(?<![\u0600-\u06ff])بند(?![\u0600-\u06ff])|کام\s*نہیں\s*کر|نہیں\s*کھل|نہیں\s*چل"
     ),
     "payment_failed": (
         r"பணம்\s*கழிக்கப்பட்ட|చెల్లింపు\s*విఫల|డబ్బు\s*కట్|ಹಣ\s*ಕಡಿತ|ಶುಲ್ಕ\s*ಕಡಿತ|പണം\s*പോയി"

@@ -188,6 +188,9 @@ def test_posts_in_other_indian_scripts_state_their_problem() -> None:
     }
     for text, problem in cases.items():
         assert problem in concepts.problems(concepts.fold(text)), text
+    # "Shut" inside a longer word is no outage: a friend (Bengali), a person (Gurmukhi), a ban (Urdu).
+    for word in ("আমার বন্ধু বলেছে", "ਮੇਰਾ ਬੰਦਾ", "نئی پابندی"):
+        assert "outage" not in concepts.problems(concepts.fold(word)), word
     assert "result" in concepts.subjects(concepts.fold("FDDI హైదరాబాద్ ఫలితాలు ఇంకా రాలేదు"))
     tamil = Profile.of(gist(next(iter(cases)), ["dept:dgft"]), master="t", created_at=0.0)
     assert refusal(tamil, _storm(*STORM)) is None
