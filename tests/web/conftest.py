@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
@@ -41,6 +42,8 @@ from bot.web.pages.live import HUB
 from bot.web.role import WebRole
 from bot.x.models import Post
 from tests.conftest import ROOT, RedisServer
+from tests.e2e.test_desk import Desk as Daemon
+from tests.e2e.test_desk import running_desk
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -328,3 +331,39 @@ async def screenshot(page: Any, name: str) -> None:
     folder = os.environ.get("SEVA_SCREENSHOTS")
     if folder:
         await page.screenshot(path=Path(folder) / f"{name}.png", full_page=True)
+
+
+@contextlib.asynccontextmanager
+async def web_and_outbox(
+    redis_server: RedisServer, key_prefix: str
+) -> AsyncIterator[tuple[Daemon, Desk]]:
+    """The daemon with the web and outbox roles (no NLU: neither asks it), and desk handles."""
+    no_nlu: Any = SimpleNamespace(url="http://127.0.0.1:9", token="unused")
+    fast = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
+    async with running_desk(no_nlu, redis_server, key_prefix, "web,outbox", **fast) as daemon:
+        async with asyncio.timeout(15):
+            while not daemon.web.port:
+                await asyncio.sleep(0.05)
+        client = aioredis.Redis.from_url(daemon.settings.redis_url, decode_responses=True)
+        clock = SystemClock()
+        desk = Desk(
+            settings=daemon.settings,
+            base=f"http://127.0.0.1:{daemon.web.port}",
+            redis=client,
+            users=UserStore(client, daemon.keys, clock, daemon.settings),
+            audit=AuditLog(client, daemon.keys, clock),
+        )
+        await desk.import_kb()
+        try:
+            yield daemon, desk
+        finally:
+            await client.aclose()
+
+
+@pytest.fixture
+async def daemon_desk(
+    redis_server: RedisServer, key_prefix: str
+) -> AsyncIterator[tuple[Daemon, Desk]]:
+    """The web and outbox roles against the emulator."""
+    async with web_and_outbox(redis_server, key_prefix) as running:
+        yield running

@@ -7,26 +7,19 @@ emulator over HTTP and the test's redis-server; the officer drives headless Chro
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
-from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import pytest
-import redis.asyncio as aioredis
 from playwright.async_api import expect
 
-from bot.audit import AuditLog
 from bot.clock import SystemClock
 from bot.kb.source import FileKB
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
-from bot.users.store import UserStore
-from tests.conftest import ROOT, RedisServer
+from tests.conftest import ROOT
 from tests.e2e.test_desk import Desk as Daemon
-from tests.e2e.test_desk import running_desk
 from tests.web.conftest import Desk, csrf_of, fill_signin, open_page, screenshot
 from tests.web.test_xss import IMG, SCRIPT
 
@@ -42,33 +35,6 @@ LONG = (
 SHORT = "Your IEC application was approved today; download the certificate from the DGFT portal."
 
 
-@contextlib.asynccontextmanager
-async def web_and_outbox(
-    redis_server: RedisServer, key_prefix: str
-) -> AsyncIterator[tuple[Daemon, Desk]]:
-    """The daemon with the web and outbox roles (no NLU: neither asks it), and desk handles."""
-    no_nlu: Any = SimpleNamespace(url="http://127.0.0.1:9", token="unused")
-    fast = {"argon2_time_cost": 1, "argon2_memory_kib": 1024, "argon2_parallelism": 1}
-    async with running_desk(no_nlu, redis_server, key_prefix, "web,outbox", **fast) as daemon:
-        async with asyncio.timeout(15):
-            while not daemon.web.port:
-                await asyncio.sleep(0.05)
-        client = aioredis.Redis.from_url(daemon.settings.redis_url, decode_responses=True)
-        clock = SystemClock()
-        desk = Desk(
-            settings=daemon.settings,
-            base=f"http://127.0.0.1:{daemon.web.port}",
-            redis=client,
-            users=UserStore(client, daemon.keys, clock, daemon.settings),
-            audit=AuditLog(client, daemon.keys, clock),
-        )
-        await desk.import_kb()
-        try:
-            yield daemon, desk
-        finally:
-            await client.aclose()
-
-
 async def citizen_ticket(
     daemon: Daemon, desk: Desk, text: str, *, reply_allowed: bool = True, author: str = "asha"
 ) -> tuple[str, str]:
@@ -82,15 +48,6 @@ async def citizen_ticket(
         post, "dgft", reason="complaint", reply_allowed=reply_allowed, nlu={"intent": "grievance"}
     )
     return str(published["id"]), ticket.docket
-
-
-@pytest.fixture
-async def daemon_desk(
-    redis_server: RedisServer, key_prefix: str
-) -> AsyncIterator[tuple[Daemon, Desk]]:
-    """The web and outbox roles against the emulator."""
-    async with web_and_outbox(redis_server, key_prefix) as running:
-        yield running
 
 
 async def test_an_officer_answers_from_the_browser_and_the_reply_is_posted_once(

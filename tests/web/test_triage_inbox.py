@@ -7,7 +7,6 @@ as the pipeline leaves them (``TriageInbox.add``), then an officer works them in
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,22 +16,11 @@ from playwright.async_api import expect
 from bot.clock import SystemClock
 from bot.tickets.triage import TriageInbox
 from bot.users.model import Role
-from tests.conftest import RedisServer
 from tests.e2e.test_desk import Desk as Daemon
 from tests.web.conftest import Account, Desk, csrf_of, fill_signin, open_page, screenshot
-from tests.web.test_ticket_desk import web_and_outbox
 from tests.web.test_xss import SCRIPT
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-async def daemon_desk(
-    redis_server: RedisServer, key_prefix: str
-) -> AsyncIterator[tuple[Daemon, Desk]]:
-    """The web and outbox roles against the emulator."""
-    async with web_and_outbox(redis_server, key_prefix) as running:
-        yield running
 
 
 async def _triaged(daemon: Daemon, desk: Desk, author: str, text: str) -> str:
