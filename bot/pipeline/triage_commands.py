@@ -6,66 +6,44 @@ Acts as the configured user (a `seva users signin` token or ``SEVA_OFFICER``; se
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
 
-from bot.clock import SystemClock
-from bot.errors import TicketError, UserError
-from bot.kb.source import FileKB, RedisKB, Reseed
-from bot.keys import Keys
 from bot.pipeline.effects import DeskEffects
 from bot.pipeline.triage import Triage
 from bot.replies.composer import ReplyComposer
-from bot.settings import load_settings
-from bot.store import connect
 from bot.textsafe import echo
-from bot.tickets.store import TicketStore
+from bot.tickets.cli_run import CliDesk, run_cli
 from bot.tickets.storm import Storms
 from bot.tickets.triage import TriageInbox
 from bot.tickets.workflow import Workflow
-from bot.users.identity import cli_identity
-from bot.users.store import UserStore
 
 _T = TypeVar("_T")
 LIST_MAX = 200
 
 
 def _run(action: Callable[[Triage, str], Awaitable[_T]], *, identify: bool = True) -> _T:
-    settings = load_settings()
+    async def act(desk: CliDesk) -> _T:
+        redis, keys, clock, store, settings = (
+            desk.redis,
+            desk.keys,
+            desk.clock,
+            desk.store,
+            desk.settings,
+        )
+        composer = ReplyComposer(store.kb, timezone=settings.reply_timezone, clock=clock)
+        storms = Storms(redis, keys, clock, store, settings, composer=composer)
+        effects = DeskEffects(
+            redis, keys, store, composer,
+            status_interval_h=settings.followup_status_interval_h, clock=clock,
+        )  # fmt: skip
+        flow = Workflow(redis, keys, clock, store, storms)
+        triage = Triage(TriageInbox(redis, keys, clock), effects, store, flow)
+        return await action(triage, desk.officer)
 
-    async def main() -> _T:
-        redis = connect(settings.redis_url)
-        keys, clock = Keys(settings.key_prefix), SystemClock()
-        files = FileKB(settings.kb_dir, settings.responses_dir)
-        reseed = Reseed(files=files, clock=clock, who=f"seva triage ({settings.instance_id})")
-        store = TicketStore(redis, keys, clock, RedisKB(redis, keys, reseed=reseed), settings)
-        try:
-            officer = ""
-            if identify:
-                users = UserStore(redis, keys, clock, settings)
-                officer = (await cli_identity(settings, users)).name
-            composer = ReplyComposer(store.kb, timezone=settings.reply_timezone, clock=clock)
-            storms = Storms(redis, keys, clock, store, settings, composer=composer)
-            effects = DeskEffects(
-                redis, keys, store, composer,
-                status_interval_h=settings.followup_status_interval_h, clock=clock,
-            )  # fmt: skip
-            flow = Workflow(redis, keys, clock, store, storms)
-            return await action(
-                Triage(TriageInbox(redis, keys, clock), effects, store, flow), officer
-            )
-        finally:
-            await redis.aclose()
-
-    try:
-        return asyncio.run(main())
-    except (TicketError, UserError) as err:
-        echo(f"seva triage: {err}", err=True)
-        sys.exit(1)
+    return run_cli("triage", act, identify=identify)
 
 
 @click.group()

@@ -9,26 +9,17 @@ that user's id.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
 
-from bot.clock import SystemClock
-from bot.errors import TicketError, UserError
-from bot.kb.source import FileKB, RedisKB, Reseed
-from bot.keys import Keys
-from bot.settings import load_settings
-from bot.store import connect
 from bot.textsafe import echo, terminal
+from bot.tickets.cli_run import CliDesk, run_cli
 from bot.tickets.desk_index import TIERS, DeskIndex
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow, manual_reply_link
-from bot.users.identity import cli_identity
-from bot.users.store import UserStore
 
 _T = TypeVar("_T")
 _LIST_MAX = 10_000
@@ -41,33 +32,12 @@ def _run(action: Callable[[TicketStore, Workflow], Awaitable[_T]]) -> _T:
 def _run_as(
     action: Callable[[TicketStore, Workflow, str], Awaitable[_T]], *, identify: bool = True
 ) -> _T:
-    settings = load_settings()
+    async def act(desk: CliDesk) -> _T:
+        storms = Storms(desk.redis, desk.keys, desk.clock, desk.store, desk.settings)
+        flow = Workflow(desk.redis, desk.keys, desk.clock, desk.store, storms)
+        return await action(desk.store, flow, desk.officer)
 
-    async def main() -> _T:
-        redis = connect(settings.redis_url)
-        keys = Keys(settings.key_prefix)
-        clock = SystemClock()
-        # The live KB, as the daemon reads it; imported from the files if Redis has none,
-        # as the daemon would (answers are composed from its templates).
-        files = FileKB(settings.kb_dir, settings.responses_dir)
-        reseed = Reseed(files=files, clock=clock, who=f"seva tickets ({settings.instance_id})")
-        store = TicketStore(redis, keys, clock, RedisKB(redis, keys, reseed=reseed), settings)
-        try:
-            officer = ""
-            if identify:
-                officer = (
-                    await cli_identity(settings, UserStore(redis, keys, clock, settings))
-                ).name
-            storms = Storms(redis, keys, clock, store, settings)  # SEVA_STORM_* as configured
-            return await action(store, Workflow(redis, keys, clock, store, storms), officer)
-        finally:
-            await redis.aclose()
-
-    try:
-        return asyncio.run(main())
-    except (TicketError, UserError) as err:
-        echo(f"seva tickets: {err}", err=True)
-        sys.exit(1)
+    return run_cli("tickets", act, identify=identify)
 
 
 @click.group()
