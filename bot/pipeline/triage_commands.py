@@ -26,13 +26,8 @@ LIST_MAX = 200
 
 def _run(action: Callable[[Triage, str], Awaitable[_T]], *, identify: bool = True) -> _T:
     async def act(desk: CliDesk) -> _T:
-        redis, keys, clock, store, settings = (
-            desk.redis,
-            desk.keys,
-            desk.clock,
-            desk.store,
-            desk.settings,
-        )
+        redis, keys, clock = desk.redis, desk.keys, desk.clock
+        store, settings = desk.store, desk.settings
         composer = ReplyComposer(store.kb, timezone=settings.reply_timezone, clock=clock)
         storms = Storms(redis, keys, clock, store, settings, composer=composer)
         effects = DeskEffects(

@@ -131,8 +131,7 @@ class Narrowing:
     """What a bounded scan keeps of the queue's tickets, judged in Redis (``select``)."""
 
     lang: str = ""  # the NLU's language ('' any)
-    masters: bool = False  # only tickets holding a storm
-    members: bool = False  # only storm members
+    storm: str = ""  # "masters" (holding a storm), "members" (waiting on one) or '' (any)
     hand: bool = False  # only tickets X lets the desk answer by hand only
     officer: str = ""  # only tickets this user holds ('' anyone's)
     text: bool = False  # return each kept ticket's text (for a search)
@@ -235,9 +234,8 @@ class DeskIndex:
         if not dockets or not depts or not tiers:
             return []
         names = [self.keys.ticket(d) for d in dockets]
-        storm = "masters" if narrowing.masters else "members" if narrowing.members else ""
         args = (
-            narrowing.lang, storm, "1" if narrowing.hand else "", narrowing.officer,
+            narrowing.lang, narrowing.storm, "1" if narrowing.hand else "", narrowing.officer,
             "1" if narrowing.text else "", " ".join(tiers), *depts,
         )  # fmt: skip
         rows: list[Any] = await self.redis.eval(_SELECT, len(names), *names, *args)

@@ -65,8 +65,7 @@ class QueueFilter:
         """The filters a bounded scan judges in Redis: all but the state and the search."""
         return Narrowing(
             lang=self.lang,
-            masters=self.storm == "masters",
-            members=self.storm == "members",
+            storm=self.storm,
             hand=self.hand,
             officer=user if self.mine else "",
             text=bool(self.q),
