@@ -55,8 +55,8 @@ demo: setup
 # Pictures of the browser desk for the README, taken by its browser tests as they run.
 screenshots: setup
 	SEVA_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_ticket_desk.py \
-		tests/web/test_demo_walkthrough.py tests/web/test_triage_inbox.py \
-		-k "posted_once or reused or newcomer or inbox"
+		tests/web/test_demo_walkthrough.py tests/web/test_triage_inbox.py tests/web/test_reports.py \
+		-k "posted_once or reused or newcomer or inbox or each_chart"
 
 clean:
 	rm -rf $(VENV) .venv-rasa nlu/models nlu/build .pytest_cache .mypy_cache .ruff_cache

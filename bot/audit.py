@@ -80,6 +80,50 @@ class AuditLog:
         rows: Any = await self.redis.xrevrange(self.keys.audit, count=count)
         return [_entry(str(entry_id), fields) for entry_id, fields in rows]
 
+    async def search(
+        self,
+        *,
+        who: str = "",
+        what: str = "",
+        since: float | None = None,
+        until: float | None = None,
+        limit: int = 200,
+        scan: int = 20_000,
+    ) -> list[AuditEntry]:
+        """The newest ``limit`` entries matching every filter given, reading at most ``scan``.
+
+        ``who`` is exact, ``what`` a prefix of the action ("user." is every change to a
+        user), ``since`` and ``until`` Unix times (``until`` excluded). Stream ids are the
+        Redis server's milliseconds, so the time range also bounds the read: a search of
+        last month does not walk this month's entries first.
+        """
+        high = f"({int(until * 1000)}-0" if until is not None else "+"
+        low = f"{int(since * 1000)}-0" if since is not None else "-"
+        found: list[AuditEntry] = []
+        read = 0
+        while read < scan and len(found) < limit:
+            rows: Any = await self.redis.xrevrange(self.keys.audit, high, low, count=500)
+            if not rows:
+                break
+            for entry_id, fields in rows:
+                entry = _entry(str(entry_id), fields)
+                if _matches(entry, who, what, since, until):
+                    found.append(entry)
+            read += len(rows)
+            high = f"({rows[-1][0]}"
+        return found[:limit]
+
+
+def _matches(
+    entry: AuditEntry, who: str, what: str, since: float | None, until: float | None
+) -> bool:
+    return (
+        (not who or entry.who == who)
+        and entry.what.startswith(what)
+        and (since is None or entry.at >= since)
+        and (until is None or entry.at < until)
+    )
+
 
 def _entry(entry_id: str, fields: dict[str, str]) -> AuditEntry:
     return AuditEntry(

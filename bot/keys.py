@@ -114,6 +114,40 @@ class Keys:
         """Stream of every ticket transition (docket, move, state, who): the desk follows it."""
         return self._k("events", "tickets")
 
+    @property
+    def report_dirty(self) -> str:
+        """Set of dockets whose ticket changed since the daily figures were last refreshed."""
+        return self._k("report", "dirty")
+
+    @property
+    def report_working(self) -> str:
+        """The dirty dockets a refresh has taken (kept until it finishes, for a crash)."""
+        return self._k("report", "working")
+
+    @property
+    def report_created(self) -> str:
+        """Sorted set of every docket by creation time: a day's tickets without a scan."""
+        return self._k("report", "created")
+
+    @property
+    def report_days(self) -> str:
+        """Sorted set of the days that have figures (member ``YYYY-MM-DD``, score its start)."""
+        return self._k("report", "days")
+
+    def report_day(self, day: str) -> str:
+        """One day's figures (JSON, ``bot.tickets.daily``): the tickets created that day."""
+        return self._k("report", "day", day)
+
+    @property
+    def report_built(self) -> str:
+        """Set once the daily figures were first summed from a full scan."""
+        return self._k("report", "built")
+
+    @property
+    def report_lock(self) -> str:
+        """Held by the one process refreshing or rebuilding the daily figures."""
+        return self._k("report", "lock")
+
     def queue(self, dept: str) -> str:
         """A department's queue of open tickets."""
         return self._k("queue", dept)

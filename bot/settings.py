@@ -17,6 +17,7 @@ from datetime import time
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     Field,
@@ -222,6 +223,10 @@ class Settings(WebSettings, DeskSettings, XSettings, BaseSettings):
     reply_timezone: str = Field(
         default="Asia/Kolkata", description="the zone due times are shown in, in replies"
     )
+    report_timezone: str = Field(
+        default="Asia/Kolkata",
+        description="the zone whose calendar days the SLA reports count tickets by",
+    )
 
     # --- web --------------------------------------------------------------------------
     web_host: str = Field(
@@ -267,6 +272,20 @@ class Settings(WebSettings, DeskSettings, XSettings, BaseSettings):
         except ValueError:
             raise ValueError("a time of day such as 09:30") from None
         return value
+
+    @field_validator("reply_timezone", "report_timezone")
+    @classmethod
+    def _zone_name(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("an IANA time zone such as Asia/Kolkata") from None
+        return value
+
+    @property
+    def report_zone(self) -> ZoneInfo:
+        """The zone of the reports' calendar days."""
+        return ZoneInfo(self.report_timezone)
 
     @field_validator("account_handle")
     @classmethod

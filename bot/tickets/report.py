@@ -1,23 +1,29 @@
-"""SLA reports: the figures a minister's office asks for, computed from Redis alone.
+"""SLA reports: the figures a minister's office asks for, from the daily records in Redis.
 
 Nothing is kept in memory between runs, so the figures are the same after a restart.
-Periods are by ticket creation time: the last day, week, month, or everything.
+Periods are by ticket creation day, in the report's time zone (``Settings.report_timezone``):
+today, the last 7, 30 or 90 days (each counting today), or everything. They are
+summed from the day records of ``bot.tickets.daily``, so a month's report reads 30 records,
+not every ticket; ``figures`` sums a list of tickets the same way, for the tests.
 """
 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from redis.asyncio import Redis
 
 from bot.clock import Clock
 from bot.keys import Keys
+from bot.tickets.daily import DailyFigures, DayFigures, sum_days
 from bot.tickets.model import OPEN, Ticket
 
-PERIODS = {"day": 1, "week": 7, "month": 30}
+PERIODS = {"day": 1, "week": 7, "month": 30, "quarter": 90}
 AGE_BUCKETS = ((24, "<24h"), (48, "24-48h"), (float("inf"), ">48h"))
 
 
@@ -27,11 +33,16 @@ class Figures:
 
     period: str
     tickets: int = 0
-    response_rate: float = 0.0  # share that got any answer (reply, referral or manual reply)
-    clearance_rate: float = 0.0  # share closed
-    within_sla: float = 0.0  # share first answered before the original due time
+    answered: int = 0  # tickets with any answer (reply, referral or manual reply)
+    answered_in_time: int = 0  # ... first answered before their first due time
+    closed: int = 0
+    response_rate: float = 0.0  # answered / tickets
+    clearance_rate: float = 0.0  # closed / tickets
+    within_sla: float = 0.0  # answered_in_time / tickets
     median_first_response_h: float | None = None
     p90_first_response_h: float | None = None
+    by_dept: dict[str, int] = field(default_factory=dict)  # new tickets
+    by_topic: dict[str, int] = field(default_factory=dict)  # new tickets, by the NLU's intent
     backlog_by_dept: dict[str, int] = field(default_factory=dict)
     backlog_by_age: dict[str, int] = field(default_factory=dict)
     breaches_by_dept: dict[str, int] = field(default_factory=dict)
@@ -51,8 +62,13 @@ def _p90(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.9 * (len(ordered) - 1)))]
 
 
+def _add(into: dict[str, int], counts: dict[str, int]) -> None:
+    for key, n in counts.items():
+        into[key] = into.get(key, 0) + n
+
+
 async def all_tickets(redis: Redis, keys: Keys) -> list[Ticket]:
-    """Every ticket in Redis."""
+    """Every ticket in Redis (a full scan: the rebuild's input, and the tests' oracle)."""
     pattern = keys.ticket("*")
     tickets = []
     async for key in redis.scan_iter(pattern, count=500):
@@ -65,51 +81,110 @@ async def all_tickets(redis: Redis, keys: Keys) -> list[Ticket]:
     return tickets
 
 
-def figures(tickets: list[Ticket], now: datetime, period: str) -> Figures:
-    """Compute one period's figures from tickets (pure, so tests hand-check it)."""
+def first_day(now: datetime, period: str, zone: ZoneInfo) -> str | None:
+    """The first day a period covers (None for all time)."""
     days = PERIODS.get(period)
-    chosen = [t for t in tickets if days is None or t.created_at >= now - timedelta(days=days)]
-    out = Figures(period=period, tickets=len(chosen))
-    if not chosen:
-        return out
-    responded, hours, in_time = 0, [], 0
-    for t in chosen:
-        first = t.extra.get("first_response_at")
-        if first:
-            responded += 1
-            at = datetime.fromisoformat(first)
-            hours.append((at - t.created_at).total_seconds() / 3600)
-            first_due = datetime.fromisoformat(t.extra.get("first_due_at") or t.due_at.isoformat())
-            in_time += at <= first_due
-        if t.state in OPEN:
-            out.backlog_by_dept[t.dept] = out.backlog_by_dept.get(t.dept, 0) + 1
-            age_h = (now - t.created_at).total_seconds() / 3600
+    if days is None:
+        return None
+    today = now.astimezone(zone).date()
+    return (today - timedelta(days=days - 1)).isoformat()
+
+
+def combine(days: Iterable[DayFigures], now: datetime, period: str) -> Figures:
+    """One period's figures from its day records."""
+    out = Figures(period=period)
+    hours: list[float] = []
+    for d in days:
+        out.tickets += d.tickets
+        out.answered += d.answered
+        out.answered_in_time += d.in_time
+        out.closed += d.closed
+        out.referrals += d.referrals
+        out.manual_reply_tickets += d.manual
+        out.storms += d.storms
+        out.storm_members += d.storm_members
+        hours += [s / 3600 for s in d.first_response_s]
+        _add(out.by_dept, d.by_dept)
+        _add(out.by_topic, d.by_topic)
+        _add(out.breaches_by_dept, d.breaches_by_dept)
+        _add(out.breaches_by_officer, d.breaches_by_officer)
+        for dept, created in d.open:
+            out.backlog_by_dept[dept] = out.backlog_by_dept.get(dept, 0) + 1
+            age_h = (now.timestamp() - created) / 3600
             bucket = next(label for limit, label in AGE_BUCKETS if age_h < limit)
             out.backlog_by_age[bucket] = out.backlog_by_age.get(bucket, 0) + 1
-        breaches = int(t.extra.get("breaches") or 0)
-        if breaches:
-            out.breaches_by_dept[t.dept] = out.breaches_by_dept.get(t.dept, 0) + breaches
-            who = t.officer or "unclaimed"
-            out.breaches_by_officer[who] = out.breaches_by_officer.get(who, 0) + breaches
-        out.referrals += t.state.value == "referred" or bool(t.extra.get("referred_to"))
-        out.manual_reply_tickets += not t.reply_allowed
-        out.storms += int(t.extra.get("storm_size") or 0) > 0
-        out.storm_members += bool(t.extra.get("storm_of"))
-    n = len(chosen)
-    out.response_rate = round(responded / n, 4)
-    out.clearance_rate = round(sum(t.state.value == "closed" for t in chosen) / n, 4)
-    out.within_sla = round(in_time / n, 4)
+    if out.tickets:
+        n = out.tickets
+        out.response_rate = round(out.answered / n, 4)
+        out.clearance_rate = round(out.closed / n, 4)
+        out.within_sla = round(out.answered_in_time / n, 4)
     if hours:
         out.median_first_response_h = round(statistics.median(hours), 2)
         out.p90_first_response_h = round(_p90(hours), 2)
     return out
 
 
-async def report(redis: Redis, keys: Keys, clock: Clock) -> dict[str, Figures]:
-    """Figures for the last day, week, month and all time."""
-    tickets = await all_tickets(redis, keys)
+def in_period(
+    days: Iterable[DayFigures], now: datetime, period: str, zone: ZoneInfo
+) -> list[DayFigures]:
+    """The records a period covers."""
+    since = first_day(now, period, zone)
+    return [d for d in days if since is None or d.day >= since]
+
+
+def figures(tickets: list[Ticket], now: datetime, period: str, zone: ZoneInfo) -> Figures:
+    """One period's figures from a list of tickets (pure, so tests hand-check it)."""
+    return combine(in_period(sum_days(tickets, zone).values(), now, period, zone), now, period)
+
+
+async def current_days(
+    redis: Redis, keys: Keys, zone: ZoneInfo, since: str | None = None
+) -> list[DayFigures]:
+    """The day records from ``since`` on, brought up to date first.
+
+    The first report on a desk that has tickets from before the records existed sums every
+    day from a full scan, once.
+    """
+    daily = DailyFigures(redis, keys, zone)
+    if not await daily.built():
+        await daily.rebuild(await all_tickets(redis, keys))
+    await daily.refresh()
+    return await daily.read(since)
+
+
+async def report(redis: Redis, keys: Keys, clock: Clock, zone: ZoneInfo) -> dict[str, Figures]:
+    """Figures for today, the last 7, 30 and 90 days, and all time."""
     now = clock.now()
-    return {p: figures(tickets, now, p) for p in (*PERIODS, "all")}
+    days = await current_days(redis, keys, zone)
+    return {p: combine(in_period(days, now, p, zone), now, p) for p in (*PERIODS, "all")}
+
+
+def daily_series(days: Iterable[DayFigures], now: datetime) -> list[dict[str, Any]]:
+    """One row per day for the charts: volume, answers in and out of time, still pending.
+
+    ``within_sla`` is the share answered in time among the tickets that were due or
+    answered by now: a ticket created an hour ago and not yet due is neither in time nor
+    late, so today's share does not start near zero.
+    """
+    rows = []
+    for d in days:
+        pending = sum(due > now.timestamp() for due in d.waiting_due)
+        decided = d.tickets - pending
+        tickets = d.tickets or None  # a day without tickets has no rates
+        rows.append({
+            "day": d.day,
+            "tickets": d.tickets,
+            "answered": d.answered,
+            "answered_in_time": d.in_time,
+            "answered_late": d.answered - d.in_time,
+            "overdue": len(d.waiting_due) - pending,
+            "pending": pending,
+            "closed": d.closed,
+            "within_sla": round(d.in_time / decided, 4) if decided else None,
+            "response_rate": round(d.answered / tickets, 4) if tickets else None,
+            "clearance_rate": round(d.closed / tickets, 4) if tickets else None,
+        })  # fmt: skip
+    return rows
 
 
 def digest(figs: dict[str, Figures]) -> str:

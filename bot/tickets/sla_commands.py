@@ -12,7 +12,8 @@ from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
 from bot.textsafe import echo
-from bot.tickets.report import Figures, StormReport, digest, report, storm_reports
+from bot.tickets.daily import DailyFigures
+from bot.tickets.report import Figures, StormReport, all_tickets, digest, report, storm_reports
 from bot.tickets.triage import TriageInbox
 
 
@@ -24,7 +25,8 @@ def _figures() -> tuple[dict[str, Figures], list[StormReport], dict[str, int]]:
         keys, clock = Keys(settings.key_prefix), SystemClock()
         try:
             triage = await TriageInbox(redis, keys, clock).counts()
-            return await report(redis, keys, clock), await storm_reports(redis, keys), triage
+            figs = await report(redis, keys, clock, settings.report_zone)
+            return figs, await storm_reports(redis, keys), triage
         finally:
             await redis.aclose()
 
@@ -67,6 +69,26 @@ def report_command(as_json: bool) -> None:
             f"storm {st.master} [{st.dept}]: {st.size} more authors; "
             + (answered if st.answered_at else "not answered yet")
         )
+
+
+@sla.command("rebuild")
+def rebuild_command() -> None:
+    """Sum every day's figures again from a full scan of the tickets (when they drift)."""
+    settings = load_settings()
+
+    async def main() -> tuple[int, int, float]:
+        redis = connect(settings.redis_url)
+        keys, clock = Keys(settings.key_prefix), SystemClock()
+        try:
+            began = clock.monotonic()
+            tickets = await all_tickets(redis, keys)
+            days = await DailyFigures(redis, keys, settings.report_zone).rebuild(tickets)
+            return len(tickets), days, clock.monotonic() - began
+        finally:
+            await redis.aclose()
+
+    tickets, days, took = asyncio.run(main())
+    echo(f"rebuilt the figures of {days} days from {tickets} tickets in {took:.1f} s")
 
 
 @sla.command("digest")

@@ -31,10 +31,11 @@ from bot.tickets.transitions import Change, announce_lua, apply
 from bot.x.models import Post
 
 # KEYS: seq, queue, sla_due, sla_warn, storm_pending, hold, epoch, the post's ticket link,
-# events. ARGV: docket prefix, year, ticket key prefix, hash JSON, history event JSON,
-# created score, due score, conversation key ('' for none), conv TTL, warning-time score,
-# '1' if the storm sweep should look at it, '1' if the epoch is required, the desk index's
-# prefix and departments set (``bot.tickets.desk_index``: the new ticket is filed there).
+# events, the daily figures' dirty set and their dockets by creation time. ARGV: docket
+# prefix, year, ticket key prefix, hash JSON, history event JSON, created score, due
+# score, conversation key ('' for none), conv TTL, warning-time score, '1' if the storm
+# sweep should look at it, '1' if the epoch is required, the desk index's prefix and
+# departments set (``bot.tickets.desk_index``: the new ticket is filed there).
 # The docket number is only known inside the script, so the ticket keys are built here. A
 # post that has a ticket gets that docket back (a redelivered post never opens a second
 # one). A Redis that lost its data (bot.epoch) issues no docket: its counter would start
@@ -64,10 +65,11 @@ redis.call('ZADD', KEYS[4], ARGV[10], docket)
 if ARGV[8] ~= '' then redis.call('SET', ARGV[8], docket, 'EX', ARGV[9]) end
 if ARGV[11] == '1' then redis.call('ZADD', KEYS[5], ARGV[6], docket) end
 redis.call('SET', KEYS[8], docket, 'EX', ARGV[9])
+redis.call('ZADD', KEYS[11], ARGV[6], docket)
 local key = ARGV[3] .. docket
 desk_index(key, docket, ARGV[13], ARGV[14])
 """
-    + announce_lua("KEYS[9]", "key", "docket", "'create'", "'desk'")
+    + announce_lua("KEYS[9]", "key", "docket", "'create'", "'desk'", "KEYS[10]")
     + """
 return {docket, 1}
 """
@@ -171,7 +173,7 @@ class TicketStore:
         try:
             docket, new = await self._redis.eval(
                 _CREATE,
-                9,
+                11,
                 self._keys.docket_seq(self._prefix, now.year),
                 self._keys.queue(dept),
                 self._keys.sla_due,
@@ -181,6 +183,8 @@ class TicketStore:
                 self._keys.epoch,
                 self._keys.post_ticket(post.id),
                 self._keys.ticket_events,
+                self._keys.report_dirty,
+                self._keys.report_created,
                 self._prefix,
                 str(now.year),
                 self._keys.ticket(""),

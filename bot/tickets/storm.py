@@ -66,7 +66,8 @@ _SWEEP_BATCH = 500
 # answer on its way (``storm_answer``: a member that joined during the officer's reply
 # would never get it), and X lets the desk answer it too.
 # KEYS: ticket hash, its history, master hash, master history, master's members zset, queue
-# of the ticket's dept, sla_due, sla_warn, the ticket's own members zset, events stream.
+# of the ticket's dept, sla_due, sla_warn, the ticket's own members zset, events stream,
+# the daily figures' dirty set.
 # ARGV: master docket, ticket docket, created score, ticket event JSON, master event JSON,
 # ticket key prefix, moved-member event JSON, who.
 _JOIN = (
@@ -89,11 +90,13 @@ redis.call('ZREM', KEYS[6], ARGV[2])
 redis.call('ZREM', KEYS[7], ARGV[2])
 redis.call('ZREM', KEYS[8], ARGV[2])
 """
-    + announce_lua("KEYS[10]", "KEYS[1]", "ARGV[2]", "'merge'", "ARGV[8]")
+    + announce_lua("KEYS[10]", "KEYS[1]", "ARGV[2]", "'merge'", "ARGV[8]", "KEYS[11]")
     + """
+redis.call('SADD', KEYS[11], ARGV[1])
 local own = redis.call('ZRANGE', KEYS[9], 0, -1, 'WITHSCORES')
 for i = 1, #own, 2 do
   redis.call('HSET', ARGV[6] .. own[i], 'storm_of', ARGV[1])
+  redis.call('SADD', KEYS[11], own[i])
   redis.call('RPUSH', ARGV[6] .. own[i] .. ':history', ARGV[7])
   redis.call('ZADD', KEYS[5], own[i + 1], own[i])
 end
@@ -218,7 +221,7 @@ class Storms:
         }
         joined = await self._redis.eval(
             _JOIN,
-            10,
+            11,
             k.ticket(member.docket),
             k.ticket_history(member.docket),
             k.ticket(master),
@@ -229,6 +232,7 @@ class Storms:
             k.sla_warn,
             k.storm(member.docket),
             k.ticket_events,
+            k.report_dirty,
             master,
             member.docket,
             str(member.created_at.timestamp()),

@@ -32,22 +32,27 @@ from bot.tickets.model import FOLLOW_ENDS, TRANSITIONS, Move, State, event, lua_
 EVENTS_MAXLEN = 50_000  # transition announcements kept (the desk needs only the recent ones)
 
 
-def announce_lua(events: str, ticket: str, docket: str, move: str, by: str) -> str:
+def announce_lua(  # noqa: PLR0917 (Lua expressions, one per part of the entry)
+    events: str, ticket: str, docket: str, move: str, by: str, dirty: str
+) -> str:
     """Lua that announces a move on the events stream (the arguments are Lua expressions).
 
     An entry holds the docket, the move, the state and department after it, and who acted;
-    its stream id says when.
+    its stream id says when. The docket is also marked for the daily figures
+    (``bot.tickets.daily``), in the same call, so no move escapes the reports.
     """
     return f"""
 redis.call('XADD', {events}, 'MAXLEN', '~', '{EVENTS_MAXLEN}', '*', 'docket', {docket},
   'move', {move}, 'state', redis.call('HGET', {ticket}, 'state') or '', 'by', {by},
   'dept', redis.call('HGET', {ticket}, 'dept') or '')
+redis.call('SADD', {dirty}, {docket})
 """
 
 
-# KEYS[1] ticket hash, KEYS[2] its history, KEYS[3] the events stream, then the keys the
-# ops name by index. ARGV[1] move, ARGV[2] the change as JSON: end state override, holder,
-# expected fields, event, ops; ARGV[3] and [4] the desk index's prefix and departments set.
+# KEYS[1] ticket hash, KEYS[2] its history, KEYS[3] the events stream, KEYS[4] the daily
+# figures' dirty set, then the keys the ops name by index. ARGV[1] move, ARGV[2] the change
+# as JSON: end state override, holder, expected fields, event, ops, other tickets touched;
+# ARGV[3] and [4] the desk index's prefix and departments set.
 # Every guard runs before the first write; the last write files the ticket in the desk's
 # index as the move left it.
 _APPLY = (
@@ -104,8 +109,9 @@ end
 c.event['state'] = new
 redis.call('RPUSH', KEYS[2], cjson.encode(c.event))
 desk_index(KEYS[1], c.event.docket, ARGV[3], ARGV[4])
+for _, other in ipairs(c.touch) do redis.call('SADD', KEYS[4], other) end
 """
-    + announce_lua("KEYS[3]", "KEYS[1]", "c.event.docket", "move", "c.event.by")
+    + announce_lua("KEYS[3]", "KEYS[1]", "c.event.docket", "move", "c.event.by", "KEYS[4]")
     + """
 return state
 """
@@ -128,12 +134,14 @@ class Change:
     name: str = ""  # the history event's name when not the move's own ("claim_expired")
     _names: list[str] = field(init=False, default_factory=list)  # KEYS, in order
     ops: list[list[Any]] = field(init=False, default_factory=list)
+    _touched: set[str] = field(init=False, default_factory=set)  # ticket hashes the ops write
 
     def __post_init__(self) -> None:
         self._names = [
             self.keys.ticket(self.docket),
             self.keys.ticket_history(self.docket),
             self.keys.ticket_events,
+            self.keys.report_dirty,
         ]
         own_end = self.move is Move.STORM_FOLLOW and self.end in FOLLOW_ENDS
         if self.end is not None and not own_end:
@@ -141,6 +149,9 @@ class Change:
             raise TicketError(msg)
 
     def _key(self, name: str) -> int:
+        ticket_prefix = self.keys.ticket("")
+        if name.startswith(ticket_prefix) and not name.endswith(":history"):
+            self._touched.add(name.removeprefix(ticket_prefix))  # another ticket's hash
         if name not in self._names:
             self._names.append(name)
         return self._names.index(name) + 1  # Lua indexes from 1
@@ -233,6 +244,9 @@ class Change:
             "expect": self.expect,
             "event": event(self.at, self.by, self._event_name, docket=self.docket, **self.details),
             "ops": self.ops,
+            # Other tickets' hashes this move writes (a master's storm size, say): their
+            # days' figures change too.
+            "touch": sorted(self._touched - {self.docket}),
         }
         body_json = json.dumps(body, ensure_ascii=False)
         desk = [self.keys.desk_prefix, self.keys.desk_depts]

@@ -25,6 +25,7 @@ from bot.web.pages import (
     static,
     ticket,
     triage,
+    users,
 )
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -32,6 +33,8 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 EVERYONE = frozenset(Role)
 DESK = frozenset({Role.OFFICER, Role.HEAD, Role.ADMIN})
 HEADS = frozenset({Role.HEAD, Role.ADMIN})
+ADMINS = frozenset({Role.ADMIN})
+REPORTERS = frozenset({Role.VIEWER, Role.HEAD, Role.ADMIN})  # the figures, read-only
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,16 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/dept", dept.page, HEADS),
     Route("POST", "/dept/{docket}/transfer", dept.transfer, HEADS, ok=303),
     Route("POST", "/dept/{docket}/reassign", dept.reassign, HEADS, ok=303),
-    Route("GET", "/reports", reports.page, frozenset({Role.VIEWER, Role.HEAD, Role.ADMIN})),
-    Route("GET", "/admin", admin.page, frozenset({Role.ADMIN})),
+    Route("GET", "/reports", reports.page, REPORTERS),
+    Route("GET", "/reports/digest", reports.digest_page, REPORTERS),
+    Route("GET", "/reports/{chart}.json", reports.chart_json, REPORTERS),
+    Route("GET", "/reports/{chart}.csv", reports.chart_csv, REPORTERS),
+    Route("GET", "/admin", admin.page, ADMINS),
+    Route("GET", "/admin/users", users.page, ADMINS),
+    Route("POST", "/admin/users", users.add, ADMINS, ok=303),
+    *(
+        Route("POST", f"/admin/users/{{user}}/{a}", users.act, ADMINS, ok=303)
+        for a in users.ACTIONS
+    ),
+    Route("GET", "/admin/audit", users.audit, ADMINS),
 )

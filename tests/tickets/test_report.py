@@ -76,7 +76,7 @@ async def test_report_matches_the_hand_computed_fixture(
     """All-time and last-day figures equal the numbers worked out by hand in the docstring."""
     desk = Desk(redis, keys, settings)
     await _fixture(desk)
-    figs = await report(redis, keys, desk.clock)
+    figs = await report(redis, keys, desk.clock, settings.report_zone)
     f = figs["all"]
     assert f.tickets == 5
     assert f.response_rate == 0.8  # t1, t2, t3 (referral), t5 (manual): 4 of 5
@@ -102,10 +102,10 @@ async def test_figures_survive_a_restart(
     """A new process (a new client, nothing in memory) computes the same figures."""
     desk = Desk(redis, keys, settings)
     await _fixture(desk)
-    before = (await report(redis, keys, desk.clock))["all"]
+    before = (await report(redis, keys, desk.clock, settings.report_zone))["all"]
     fresh = aioredis.Redis.from_url(redis_server.url, decode_responses=True)
     try:
-        after = (await report(fresh, keys, desk.clock))["all"]
+        after = (await report(fresh, keys, desk.clock, settings.report_zone))["all"]
     finally:
         await fresh.aclose()
     assert after == before

@@ -286,7 +286,9 @@ async def test_storm_figures_survive_a_redis_restart(
         await desk.open(text, lang)
     await desk.storms.sweep()
     before = await storm_reports(first, keys)
-    figs = figures(await all_tickets(first, keys), desk.clock.now(), "all")
+    figs = figures(
+        await all_tickets(first, keys), desk.clock.now(), "all", desk.settings.report_zone
+    )
     await first.aclose()
 
     own_redis.kill()
@@ -296,7 +298,9 @@ async def test_storm_figures_survive_a_redis_restart(
     try:
         again = StormDesk(fresh, keys, settings, shipped_kb)
         assert before == await storm_reports(fresh, keys)
-        assert figs == figures(await all_tickets(fresh, keys), desk.clock.now(), "all")
+        assert figs == figures(
+            await all_tickets(fresh, keys), desk.clock.now(), "all", desk.settings.report_zone
+        )
         # The storm's profile is in Redis too: a new process keeps growing the same storm.
         late = await again.open("dgft portal subah se band hai, IEC apply nahi ho raha", "hinglish")
         assert [(late.docket, before[0].master)] == await again.storms.sweep()

@@ -38,7 +38,11 @@ async def test_security_headers_on_every_route_and_error(desk: Desk) -> None:
                 if route.path == "/signout":
                     continue  # would end the admin's session; checked last
                 path = route.path.format(
-                    name="desk.css", docket="MOCI-2026-000001", post="1960000000000000001"
+                    name="desk.css",
+                    chart="sla",
+                    docket="MOCI-2026-000001",
+                    post="1960000000000000001",
+                    user="nobody",
                 )
                 async with http.request(
                     route.method, desk.base + path, data={"_csrf": token} if route.method == "POST" else None,

@@ -41,8 +41,11 @@ async def _answer(desk: Desk, route: Route, role: Role | None) -> int:
     """Call ``route`` once as ``role`` (a fresh session each time) and return the status."""
     docket = await desk.add_ticket("@MoCI_Seva my IEC is stuck")
     post = await desk.add_triaged("@MoCI_Seva nice seminar today")
-    path = route.path.format(name="htmx.min.js", docket=docket, post=post)
     spare = await desk.add_user(Role.OFFICER)  # for POST /signin
+    target = await desk.add_user(Role.OFFICER)  # for the admin's actions on a user
+    path = route.path.format(
+        name="htmx.min.js", chart="sla", docket=docket, post=post, user=target.name
+    )
     async with await _client(desk, role) as http:
         token = csrf_of(await (await http.get(f"{desk.base}/signin")).text())
         data = {"_csrf": token, "name": spare.name, "password": spare.password, "code": ""}

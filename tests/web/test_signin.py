@@ -41,7 +41,7 @@ async def test_viewer_page_offers_no_action(page_as: PageAs) -> None:
     assert ["Sign out"] == [b.strip() for b in await page.locator("button").all_inner_texts()]
     actions = "[hx-post],[hx-put],[hx-patch],[hx-delete],[hx-get],input:not([type=hidden])"
     assert 0 == await page.locator(actions).count()
-    assert 4 == await page.locator("table.figures tbody tr").count()  # day, week, month, all
+    assert 5 == await page.locator("table.figures tbody tr").count()  # day ... quarter, all
 
 
 async def test_missing_and_overlong_fields_get_clear_messages(browser, desk: Desk) -> None:
