@@ -37,6 +37,7 @@ import asyncio
 import json
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from fnmatch import fnmatchcase
 from typing import Any, Literal, TypeVar, cast
 
@@ -52,6 +53,7 @@ from redis.exceptions import ResponseError
 from bot.alarms import severity_of
 from bot.clock import Clock
 from bot.keys import Keys
+from bot.settings import Settings
 from bot.store import REDIS_DOWN, Redis
 
 log = structlog.get_logger("metrics")
@@ -69,6 +71,7 @@ class Scrape:
     redis: Redis
     keys: Keys
     clock: Clock
+    settings: Settings | None = None  # the limits some figures are measured against
     _shared: dict[object, asyncio.Task[Any]] = field(default_factory=dict, repr=False)
 
     async def shared(self, read: Callable[[Scrape], Awaitable[T]]) -> T:
@@ -239,9 +242,64 @@ async def _role_up(s: Scrape) -> list[Sample]:
     return [(_who(b), 1.0 if b.get("up", True) else 0.0) for b in await s.shared(_beats)]
 
 
+async def _ingest_lag(s: Scrape) -> list[Sample]:
+    """How long the newest post in the inbox took from X to the desk.
+
+    Its entry id's time minus the post's own time; no sample until a post has come in.
+    """
+    rows: Any = await s.redis.xrevrange(s.keys.inbox, count=1)
+    if not rows:
+        return []
+    entry_id, fields = rows[0]
+    try:
+        posted = datetime.fromisoformat(json.loads(fields["post"])["created_at"]).timestamp()
+    except (KeyError, ValueError, TypeError):
+        return []
+    arrived = int(str(entry_id).split("-", 1)[0]) / 1000
+    return [((), max(0.0, arrived - posted))]
+
+
+async def _outbox_waiting(s: Scrape) -> float:
+    """Reply jobs queued and not yet posted: every outbox lane's unread plus unacknowledged."""
+    lanes = {_stream_name(s.keys, k) for k in s.keys.outbox_lanes()}
+    return float(sum(
+        int(str(g.get("lag") or 0)) + int(str(g.get("pending") or 0))
+        for stream, g in await s.shared(_groups) if stream in lanes
+    ))  # fmt: skip
+
+
+async def _drain(s: Scrape) -> list[Sample]:
+    if s.settings is None:
+        return []
+    rate = min(limit / seconds for seconds, limit, _ in s.settings.post_windows)  # posts/s
+    return [((), await _outbox_waiting(s) / rate)]
+
+
+async def _window_left(s: Scrape) -> list[Sample]:
+    if s.settings is None:
+        return []
+    now = s.clock.time()
+    out: list[Sample] = []
+    for seconds, limit, name in s.settings.post_windows:
+        used = await s.redis.zcount(s.keys.outbox_posted, now - seconds, "+inf")
+        out.append(((name,), float(max(0, limit - used))))
+    return out
+
+
+async def _budget(s: Scrape) -> list[Sample]:
+    return [] if s.settings is None else [((), s.settings.outbox_daily_budget_usd)]
+
+
 # Every metric the desk exports, in the order /metrics lists them. Add new ones here.
 METRICS: tuple[MetricSpec, ...] = (
     # ingest
+    MetricSpec(
+        "seva_ingest_lag_seconds",
+        "How long the newest post in the inbox took from X to the desk.",
+        "gauge",
+        (),
+        _ingest_lag,
+    ),
     hash_counter(
         "seva_posts_ingested_total",
         "Posts added to the inbox, by ingest source.",
@@ -282,6 +340,28 @@ METRICS: tuple[MetricSpec, ...] = (
         "Dollars recorded for the desk's posts (as the daily budget has them), by reply kind.",
         "outbox_spend_usd",
         "kind",
+    ),
+    MetricSpec(
+        "seva_outbox_budget_usd",
+        "The daily spending cap on posts (SEVA_OUTBOX_DAILY_BUDGET_USD).",
+        "gauge",
+        (),
+        _budget,
+    ),
+    MetricSpec(
+        "seva_outbox_window_remaining_posts",
+        "Posts left in each of X's post-limit windows, as the outbox counts them.",
+        "gauge",
+        ("window",),
+        _window_left,
+    ),
+    MetricSpec(
+        "seva_outbox_drain_seconds",
+        "Estimated seconds to post every queued reply job at X's tightest post limit "
+        "(one post per job: a lower bound for threads).",
+        "gauge",
+        (),
+        _drain,
     ),
     MetricSpec(
         "seva_outbox_spend_today_usd",
@@ -422,8 +502,10 @@ class Metrics:
         specs: Sequence[MetricSpec] = METRICS,
         *,
         timeout_s: float = SCRAPE_TIMEOUT_S,
+        settings: Settings | None = None,
     ) -> None:
         self._redis, self._keys, self._clock = redis, keys, clock
+        self._settings = settings
         self._specs = tuple(specs)
         names = [s.name for s in self._specs]
         if twice := sorted({n for n in names if names.count(n) > 1}):
@@ -439,7 +521,7 @@ class Metrics:
 
     async def gather(self) -> list[Metric]:
         """Read every metric from Redis; only ``seva_redis_up 0`` while Redis does not answer."""
-        scrape = Scrape(self._redis, self._keys, self._clock)  # its own shared reads
+        scrape = Scrape(self._redis, self._keys, self._clock, self._settings)  # own shared reads
         down: BaseException | None = None
         try:  # a TaskGroup: one read failing stops the others
             async with asyncio.timeout(self._timeout_s), asyncio.TaskGroup() as group:

@@ -90,6 +90,19 @@ class XSettings(BaseSettings):
     )
     outbox_limit_3h: int = Field(default=300, ge=1, description="posts per 3 hours, per user")
     outbox_limit_24h: int = Field(default=10_000, ge=1, description="posts per 24 hours, per app")
+
+    @property
+    def post_windows(self) -> tuple[tuple[int, int, str], ...]:
+        """X's post limits as sliding windows: (seconds, posts allowed, name), shortest first.
+
+        The outbox budget enforces them; the metrics report what is left of each.
+        """
+        return (
+            (15 * 60, self.outbox_limit_15m, "15-minute post limit"),
+            (3 * 3600, self.outbox_limit_3h, "3-hour post limit"),
+            (24 * 3600, self.outbox_limit_24h, "24-hour app post limit"),
+        )
+
     outbox_fanout_share: float = Field(
         default=0.8,
         gt=0,

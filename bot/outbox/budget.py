@@ -21,8 +21,6 @@ from bot.weighted import urls
 # cost benchmark's comparison, never for billing.
 _SCHEME_URL = re.compile(r"https?://\S+", re.IGNORECASE)
 UrlReading = Literal["linked", "scheme"]
-WINDOW_15M = 15 * 60
-WINDOW_3H = 3 * 3600
 WINDOW_24H = 24 * 3600
 
 
@@ -68,11 +66,7 @@ class PostBudget:
         self._keys = keys
         self._clock = clock
         self._s = settings
-        self._windows = (
-            (WINDOW_15M, settings.outbox_limit_15m, "15-minute post limit"),
-            (WINDOW_3H, settings.outbox_limit_3h, "3-hour post limit"),
-            (WINDOW_24H, settings.outbox_limit_24h, "24-hour app post limit"),
-        )
+        self._windows = settings.post_windows
 
     def _day(self) -> str:
         return self._clock.now().strftime("%Y-%m-%d")

@@ -71,7 +71,7 @@ def create_app(
         status_interval_h=settings.followup_status_interval_h, clock=clock,
     )  # fmt: skip
     app[TRIAGE] = Triage(TriageInbox(redis, keys, clock), effects, tickets, flow)
-    app[METRICS] = Metrics(redis, keys, clock)  # built once: the process's one registry
+    app[METRICS] = Metrics(redis, keys, clock, settings=settings)  # the process's one registry
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("bot.web", "templates"),

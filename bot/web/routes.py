@@ -18,6 +18,7 @@ from bot.web.pages import (
     dept,
     health,
     live,
+    ops,
     queue,
     reports,
     signin,
@@ -89,4 +90,5 @@ ROUTES: tuple[Route, ...] = (
         for a in users.ACTIONS
     ),
     Route("GET", "/admin/audit", users.audit, ADMINS),
+    Route("GET", "/ops", ops.page, ADMINS),
 )
