@@ -115,6 +115,16 @@ class Keys:
         return self._k("events", "tickets")
 
     @property
+    def gaps_set_aside(self) -> str:
+        """Hash of posts the FAQ-gap page no longer groups: post id -> JSON (why, who, when)."""
+        return self._k("gaps", "aside")
+
+    @property
+    def faq_drafts(self) -> str:
+        """Hash of FAQ entries drafted from a gap cluster: draft id -> JSON."""
+        return self._k("gaps", "drafts")
+
+    @property
     def report_dirty(self) -> str:
         """Set of dockets whose ticket changed since the daily figures were last refreshed."""
         return self._k("report", "dirty")

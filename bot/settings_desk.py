@@ -223,3 +223,26 @@ class DeskSettings(BaseSettings):
         default=["mon", "tue", "wed", "thu", "fri"],
         description="... and the working days (public holidays are not modelled)",
     )
+    gaps_days: int = Field(
+        default=14, ge=1, le=90, description="FAQ gaps: the days of escalated posts grouped"
+    )
+    gaps_max_posts: int = Field(
+        default=500,
+        ge=10,
+        description=(
+            "FAQ gaps: at most this many of the newest posts are grouped (the cost grows as "
+            "its square)"
+        ),
+    )
+    gaps_threshold: float = Field(
+        default=0.11,
+        gt=0,
+        le=1,
+        description=(
+            "FAQ gaps: the mean similarity two groups of posts need to merge (chosen on the "
+            "dev corpus: 0.10 to 0.12 gave the same two topics)"
+        ),
+    )
+    gaps_min_size: int = Field(
+        default=3, ge=2, description="FAQ gaps: the posts a topic needs before admins see it"
+    )

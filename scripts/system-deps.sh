@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install the system packages Seva's tests and demo need, if they are missing:
-# redis-server (every integration test, the demo) and chromium (the web desk's browser
-# tests drive Debian's Chromium through Playwright; `playwright install` is not used).
+# redis-server (every integration test, the demo), chromium (the web desk's browser
+# tests drive Debian's Chromium through Playwright; `playwright install` is not used) and a
+# Devanagari font for it.
 # Runs unattended (CI=true, no stdin). Needs root for apt-get; otherwise it explains.
 # SEVA_SKIP_CHROMIUM=1 leaves chromium out (the browser tests then skip, except under CI).
 set -euo pipefail
@@ -10,6 +11,11 @@ need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 if [[ -z "${SEVA_SKIP_CHROMIUM:-}" ]] && ! [[ -x /usr/bin/chromium ]]; then
   need+=(chromium)
+fi
+# A Devanagari font, so the desk's pages (and the README's screenshots) show Hindi posts
+# as text rather than empty boxes.
+if [[ -z "${SEVA_SKIP_CHROMIUM:-}" ]] && ! fc-list :lang=hi 2>/dev/null | grep -q .; then
+  need+=(fonts-lohit-deva)
 fi
 
 if ((${#need[@]} == 0)); then

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,14 +120,14 @@ def gist(text: str, entities: Iterable[str] = ()) -> Gist:
     )
 
 
-def cosine(a: Counter[str], b: Counter[str]) -> float:
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     """Cosine similarity of two count vectors (0 when either is empty)."""
     if not a or not b:
         return 0.0
     small, large = (a, b) if len(a) < len(b) else (b, a)
     dot = sum(n * large[k] for k, n in small.items() if k in large)
     norm = math.sqrt(sum(n * n for n in a.values()) * sum(n * n for n in b.values()))
-    return dot / norm
+    return dot / norm if norm else 0.0
 
 
 @dataclass

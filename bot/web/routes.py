@@ -16,6 +16,7 @@ from bot.users.model import Role
 from bot.web.pages import (
     admin,
     dept,
+    gaps,
     health,
     live,
     ops,
@@ -91,4 +92,10 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/admin/audit", users.audit, ADMINS),
     Route("GET", "/ops", ops.page, ADMINS),
+    Route("GET", "/gaps", gaps.page, ADMINS),
+    Route("POST", "/gaps/dismiss", gaps.dismiss, ADMINS, ok=303),
+    Route("POST", "/gaps/draft", gaps.draft, ADMINS, ok=303),
+    Route("GET", "/gaps/draft/{draft}", gaps.draft_page, ADMINS),
+    # Saved: 303 to /gaps; with problems (the route walker's empty form): the form again.
+    Route("POST", "/gaps/draft/{draft}", gaps.draft_save, ADMINS),
 )

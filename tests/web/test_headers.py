@@ -43,6 +43,7 @@ async def test_security_headers_on_every_route_and_error(desk: Desk) -> None:
                     docket="MOCI-2026-000001",
                     post="1960000000000000001",
                     user="nobody",
+                    draft="none",
                 )
                 async with http.request(
                     route.method, desk.base + path, data={"_csrf": token} if route.method == "POST" else None,

@@ -8,9 +8,11 @@ from operator import itemgetter
 import aiohttp
 import pytest
 
+from bot.clock import SystemClock
 from bot.keys import Keys
 from bot.settings import load_settings
 from bot.store import connect
+from bot.tickets.gap_store import GapStore
 from bot.users.model import Role
 from bot.web.access import allowed
 from bot.web.app import create_app
@@ -43,8 +45,10 @@ async def _answer(desk: Desk, route: Route, role: Role | None) -> int:
     post = await desk.add_triaged("@MoCI_Seva nice seminar today")
     spare = await desk.add_user(Role.OFFICER)  # for POST /signin
     target = await desk.add_user(Role.OFFICER)  # for the admin's actions on a user
+    gaps = GapStore(desk.redis, desk.users.keys, SystemClock())
+    draft = await gaps.save_draft({"posts": [], "examples": {}, "by": "test", "at": ""})
     path = route.path.format(
-        name="htmx.min.js", chart="sla", docket=docket, post=post, user=target.name
+        name="htmx.min.js", chart="sla", docket=docket, post=post, user=target.name, draft=draft
     )
     async with await _client(desk, role) as http:
         token = csrf_of(await (await http.get(f"{desk.base}/signin")).text())
