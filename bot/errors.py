@@ -144,6 +144,22 @@ class KBError(SevaError):
     """The knowledge base is invalid or an edit was refused."""
 
 
+class KBConflictError(KBError):
+    """A console edit started from a version of the item that is no longer live."""
+
+    def __init__(self, item: str, by: str, diff: list[str]) -> None:
+        super().__init__(f"{item} was changed by {by} since you opened it; nothing was saved")
+        self.item, self.by, self.diff = item, by, diff
+
+
+class KBRefusedError(KBError):
+    """A console edit would leave the knowledge base with problems; nothing was saved."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{where}: {message}" for where, message in problems))
+        self.problems = problems  # (where, message), as ``bot.kb.files.Problem`` has them
+
+
 class TicketError(SevaError):
     """A ticket operation was refused (unknown docket, wrong state, not yours)."""
 

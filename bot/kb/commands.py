@@ -20,6 +20,7 @@ import yaml
 
 from bot.errors import KBError
 from bot.kb import files
+from bot.kb.review import counts, review_queue
 from bot.kb.schema import KnowledgeBase
 from bot.kb.source import RedisKB, examples_hash, from_items, to_items
 from bot.kb.validate import report, validate
@@ -142,6 +143,36 @@ def export_command(out_dir: Path, at_version: int | None) -> None:
 
 def _item_views(data: KnowledgeBase) -> dict[str, dict[str, Any]]:
     return {field: json.loads(raw) for field, raw in to_items(data).items()}
+
+
+@kb.command("review")
+@click.option("--json", "as_json", is_flag=True, help="JSON for machines.")
+@click.option(
+    "--files", "from_files", is_flag=True, help="Review the files (SEVA_KB_DIR), not the live KB."
+)
+def review_command(as_json: bool, from_files: bool) -> None:
+    """The entries the desk cannot stand behind yet: unverified, overdue, unsupported."""
+    settings = load_settings()
+    if from_files:
+        data, problems = files.load(settings.kb_dir, settings.responses_dir)
+        if not _report(problems):
+            _fail(f"{len(problems)} problem(s) in the files")
+    else:
+        data = _run(settings, lambda store: store.load())
+    items = review_queue(data, datetime.now(UTC).date())
+    if as_json:
+        found = counts(items)
+        echo(json.dumps({
+            "counts": {c.value: n for c, n in found.items()},
+            "entries": [i.to_json() for i in items],
+        }, indent=2, ensure_ascii=False))  # fmt: skip
+        return
+    for item in items:
+        echo(f"{item.kind} [{item.id}]")
+        for concern, detail in item.concerns:
+            echo(f"    {concern.value}: {detail}")
+    summary = ", ".join(f"{c.value} {n}" for c, n in counts(items).items())
+    echo(f"{len(items)} entries to review ({summary})")
 
 
 @kb.command("list")

@@ -264,6 +264,18 @@ class RedisKB:
                     items.pop(change["item"], None)
         return from_items(items, version)
 
+    async def item_at(self, item: str, version: int) -> str | None:
+        """One item's stored value as it was at ``version`` (None if it did not exist)."""
+        raw: Any = await self._redis.hget(self._items, item)
+        value = _s(raw) if raw is not None else None
+        for record in await self.history(item, limit=10_000):
+            if record.version <= version:
+                break
+            for change in reversed(record.changes):
+                if change["item"] == item:
+                    value = change["before"] or None
+        return value
+
     async def _seed_again(self, reseed: Reseed) -> int:
         from bot.alarms import raise_alarm
 

@@ -11,15 +11,17 @@ department's chain (officer → head → cell), records the breach, gives the ne
 fresh SLA period, and queues one public "still working on it" reply (job id
 ``interim:<docket>:<level>``, so a rerun can never post it twice).
 
-Each tick also checks the live KB's review dates: while any entry is past its
-``review_due`` the ``kb_review_overdue`` warning is up, naming them; it clears once none is.
+Each tick also checks the live KB's review queue (``bot.kb.review``): while any entry is
+past its ``review_due`` the ``kb_review_overdue`` warning is up, naming them, and while any
+is unverified or states a claim it cannot support, ``kb_unverified`` is, with the counts.
+Both are warnings: ``seva status`` shows them and still reports the desk healthy.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,8 @@ from redis.asyncio import Redis
 from bot.alarms import clear_alarm, raise_alarm
 from bot.clock import Clock
 from bot.errors import TicketError
+from bot.kb.review import Concern, counts, review_queue
+from bot.kb.schema import KnowledgeBase
 from bot.kb.source import KBSource
 from bot.keys import ESCALATION_CHAIN, LEASE_TTL_MS, Keys
 from bot.lease import Lease, run_as_leader
@@ -44,6 +48,7 @@ from bot.tickets.triage import TriageInbox
 log = structlog.get_logger("sla")
 
 REVIEW_OVERDUE = "kb_review_overdue"  # a warning (bot.alarms): never fails `seva status`
+UNVERIFIED = "kb_unverified"  # a warning too: the desk runs with unverified entries
 _NAMED_MAX = 10  # entries named in the alarm's detail
 
 
@@ -83,6 +88,7 @@ class Scheduler:
         today = self._clock.now().astimezone(self._tz).date()
         overdue = [f"faq {f.id}" for f in kb.faqs if f.stale(today)]
         overdue += [f"directory {d.id}" for d in kb.directory if d.stale(today)]
+        await self._check_unverified(kb, today)
         if not overdue:
             self._overdue = None
             await clear_alarm(self._redis, self._keys, REVIEW_OVERDUE)
@@ -98,6 +104,19 @@ class Scheduler:
             await raise_alarm(self._redis, self._keys, self._clock, REVIEW_OVERDUE, detail)
             self._overdue = detail
         return overdue
+
+    async def _check_unverified(self, kb: KnowledgeBase, today: date) -> None:
+        """Raise ``kb_unverified`` with the review queue's counts, or clear it."""
+        found = counts(review_queue(kb, today))
+        unverified, unsupported = found[Concern.UNVERIFIED], found[Concern.UNSUPPORTED]
+        if not unverified and not unsupported:
+            await clear_alarm(self._redis, self._keys, UNVERIFIED)
+            return
+        detail = (
+            f"{unverified} KB entries unverified, {unsupported} answers held back for a claim "
+            "they cannot support yet (seva kb review lists them)"
+        )
+        await raise_alarm(self._redis, self._keys, self._clock, UNVERIFIED, detail)
 
     async def tick(self) -> None:
         """Handle every warning and breach that is due now."""

@@ -1,5 +1,6 @@
 """The SLA leader's tick raises kb_review_overdue (a warning) while any KB entry is past its
-review_due, naming them, and clears it once none is."""
+review_due, naming them, and kb_unverified while any is unverified, and clears each once
+none is."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from bot.kb.source import StaticKB
 from bot.keys import Keys
 from bot.replies.composer import ReplyComposer
 from bot.settings import Settings
-from bot.tickets.sla import REVIEW_OVERDUE, Scheduler
+from bot.tickets.sla import REVIEW_OVERDUE, UNVERIFIED, Scheduler
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 
@@ -49,3 +50,35 @@ async def test_overdue_reviews_raise_a_warning_on_the_tick_and_clear(
     assert body["detail"].startswith(f"1 KB entries past review_due (faq {stale.id})")
     assert [] == await scheduler(kb).check_reviews()
     assert await redis.get(keys.alarm(REVIEW_OVERDUE)) is None
+
+
+async def test_unverified_entries_raise_a_warning_with_the_counts_and_clear(
+    redis: Any, keys: Keys, shipped_kb: KnowledgeBase, settings: Settings
+) -> None:
+    """One unverified entry: `kb_unverified` (a warning, so `seva status` stays healthy)
+    says 1; once every entry is verified it clears."""
+    clock = FakeClock()
+    today = clock.now().date()
+    good = {"verified": True, "evidence": "the page says so", "reviewed_by": "t",
+            "review_due": date(today.year + 1, 1, 1)}  # fmt: skip
+    faqs = [f.model_copy(update=good) for f in shipped_kb.faqs]
+    directory = [d.model_copy(update=good) for d in shipped_kb.directory]
+    trusted = shipped_kb.model_copy(update={"faqs": faqs, "directory": directory})
+    one = trusted.model_copy(
+        update={"faqs": [faqs[0].model_copy(update={"verified": False}), *faqs[1:]]}
+    )
+    store = TicketStore(redis, keys, clock, StaticKB(one), settings)
+
+    def scheduler(k: KnowledgeBase) -> Scheduler:
+        tz = settings.reply_timezone
+        composer = ReplyComposer(StaticKB(k), timezone=tz)
+        storms = Storms(redis, keys, clock, store, settings)
+        return Scheduler(redis, keys, clock, store, StaticKB(k), composer, storms, timezone=tz)
+
+    await scheduler(one).check_reviews()
+    body = json.loads(await redis.get(keys.alarm(UNVERIFIED)))
+    assert body["severity"] == "warning"
+    assert severity_of(UNVERIFIED) is Severity.WARNING
+    assert body["detail"].startswith("1 KB entries unverified, 0 answers held back")
+    await scheduler(trusted).check_reviews()
+    assert await redis.get(keys.alarm(UNVERIFIED)) is None
