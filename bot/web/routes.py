@@ -18,6 +18,7 @@ from bot.web.pages import (
     dept,
     gaps,
     health,
+    kb,
     live,
     ops,
     queue,
@@ -92,6 +93,23 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("GET", "/admin/audit", users.audit, ADMINS),
     Route("GET", "/ops", ops.page, ADMINS),
+    Route("GET", "/kb", kb.front, ADMINS),
+    Route("GET", "/kb/review", kb.review, ADMINS),
+    Route("GET", "/kb/new", kb.new_page, ADMINS),
+    # The console's forms answer 303 once saved; with problems (the route walker's empty
+    # form among them) the form comes back with the problems beside its fields.
+    Route("POST", "/kb/new", kb.new_save, ADMINS),
+    *(
+        route
+        for path in (*(f"/kb/{k}/{{item}}" for k in kb.ENTRY_KINDS), "/kb/template/{lang}/{tkind}")
+        for route in (
+            Route("GET", path, kb.item_page, ADMINS),
+            Route("POST", path, kb.item_save, ADMINS),
+            Route("GET", f"{path}/diff", kb.item_diff, ADMINS),
+            Route("POST", f"{path}/rollback", kb.item_rollback, ADMINS, ok=303),
+        )
+    ),
+    Route("POST", "/kb/faq/{item}/verify", kb.verify, ADMINS, ok=303),
     Route("GET", "/gaps", gaps.page, ADMINS),
     Route("POST", "/gaps/dismiss", gaps.dismiss, ADMINS, ok=303),
     Route("POST", "/gaps/draft", gaps.draft, ADMINS, ok=303),

@@ -44,6 +44,9 @@ async def test_security_headers_on_every_route_and_error(desk: Desk) -> None:
                     post="1960000000000000001",
                     user="nobody",
                     draft="none",
+                    item="none",
+                    lang="en",
+                    tkind="none",
                 )
                 async with http.request(
                     route.method, desk.base + path, data={"_csrf": token} if route.method == "POST" else None,

@@ -47,9 +47,12 @@ async def _answer(desk: Desk, route: Route, role: Role | None) -> int:
     target = await desk.add_user(Role.OFFICER)  # for the admin's actions on a user
     gaps = GapStore(desk.redis, desk.users.keys, SystemClock())
     draft = await gaps.save_draft({"posts": [], "examples": {}, "by": "test", "at": ""})
+    kb_item = {"faq": "iec-apply", "directory": "mea-passport", "department": "dgft"}
     path = route.path.format(
-        name="htmx.min.js", chart="sla", docket=docket, post=post, user=target.name, draft=draft
-    )
+        name="htmx.min.js", chart="sla", docket=docket, post=post, user=target.name, draft=draft,
+        item=next((v for k, v in kb_item.items() if f"/kb/{k}/" in route.path), ""),
+        lang="en", tkind="ack",
+    )  # fmt: skip
     async with await _client(desk, role) as http:
         token = csrf_of(await (await http.get(f"{desk.base}/signin")).text())
         data = {"_csrf": token, "name": spare.name, "password": spare.password, "code": ""}
