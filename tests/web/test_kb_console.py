@@ -167,10 +167,17 @@ async def test_markup_in_kb_text_is_shown_as_text(desk: Desk, page_as: PageAs) -
     await page.goto(f"{desk.base}/kb/faq/iec-apply")
     assert await page.input_value("#answer_en") == hostile
     assert await page.locator("img[src=x], main script").count() == 0
+    live = RedisKB(desk.redis, desk.users.keys)
+    greeting = (await live.load()).templates["en/greeting"]
     await page.goto(f"{desk.base}/kb/template/en/greeting")
     await page.fill("#source-text", "<b>Hello</b> {{ '<i>x</i>' }}")
+    await page.click("#preview")
+    await page.wait_for_load_state()
+    assert "<b>Hello</b>" in await page.inner_text("#sample")
+    assert (await live.load()).templates["en/greeting"] == greeting  # a preview saves nothing
     await page.click("#save")
     await page.wait_for_load_state()
+    assert (await live.load()).templates["en/greeting"] == "<b>Hello</b> {{ '<i>x</i>' }}"
     sample = await page.inner_text("#sample")
     assert "<b>Hello</b>" in sample
     assert await page.locator("#sample b, #sample i").count() == 0
@@ -209,3 +216,46 @@ async def test_mark_verified_needs_an_official_page_and_its_sentence(
     assert entry.reviewed_by == "meera"
     assert entry.evidence == "Apply for IEC online on the DGFT portal with your PAN."
     assert (await page.inner_text("#verified")).strip() == "yes"
+
+
+@pytest.mark.slow
+async def test_a_new_faq_entry_is_added_with_its_examples(desk: Desk, page_as: PageAs) -> None:
+    """A bad id is named beside its field and nothing is saved; a complete entry (examples
+    in three languages, answers, source) is added, unverified, by the admin."""
+    await desk.import_kb()
+    admin = await page_as(Role.ADMIN, name="sunita")
+    page = admin.page
+    live = RedisKB(desk.redis, desk.users.keys)
+    await page.goto(f"{desk.base}/kb/new")
+    await page.fill("#id", "Not Kebab")
+    await page.click("form.kb-edit button[type=submit]")
+    await page.wait_for_load_state()
+    assert await page.locator(".problem[data-field=id]").count() >= 1
+    before = await live.version()
+    await page.fill("#id", "epcg-scheme")
+    await page.fill("#topic", "The EPCG scheme")
+    await page.select_option("#department", "dgft")
+    examples = {
+        "en": [f"what is the EPCG scheme, question {n}" for n in range(8)],
+        "hi": [f"ईपीसीजी योजना क्या है, प्रश्न {n}" for n in range(8)],
+        "hinglish": [f"EPCG scheme kya hai, sawaal {n}" for n in range(8)],
+    }
+    for lang, lines in examples.items():
+        await page.fill(f"#examples_{lang}", "\n".join(lines))
+    await page.fill("#answer_en", "EPCG lets exporters import capital goods; see dgft.gov.in.")
+    await page.fill("#answer_hi", "ईपीसीजी से निर्यातक पूंजीगत माल आयात करते हैं; dgft.gov.in देखें।")
+    await page.fill(
+        "#answer_hinglish",
+        "EPCG se exporters capital goods import karte hain; dgft.gov.in dekhein.",
+    )
+    await page.fill("#source", "https://www.dgft.gov.in/CP/")
+    await page.click("form.kb-edit button[type=submit]")
+    await page.wait_for_load_state()
+    assert await page.locator(".problem").all_inner_texts() == []
+    assert page.url == f"{desk.base}/kb/faq/epcg-scheme"
+    entry = (await live.load()).faq("epcg-scheme")
+    assert entry is not None
+    assert entry.examples.hi == examples["hi"]
+    assert not entry.verified
+    assert entry.reviewed_by == "sunita"
+    assert await live.version() == before + 1
