@@ -200,9 +200,9 @@ async def item_save(request: web.Request) -> web.StreamResponse:
     kb, data = await _current(request, kind, name)
     form = {k: str(v)[:FIELD_MAX] for k, v in (await request.post()).items()}
     if kind == "template" and "preview" in form:  # rendered with sample values, not saved
-        values = {"source": form.get("source", "")}
+        shown = {"source": form.get("source", "")}
         return await _item_view(
-            request, kind, name, kb, data, values=values, problems={}, conflict=None
+            request, kind, name, kb, data, values=shown, problems={}, conflict=None
         )
     base = _version(form.get("base", ""), -1)  # -1: no version seen, so any change conflicts
     values: dict[str, str] = {}
