@@ -17,8 +17,9 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,13 @@ from bot.kb.schema import KnowledgeBase
 from bot.kb.source import examples_hash
 from bot.keys import Keys
 from bot.nlu.entities import EntityFinder
-from bot.nlu.evaluate import Report, load_cases, score
+from bot.nlu.evaluate import (
+    FLOOR_ESCALATION_RECALL,
+    FLOOR_MACRO_F1,
+    Report,
+    load_cases,
+    score,
+)
 from bot.nlu.project import Project
 from bot.nlu.server import RasaServer
 
@@ -48,6 +55,7 @@ class Published:
     pid: int | None
     macro_f1: dict[str, float]
     escalation_recall: float
+    trained_at: str | None = None  # when the model file was written (records before: None)
 
     def to_json(self) -> str:
         """Serialise for Redis."""
@@ -66,6 +74,30 @@ async def evaluate_model(
     cases = load_cases(project.nlu_dir / "tests" / "test_set.yml")
     results = await project.parse_batch(model, [c.text for c in cases])
     return score(cases, results, th, EntityFinder(kb, docket_prefix))
+
+
+STAGES = ("train", "evaluate", "gate", "start", "switch", "stop")
+Stage = Callable[[str, str, dict[str, Any]], Awaitable[None]]
+
+
+async def _no_stage(_name: str, _status: str, _detail: dict[str, Any]) -> None:
+    return None
+
+
+def gate_table(new: Report, live: Published | None) -> dict[str, Any]:
+    """The gate's verdict as a table: each figure, old beside new, with its floor."""
+    rows = [
+        {
+            "figure": f"macro-F1 {lang}", "old": live.macro_f1.get(lang) if live else None,
+            "new": f1, "floor": FLOOR_MACRO_F1,
+        }
+        for lang, f1 in sorted(new.macro_f1.items())
+    ]  # fmt: skip
+    rows.append({
+        "figure": "escalation recall", "old": live.escalation_recall if live else None,
+        "new": new.escalation_recall, "floor": FLOOR_ESCALATION_RECALL,
+    })  # fmt: skip
+    return {"rows": rows, "tolerance": REGRESSION_TOLERANCE}
 
 
 def regressions(new: Report, live: Published | None) -> list[str]:
@@ -118,17 +150,34 @@ class Publisher:
         raw = await self._redis.get(self._keys.kb("nlu_published"))
         return Published.from_json(str(raw)) if raw else None
 
-    async def publish(self, kb: KnowledgeBase, port: int, *, force: bool = False) -> Published:
-        """Train, evaluate, start green, switch, stop blue. Returns the new deployment."""
-        model, _ = await asyncio.to_thread(self._project.train, kb, progress=self._progress)
+    async def publish(
+        self, kb: KnowledgeBase, port: int, *, force: bool = False, stage: Stage = _no_stage
+    ) -> Published:
+        """Train, evaluate, gate, start green, switch, stop blue. Returns the new deployment.
+
+        ``stage(name, status, detail)`` hears each of ``STAGES`` start ("running") and end
+        ("done", "refused" or "skipped"); the gate's detail is its table (``gate_table``).
+        """
+        await stage("train", "running", {})
+        model, trained = await asyncio.to_thread(self._project.train, kb, progress=self._progress)
+        await stage("train", "done", {"model": model.name, "trained": trained})
+        await stage("evaluate", "running", {})
         report = await evaluate_model(self._project, model, self._th, kb, self._docket_prefix)
+        await stage("evaluate", "done", {})
         live = await self.live()
         problems = regressions(report, live)
         for lang, f1 in report.macro_f1.items():
             self._progress(f"  macro-F1 [{lang}] {f1:.3f}")
         self._progress(f"  escalation recall {report.escalation_recall:.3f}")
+        table = gate_table(report, live) | {
+            "problems": problems,
+            "forced": bool(problems and force),
+        }
         if problems and not force:
+            await stage("gate", "refused", table)
             raise NLUError("refusing to publish: " + "; ".join(problems))
+        await stage("gate", "done", table)
+        await stage("start", "running", {})
         green = RasaServer(
             self._project,
             model,
@@ -145,22 +194,32 @@ class Publisher:
         except NLUError:
             green.stop()
             raise
+        await stage("start", "done", {"url": green.url})
         published = Published(
             url=green.url,
             model=model.name,
             pid=green.proc.pid if green.proc else None,
             macro_f1=report.macro_f1,
             escalation_recall=report.escalation_recall,
+            trained_at=datetime.fromtimestamp(model.stat().st_mtime, UTC).isoformat(
+                timespec="seconds"
+            ),
         )
+        await stage("switch", "running", {})
         await self.switch(published, kb)
         self._progress(
             f"switched the live NLU to {green.url}; "
             f"waiting {self._follow_s:.1f} s for daemons to follow"
         )
         await asyncio.sleep(self._follow_s)
+        await stage("switch", "done", {"url": green.url})
+        await stage("stop", "running", {})
         if live is not None and live.url != green.url and live.pid:
             _stop_pid(live.pid)
             self._progress(f"stopped the previous server {live.url} (pid {live.pid})")
+            await stage("stop", "done", {"url": live.url})
+        else:
+            await stage("stop", "skipped", {"why": "no previous server this desk started"})
         return published
 
     async def switch(self, published: Published, kb: KnowledgeBase | None = None) -> None:

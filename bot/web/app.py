@@ -12,13 +12,19 @@ import asyncio
 import aiohttp_jinja2
 import aiohttp_session
 import jinja2
+import structlog
 from aiohttp import web
 
 from bot.audit import AuditLog
 from bot.clock import Clock, SystemClock
+from bot.decision import Thresholds
 from bot.kb.source import RedisKB
 from bot.keys import Keys
 from bot.metrics import Metrics
+from bot.net import free_port
+from bot.nlu.project import default_project
+from bot.nlu.publish import Publisher
+from bot.nlu.publish_job import PublishJobs
 from bot.pipeline.effects import DeskEffects
 from bot.pipeline.triage import Triage
 from bot.settings import Settings
@@ -35,6 +41,7 @@ from bot.web.context import (
     CLOCK,
     KEYS,
     METRICS,
+    PUBLISH,
     REDIS,
     SETTINGS,
     SIGNIN,
@@ -50,7 +57,27 @@ from bot.web.pages.triage import TRIAGE
 from bot.web.routes import ROUTES
 from bot.web.sessions import RedisSessionStorage
 
+log = structlog.get_logger("web")
+
 MAX_BODY = 64 * 1024  # forms are small; a bigger body is refused (413) before parsing
+
+
+def _publishes(
+    settings: Settings, redis: Redis, keys: Keys, clock: Clock, audit: AuditLog
+) -> PublishJobs:
+    """The console's publish jobs, each with a publisher built as `seva nlu publish` builds it."""
+    project = default_project(settings.nlu_dir, settings.rasa_venv)
+    token = settings.rasa_token.get_secret_value() if settings.rasa_token else None
+
+    def publisher() -> Publisher:
+        return Publisher(
+            redis, keys, project, thresholds=Thresholds.from_settings(settings),
+            docket_prefix=settings.docket_prefix, token=token,
+            follow_s=2 * settings.nlu_urls_refresh_s + 1.0, log_dir=settings.nlu_dir / "models",
+            progress=lambda line: log.info("publish", line=line),
+        )  # fmt: skip
+
+    return PublishJobs(redis, keys, clock, publisher=publisher, port=free_port, audit=audit)
 
 
 def create_app(
@@ -72,6 +99,7 @@ def create_app(
     )  # fmt: skip
     app[TRIAGE] = Triage(TriageInbox(redis, keys, clock), effects, tickets, flow)
     app[METRICS] = Metrics(redis, keys, clock, settings=settings)  # the process's one registry
+    app[PUBLISH] = _publishes(settings, redis, keys, clock, app[AUDIT])
     aiohttp_jinja2.setup(
         app,
         loader=jinja2.PackageLoader("bot.web", "templates"),

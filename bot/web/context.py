@@ -15,6 +15,7 @@ from bot.audit import AuditLog
 from bot.clock import Clock
 from bot.keys import Keys
 from bot.metrics import Metrics
+from bot.nlu.publish_job import PublishJobs
 from bot.settings import Settings
 from bot.store import Redis
 from bot.tickets.store import TicketStore
@@ -34,6 +35,7 @@ AUDIT = web.AppKey("audit", AuditLog)
 TICKETS = web.AppKey("tickets", TicketStore)
 WORKFLOW = web.AppKey("workflow", Workflow)
 METRICS = web.AppKey("metrics", Metrics)
+PUBLISH = web.AppKey("publish", PublishJobs)  # the console's publishes, one at a time
 
 USER = web.RequestKey("user", User)  # the signed-in User (absent: nobody)
 NOTICE = "notice"  # session key: a message shown once on the next page

@@ -110,6 +110,9 @@ ROUTES: tuple[Route, ...] = (
         )
     ),
     Route("POST", "/kb/faq/{item}/verify", kb.verify, ADMINS, ok=303),
+    Route("POST", "/kb/publish", kb.publish_start, ADMINS, ok=303),
+    Route("GET", "/kb/publish/{job}", kb.publish_page, ADMINS),
+    Route("GET", "/kb/publish/{job}/events", kb.publish_events, ADMINS),  # until it ends
     Route("GET", "/gaps", gaps.page, ADMINS),
     Route("POST", "/gaps/dismiss", gaps.dismiss, ADMINS, ok=303),
     Route("POST", "/gaps/draft", gaps.draft, ADMINS, ok=303),

@@ -165,6 +165,19 @@ class Desk:
         await inbox.add(post, "no grievance, no confident answer: greet (0.40)", dept, {})
         return post.id
 
+    async def park_publishes(self) -> str:
+        """Hold the publish lease (so a route walk's POST /kb/publish starts no training)
+        and leave a finished publish behind; return that job's id."""
+        keys = self.users.keys
+        await self.redis.set(keys.kb("publish", "lease"), "held-by-the-test", px=600_000)
+        job = "parkedjob"
+        await self.redis.hset(keys.kb("publish", job), mapping={
+            "job": job, "by": "test", "state": "published", "started": "", "override": "",
+        })  # fmt: skip
+        end = {"stage": "end", "status": "published", "detail": "{}"}
+        await self.redis.xadd(keys.kb("publish", job, "events"), end)  # type: ignore[arg-type]
+        return job
+
     async def add_ticket(self, text: str, dept: str = "dgft", handle: str = "citizen") -> str:
         """A ticket in ``dept``'s queue from a citizen's post; returns its docket."""
         post = self._citizen_post(text, handle, 1_960_000_000_000_000_000)

@@ -15,10 +15,12 @@ text here and in the reply preview.
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
+from aiohttp_sse import sse_response
 
 from bot.errors import KBConflictError, KBError, KBRefusedError
 from bot.kb.console import Console, as_yaml, diff, item_name, items_of
@@ -26,9 +28,12 @@ from bot.kb.review import counts, review_queue
 from bot.kb.schema import FAQEntry, KnowledgeBase
 from bot.kb.source import RedisKB, examples_hash
 from bot.kb.validate import answer_parts, is_official
+from bot.nlu.publish import STAGES
+from bot.nlu.publish_job import PublishBusyError
 from bot.replies.render import KINDS, render
-from bot.web.context import CLOCK, KEYS, REDIS, SETTINGS, notify, signed_in
+from bot.web.context import CLOCK, KEYS, PUBLISH, REDIS, SETTINGS, notify, signed_in
 from bot.web.context import render as page_render
+from bot.web.pages.live import LIVE_STOP
 
 LANGS = ("en", "hi", "hinglish")
 ENTRY_KINDS = ("faq", "directory", "department")
@@ -36,6 +41,7 @@ FIELD_MAX = 4_000
 SEARCH_MAX = 100
 EVIDENCE_MIN = 20  # characters: a supporting sentence, not a word
 REVIEW_AFTER = timedelta(days=180)  # a verification's next review is due this long after
+_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 FAQ_FIELDS = ("topic", "department", "domain", "source", *(f"answer_{x}" for x in LANGS))
 
 
@@ -69,6 +75,7 @@ async def front(request: web.Request) -> web.Response:
         "version": kb.version, "counts": counts(review_queue(kb, today)), "q": q,
         "by_kind": by_kind, "published": published, "trained_on": trained_on,
         "stale": trained_on is not None and trained_on != examples_hash(kb),
+        "latest": await request.app[PUBLISH].latest(),
     }  # fmt: skip
     return await page_render(request, "kb.html", context)
 
@@ -369,3 +376,68 @@ async def new_save(request: web.Request) -> web.StreamResponse:
         "the next publish.",
     )
     raise web.HTTPSeeOther(_path("faq", entry_id))
+
+
+REASON_MAX = 300
+
+
+async def publish_start(request: web.Request) -> web.StreamResponse:
+    """Start a publish (over a refusal only with a typed reason, which is audited)."""
+    user = signed_in(request)
+    form = await request.post()
+    override = " ".join(str(form.get("override", "")).split())[:REASON_MAX] or None
+    try:
+        job = await request.app[PUBLISH].start(user.name, override=override)
+    except PublishBusyError as err:
+        await notify(request, f"Not started: {err}.")
+        raise web.HTTPSeeOther("/kb") from None
+    raise web.HTTPSeeOther(f"/kb/publish/{job}")
+
+
+async def _job(request: web.Request) -> tuple[str, dict[str, str]]:
+    job = request.match_info["job"][:40]
+    record = await request.app[PUBLISH].job(job)
+    if record is None:
+        raise web.HTTPNotFound(text="no such publish")
+    return job, record
+
+
+async def publish_page(request: web.Request) -> web.Response:
+    """A publish's stages and the gate's table, live while it runs."""
+    job, record = await _job(request)
+    events = await request.app[PUBLISH].events(job)
+    stages: dict[str, dict[str, Any]] = {
+        name: {"status": "waiting", "detail": {}} for name in STAGES
+    }
+    gate: dict[str, Any] | None = None
+    for _, event in events:
+        if event["stage"] in stages:
+            stages[event["stage"]] = {"status": event["status"], "detail": event["detail"]}
+        if event["stage"] == "gate":
+            gate = event["detail"]
+    last = events[-1][0] if events else "0-0"
+    context = {"job": job, "record": record, "stages": stages, "gate": gate, "last": last}
+    return await page_render(request, "kb_publish.html", context)
+
+
+async def publish_events(request: web.Request) -> web.StreamResponse:
+    """The publish's stage entries as server-sent events, until it ends."""
+    job, _ = await _job(request)
+    jobs = request.app[PUBLISH]
+    after = request.headers.get("Last-Event-ID") or request.query.get("after", "0-0")
+    if not _STREAM_ID.fullmatch(after):
+        after = "0-0"
+    async with sse_response(request) as stream:
+        while not request.app[LIVE_STOP].is_set():
+            for entry_id, event in await jobs.events(job, after, block_ms=2_000):
+                await stream.send(json.dumps(event), id=entry_id, event="stage")
+                after = entry_id
+                if event["stage"] == "end":
+                    return stream
+            record = await jobs.job(job)
+            if record is not None and record["state"] == "interrupted":
+                await stream.send(
+                    json.dumps({"stage": "end", "status": "interrupted"}), event="stage"
+                )
+                return stream
+    return stream
