@@ -57,8 +57,8 @@ screenshots: setup
 	SEVA_SCREENSHOTS=docs/screenshots $(BIN)/pytest -q tests/web/test_ticket_desk.py \
 		tests/web/test_demo_walkthrough.py tests/web/test_triage_inbox.py tests/web/test_reports.py \
 		tests/web/test_admin_users.py tests/web/test_ops.py tests/web/test_gaps.py \
-		tests/web/test_kb_console.py \
-		-k "posted_once or reused or newcomer or inbox or each_chart or session_ends or ops_page or pure_clusters or two_admins"
+		tests/web/test_kb_console.py tests/web/test_kb_publish.py \
+		-k "posted_once or reused or newcomer or inbox or each_chart or session_ends or ops_page or pure_clusters or two_admins or new_example"
 
 clean:
 	rm -rf $(VENV) .venv-rasa nlu/models nlu/build .pytest_cache .mypy_cache .ruff_cache

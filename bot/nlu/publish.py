@@ -188,6 +188,7 @@ class Publisher:
         )
         green.start()
         self.green = green
+        _SERVING.append(green)
         self._progress(f"starting {green.url} with {model.name}")
         try:
             await green.wait_ready()
@@ -215,7 +216,7 @@ class Publisher:
         await stage("switch", "done", {"url": green.url})
         await stage("stop", "running", {})
         if live is not None and live.url != green.url and live.pid:
-            _stop_pid(live.pid)
+            await asyncio.to_thread(stop_server, live.pid)
             self._progress(f"stopped the previous server {live.url} (pid {live.pid})")
             await stage("stop", "done", {"url": live.url})
         else:
@@ -233,8 +234,19 @@ class Publisher:
             await pipe.execute()
 
 
-def _stop_pid(pid: int) -> None:
-    """Stop a Rasa server we started earlier (its own process group)."""
+# The green servers this process started: each outlives its publish, and is kept here so
+# its process handle is not collected (the interpreter warns about a running child) and
+# can be reaped when a later publish stops it.
+_SERVING: list[RasaServer] = []
+
+
+def stop_server(pid: int) -> None:
+    """Stop a Rasa server started earlier (its own process group), by this process or not."""
+    for server in list(_SERVING):
+        if server.proc is not None and server.proc.pid == pid:
+            server.stop()  # waits for it, so no zombie is left
+            _SERVING.remove(server)
+            return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGTERM)
 
