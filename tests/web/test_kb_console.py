@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from playwright.async_api import expect
 
 from bot.audit import AuditLog
 from bot.clock import SystemClock
@@ -132,13 +133,16 @@ async def test_two_admins_rollback_history_and_the_review_queue(
 async def test_a_viewer_gets_403_on_every_kb_action_and_an_officer_sees_no_console(
     desk: Desk, page_as: PageAs
 ) -> None:
-    """Every /kb route answers 403 to a viewer and an officer; neither has a KB link."""
+    """Every /kb route, publishing among them, answers 403 to a viewer and an officer;
+    neither has a KB link."""
     await desk.import_kb()
     paths = [
         ("GET", "/kb"), ("GET", "/kb/review"), ("GET", "/kb/new"), ("POST", "/kb/new"),
         ("GET", "/kb/faq/iec-apply"), ("POST", "/kb/faq/iec-apply"),
         ("POST", "/kb/faq/iec-apply/rollback"), ("POST", "/kb/faq/iec-apply/verify"),
         ("GET", "/kb/template/en/ack"), ("POST", "/kb/template/en/ack"),
+        ("POST", "/kb/publish"), ("GET", "/kb/publish/anyjob"),
+        ("GET", "/kb/publish/anyjob/events"),
     ]  # fmt: skip
     for role in (Role.VIEWER, Role.OFFICER):
         account = await desk.add_user(role)
@@ -259,3 +263,30 @@ async def test_a_new_faq_entry_is_added_with_its_examples(desk: Desk, page_as: P
     assert not entry.verified
     assert entry.reviewed_by == "sunita"
     assert await live.version() == before + 1
+
+
+@pytest.mark.slow
+async def test_markup_in_a_snippet_stays_text_in_the_reply_preview(
+    desk: Desk, page_as: PageAs
+) -> None:
+    """An admin saves a snippet holding markup; an officer inserts it into a reply: the
+    editor and its preview show the markup as text, and nothing of it runs."""
+    await desk.import_kb()
+    admin = await page_as(Role.ADMIN)
+    hostile = "<b>Sorry</b> for the wait <img src=x onerror=alert(this)>"
+    await admin.page.goto(f"{desk.base}/kb/template/en/snippet-sorry-delay")
+    await admin.page.fill("#source-text", hostile)
+    await admin.page.click("#save")
+    await admin.page.wait_for_load_state()
+    assert await admin.page.locator(".problem").all_inner_texts() == []
+    docket = await desk.add_ticket("@MoCI_Seva my IEC is stuck")
+    officer = await page_as(Role.OFFICER)
+    page = officer.page
+    await page.goto(f"{desk.base}/ticket/{docket}")
+    await page.click("#claim")
+    await page.select_option("select.snippet[data-for=answer_en]", label="sorry delay")
+    await expect(page.locator("#draft-en .part pre")).to_contain_text("<b>Sorry</b>")
+    assert hostile in await page.input_value("#answer_en")
+    assert await page.locator("#draft-en img, #draft-en b").count() == 0
+    assert officer.dialogs == []
+    assert admin.dialogs == []
