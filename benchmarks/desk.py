@@ -18,25 +18,28 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
-import secrets
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
+from web_harness import (
+    PASSWORD,
+    csrf,
+    getter,
+    pct,
+    private_redis,
+    serving,
+    signed_in,
+    timed,
+    web_settings,
+)
 
 from bot.app import Deps, build
 from bot.clock import SystemClock
 from bot.kb.source import FileKB, RedisKB, StaticKB
-from bot.lifecycle import freeze_heap
-from bot.net import free_port
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
@@ -46,33 +49,10 @@ from bot.web.role import WebRole
 from bot.x.models import Post
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 ANSWER = (
     "Your IEC application was approved today after the bank details were checked again. "
     "The certificate can be downloaded from the DGFT portal under My IEC."
 )
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _csrf(page: str) -> str:
-    found = CSRF.search(page)
-    if found is None:
-        raise RuntimeError("no CSRF token on the page")
-    return found.group(1)
-
-
-async def _timed(rounds: int, call: Callable[[], Awaitable[None]]) -> list[float]:
-    await call()  # a first call warms the caches (templates, the KB); it is not counted
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        await call()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
 
 
 async def _streams(
@@ -125,7 +105,7 @@ async def _streams(
     return (
         f"SSE: {clients} streams opened, {held} held by the hub; {moves} moves, one a second; "
         f"{everyone} streams got every move; delivery median {statistics.median(late):.1f} ms, "
-        f"p99 {_pct(late, 0.99):.1f} ms over {len(late)} deliveries"
+        f"p99 {pct(late, 0.99):.1f} ms over {len(late)} deliveries"
     )
 
 
@@ -158,52 +138,22 @@ async def _seed(deps: Deps, settings: Settings, n_tickets: int) -> list[str]:
         await flow.claim(docket, "ravi")
         await flow.reply(docket, "ravi", ANSWER)
     users = UserStore(deps.redis, deps.keys, SystemClock(), settings)
-    await users.add("meera", "officer", ["dgft"], "correct horse battery", None, "bench")
+    await users.add("meera", "officer", ["dgft"], PASSWORD, None, "bench")
     return dockets
 
 
 async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) -> None:
-    work = Path(tempfile.mkdtemp(prefix="seva-desk-"))
-    port = free_port()
-    redis_proc = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", "", "--appendonly", "no",
-         "--dir", str(work)], stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        settings = load_settings(
-            roles="web", redis_url=f"redis://127.0.0.1:{port}/0", key_prefix=f"b{secrets.token_hex(3)}",
-            web_port=0, log_level="warning", argon2_time_cost=1, argon2_memory_kib=1024,
-            argon2_parallelism=1, x_base_url="http://127.0.0.1:9",
-        )  # fmt: skip
+    with private_redis("seva-desk-") as port:
+        settings = web_settings(port)
         runner, deps = build(settings)
         started = time.perf_counter()
         dockets = await _seed(deps, settings, n_tickets)
         fill_s = time.perf_counter() - started
-        freeze_heap()  # as ``seva run`` does before its roles start (bot.app.serve)
-        task = asyncio.create_task(runner.run())
-        web = next(r for r in runner.roles if isinstance(r, WebRole))
-        while not web.port:
-            await asyncio.sleep(0.05)
-        base = f"http://127.0.0.1:{web.port}"
-        async with aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Origin": base}
-        ) as http:
-            token = _csrf(await (await http.get(f"{base}/signin")).text())
-            form = {
-                "_csrf": token,
-                "name": "meera",
-                "password": "correct horse battery",
-                "code": "",
-            }
-            await http.post(f"{base}/signin", data=form)
-            token = _csrf(await (await http.get(f"{base}/queue")).text())
+        async with serving(runner) as (base, web), signed_in(base, "meera") as http:
+            token = csrf(await (await http.get(f"{base}/queue")).text())
             target = dockets[n_tickets // 2]
             await http.post(f"{base}/ticket/{target}/claim", data={"_csrf": token})
-
-            async def get(path: str) -> None:
-                async with http.get(base + path) as r:
-                    assert r.status == 200, (path, r.status)
-                    await r.read()
+            get = getter(http, base)
 
             async def preview() -> None:
                 async with http.post(
@@ -216,20 +166,14 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
             streams = await _streams(base, http, web, target, token, sse_clients, sse_seconds)
 
             figures = {
-                "queue page": await _timed(rounds, lambda: get("/queue")),
-                "queue page, filtered": await _timed(rounds, lambda: get("/queue?state=claimed")),
-                "queue page 100": await _timed(rounds, lambda: get("/queue?page=100")),
-                "queue page, searched": await _timed(rounds, lambda: get("/queue?q=bank")),
-                "queue page, language": await _timed(rounds, lambda: get("/queue?lang=en")),
-                "ticket page": await _timed(rounds, lambda: get(f"/ticket/{target}")),
-                "length preview": await _timed(rounds, preview),
+                "queue page": await timed(rounds, lambda: get("/queue")),
+                "queue page, filtered": await timed(rounds, lambda: get("/queue?state=claimed")),
+                "queue page 100": await timed(rounds, lambda: get("/queue?page=100")),
+                "queue page, searched": await timed(rounds, lambda: get("/queue?q=bank")),
+                "queue page, language": await timed(rounds, lambda: get("/queue?lang=en")),
+                "ticket page": await timed(rounds, lambda: get(f"/ticket/{target}")),
+                "length preview": await timed(rounds, preview),
             }
-        runner.stop.set()
-        await asyncio.wait_for(task, 30)
-    finally:
-        redis_proc.terminate()
-        redis_proc.wait()
-        shutil.rmtree(work, ignore_errors=True)
     print(
         f"{n_tickets} open tickets and {settings.desk_answered_kept} answered like them "
         f"created in {fill_s:.1f} s; {rounds} requests each"
@@ -237,7 +181,7 @@ async def main(n_tickets: int, rounds: int, sse_clients: int, sse_seconds: int) 
     print(streams)
     for name, times in figures.items():
         print(
-            f"{name:<22} median {statistics.median(times):7.1f} ms   p99 {_pct(times, 0.99):7.1f} ms"
+            f"{name:<22} median {statistics.median(times):7.1f} ms   p99 {pct(times, 0.99):7.1f} ms"
         )
 
 

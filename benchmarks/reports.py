@@ -23,25 +23,26 @@ import argparse
 import asyncio
 import json
 import random
-import re
-import secrets
-import shutil
 import statistics
-import subprocess
-import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import aiohttp
+from web_harness import (
+    PASSWORD,
+    getter,
+    pct,
+    private_redis,
+    serving,
+    signed_in,
+    timed,
+    web_settings,
+)
 
 from bot.app import Deps, build
 from bot.clock import SystemClock
 from bot.kb.source import FileKB, StaticKB
-from bot.lifecycle import freeze_heap
-from bot.net import free_port
-from bot.settings import Settings, load_settings
+from bot.settings import Settings
 from bot.tickets.charts import tables
 from bot.tickets.daily import DailyFigures
 from bot.tickets.report import all_tickets, figures
@@ -49,26 +50,12 @@ from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 from bot.tickets.workflow import Workflow
 from bot.users.store import UserStore
-from bot.web.role import WebRole
 from bot.x.models import Post
 
 ROOT = Path(__file__).resolve().parent.parent
-CSRF = re.compile(r'name="_csrf" value="([^"]+)"')
 DEPTS = ("dgft", "dpiit", "dgtr", "sez", "ipr", "fddi", "export-promotion")
 TOPICS = ("grievance", "policy_question", "status_query", "unknown")
 H = 3600.0
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def _csrf(page: str) -> str:
-    found = CSRF.search(page)
-    if found is None:
-        raise RuntimeError("no CSRF token on the page")
-    return found.group(1)
 
 
 def _ticket_hash(i: int, created: datetime, rng: random.Random) -> dict[str, str]:
@@ -137,16 +124,6 @@ async def _live(deps: Deps, settings: Settings, n: int) -> tuple[Workflow, list[
     return Workflow(deps.redis, deps.keys, clock, store, storms), dockets
 
 
-async def _timed(rounds: int, call: Callable[[], Awaitable[None]]) -> list[float]:
-    await call()  # warms the templates and the first refresh; not counted
-    times = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        await call()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
 async def _mover(flow: Workflow, dockets: list[str], per_s: float, stop: asyncio.Event) -> int:
     """Claim and answer live tickets at ``per_s`` moves a second until told to stop."""
     moves = 0
@@ -163,20 +140,9 @@ async def _mover(flow: Workflow, dockets: list[str], per_s: float, stop: asyncio
     return moves
 
 
-async def main(args: argparse.Namespace) -> None:  # noqa: PLR0915 (one measured run, in order)
-    work = Path(tempfile.mkdtemp(prefix="seva-reports-"))
-    port = free_port()
-    redis_proc = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--save", "",
-         "--appendonly", "no", "--dir", str(work)], stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        settings = load_settings(
-            roles="web", redis_url=f"redis://127.0.0.1:{port}/0",
-            key_prefix=f"b{secrets.token_hex(3)}", web_port=0, log_level="warning",
-            argon2_time_cost=1, argon2_memory_kib=1024, argon2_parallelism=1,
-            x_base_url="http://127.0.0.1:9",
-        )  # fmt: skip
+async def main(args: argparse.Namespace) -> None:
+    with private_redis("seva-reports-") as port:
+        settings = web_settings(port)
         runner, deps = build(settings)
         now = datetime.now(UTC)
         began = time.perf_counter()
@@ -198,42 +164,20 @@ async def main(args: argparse.Namespace) -> None:  # noqa: PLR0915 (one measured
 
         flow, live = await _live(deps, settings, args.live)
         users = UserStore(deps.redis, deps.keys, SystemClock(), settings)
-        await users.add("minister", "viewer", [], "correct horse battery", None, "bench")
-        freeze_heap()  # as ``seva run`` does before its roles start (bot.app.serve)
-        task = asyncio.create_task(runner.run())
-        web = next(r for r in runner.roles if isinstance(r, WebRole))
-        while not web.port:
-            await asyncio.sleep(0.05)
-        base = f"http://127.0.0.1:{web.port}"
+        await users.add("minister", "viewer", [], PASSWORD, None, "bench")
         stop = asyncio.Event()
-        async with aiohttp.ClientSession(
-            cookie_jar=aiohttp.CookieJar(unsafe=True), headers={"Origin": base}
-        ) as http:
-            token = _csrf(await (await http.get(f"{base}/signin")).text())
-            form = {"_csrf": token, "name": "minister", "password": "correct horse battery"}
-            await http.post(f"{base}/signin", data=form | {"code": ""})
-
-            async def get(path: str) -> None:
-                async with http.get(base + path) as r:
-                    assert r.status == 200, (path, r.status)
-                    await r.read()
-
+        async with serving(runner) as (base, _web), signed_in(base, "minister") as http:
+            get = getter(http, base)
             mover = asyncio.create_task(_mover(flow, live, args.moves_per_s, stop))
             names = list(tables([], figures([], now, "quarter", zone), {}, now))
-            timed = {
-                "reports page": await _timed(args.rounds, lambda: get("/reports?period=quarter"))
+            timed_ms = {
+                "reports page": await timed(args.rounds, lambda: get("/reports?period=quarter"))
             }
             for name in names:
                 path = f"/reports/{name}.json?period=quarter"
-                timed[f"{name}.json"] = await _timed(args.rounds, lambda p=path: get(p))  # type: ignore[misc]
+                timed_ms[f"{name}.json"] = await timed(args.rounds, lambda p=path: get(p))  # type: ignore[misc]
             stop.set()
             moves = await mover
-        runner.stop.set()
-        await asyncio.wait_for(task, 30)
-    finally:
-        redis_proc.terminate()
-        redis_proc.wait()
-        shutil.rmtree(work, ignore_errors=True)
     print(
         f"{args.tickets} tickets over {args.days} days written in {write_s:.1f} s; "
         f"{args.live} live tickets moved {moves} times during the timing "
@@ -246,9 +190,9 @@ async def main(args: argparse.Namespace) -> None:  # noqa: PLR0915 (one measured
     print(
         f"the old way (scan and sum every ticket for one report): median {statistics.median(old_way):.0f} ms"
     )
-    for name, times in timed.items():
+    for name, times in timed_ms.items():
         print(
-            f"{name:<24} median {statistics.median(times):7.1f} ms   p99 {_pct(times, 0.99):7.1f} ms"
+            f"{name:<24} median {statistics.median(times):7.1f} ms   p99 {pct(times, 0.99):7.1f} ms"
         )
 
 

@@ -20,6 +20,17 @@ from bot.tickets.store import TicketStore
 from bot.tickets.storm import Storms
 
 
+def _scheduler(
+    redis: Any, keys: Keys, clock: FakeClock, store: TicketStore, settings: Settings,
+    kb: KnowledgeBase,
+) -> Scheduler:  # fmt: skip
+    """The SLA scheduler reading ``kb`` as the live knowledge base."""
+    tz = settings.reply_timezone
+    composer = ReplyComposer(StaticKB(kb), timezone=tz)
+    storms = Storms(redis, keys, clock, store, settings)
+    return Scheduler(redis, keys, clock, store, StaticKB(kb), composer, storms, timezone=tz)
+
+
 def _due(kb: KnowledgeBase, due: date) -> KnowledgeBase:
     faqs = [f.model_copy(update={"review_due": due}) for f in kb.faqs]
     directory = [d.model_copy(update={"review_due": due}) for d in kb.directory]
@@ -38,10 +49,7 @@ async def test_overdue_reviews_raise_a_warning_on_the_tick_and_clear(
     store = TicketStore(redis, keys, clock, StaticKB(kb), settings)
 
     def scheduler(k: KnowledgeBase) -> Scheduler:
-        tz = settings.reply_timezone
-        composer = ReplyComposer(StaticKB(k), timezone=tz)
-        storms = Storms(redis, keys, clock, store, settings)
-        return Scheduler(redis, keys, clock, store, StaticKB(k), composer, storms, timezone=tz)
+        return _scheduler(redis, keys, clock, store, settings, k)
 
     assert [f"faq {stale.id}"] == await scheduler(kb_stale).check_reviews()
     raw = await redis.get(keys.alarm(REVIEW_OVERDUE))
@@ -70,10 +78,7 @@ async def test_unverified_entries_raise_a_warning_with_the_counts_and_clear(
     store = TicketStore(redis, keys, clock, StaticKB(one), settings)
 
     def scheduler(k: KnowledgeBase) -> Scheduler:
-        tz = settings.reply_timezone
-        composer = ReplyComposer(StaticKB(k), timezone=tz)
-        storms = Storms(redis, keys, clock, store, settings)
-        return Scheduler(redis, keys, clock, store, StaticKB(k), composer, storms, timezone=tz)
+        return _scheduler(redis, keys, clock, store, settings, k)
 
     await scheduler(one).check_reviews()
     body = json.loads(await redis.get(keys.alarm(UNVERIFIED)))

@@ -188,6 +188,16 @@ async def test_markup_in_kb_text_is_shown_as_text(desk: Desk, page_as: PageAs) -
     assert admin.dialogs == []
 
 
+SENTENCE = "Apply for IEC online on the DGFT portal with your PAN."
+
+
+async def _verify(page: Any, source: str, evidence: str) -> None:
+    await page.fill("#verify-source", source)
+    await page.fill("#verify-evidence", evidence)
+    await page.click("form.verify button")
+    await page.wait_for_load_state()
+
+
 @pytest.mark.slow
 async def test_mark_verified_needs_an_official_page_and_its_sentence(
     desk: Desk, page_as: PageAs
@@ -199,26 +209,17 @@ async def test_mark_verified_needs_an_official_page_and_its_sentence(
     page = admin.page
     live = RedisKB(desk.redis, desk.users.keys)
     await page.goto(f"{desk.base}/kb/faq/iec-apply")
-    await page.fill("#verify-source", "https://lawyersadda.in/iec")
-    await page.fill("#verify-evidence", "Apply for IEC online on the DGFT portal with your PAN.")
-    await page.click("form.verify button")
-    await page.wait_for_load_state()
+    await _verify(page, "https://lawyersadda.in/iec", SENTENCE)
     assert "official domain" in await page.inner_text(".notice")
-    await page.fill("#verify-source", "https://www.dgft.gov.in/CP/?opt=iec")
-    await page.fill("#verify-evidence", "")
-    await page.click("form.verify button")
-    await page.wait_for_load_state()
+    await _verify(page, "https://www.dgft.gov.in/CP/?opt=iec", "")
     assert "paste the sentence" in await page.inner_text(".notice")
     assert not (await live.load()).faq("iec-apply").verified  # type: ignore[union-attr]
-    await page.fill("#verify-source", "https://www.dgft.gov.in/CP/?opt=iec")
-    await page.fill("#verify-evidence", "Apply for IEC online on the DGFT portal with your PAN.")
-    await page.click("form.verify button")
-    await page.wait_for_load_state()
+    await _verify(page, "https://www.dgft.gov.in/CP/?opt=iec", SENTENCE)
     entry = (await live.load()).faq("iec-apply")
     assert entry is not None
     assert entry.verified
     assert entry.reviewed_by == "meera"
-    assert entry.evidence == "Apply for IEC online on the DGFT portal with your PAN."
+    assert entry.evidence == SENTENCE
     assert (await page.inner_text("#verified")).strip() == "yes"
 
 
