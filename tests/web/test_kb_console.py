@@ -111,6 +111,14 @@ async def test_two_admins_rollback_history_and_the_review_queue(
     await page.wait_for_load_state()
     await screenshot(page, "kb-diff")
     assert "Edited in the console" in await page.inner_text("#diff")
+    versions = await page.locator("select[name=a] option").evaluate_all(
+        "os => os.map(o => o.value)"
+    )
+    await page.select_option("select[name=a]", versions[-1])  # the import
+    await page.select_option("select[name=b]", versions[0])  # the rollback
+    await page.click("#choose-versions button")
+    await page.wait_for_load_state()
+    assert "The two versions are the same." in await page.inner_text("main")  # rolled back
 
     await page.goto(f"{desk.base}/kb")
     await screenshot(page, "kb-console")

@@ -261,6 +261,7 @@ async def item_diff(request: web.Request) -> web.Response:
         "b": b,
         "lines": lines,
         "path": _path(kind, name),
+        "versions": versions,
     }
     return await page_render(request, "kb_diff.html", context)
 
