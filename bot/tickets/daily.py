@@ -23,9 +23,10 @@ One process refreshes at a time (a lease); the others wait for it, then read.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -144,62 +145,59 @@ class DailyFigures:
 
     def __init__(self, redis: Redis, keys: Keys, zone: ZoneInfo) -> None:
         self._redis, self._keys, self.zone = redis, keys, zone
-        self._local = asyncio.Lock()  # one refresh per process; the lease does the rest
 
-    async def _hold(self) -> Lease:
+    @contextlib.asynccontextmanager
+    async def _held(self) -> AsyncIterator[None]:
+        """Hold the refresh lease, waiting while another process holds it.
+
+        Its refresh is ours too, and two refreshes at once could store an older sum last.
+        """
         lease = Lease(self._redis, self._keys.report_lock, uuid.uuid4().hex, _LEASE_MS)
         while not await lease.acquire():  # noqa: ASYNC110 (the holder is another process)
-            await asyncio.sleep(_WAIT_S)  # another process is refreshing: its result is ours
-        return lease
+            await asyncio.sleep(_WAIT_S)
+        try:
+            yield
+        finally:
+            await lease.release()
 
     async def refresh(self) -> int:
         """Sum again the days whose tickets changed since the last refresh; return how many."""
-        async with self._local:
-            lease = await self._hold()
-            try:
-                k = self._keys
-                dockets = [
-                    str(d)
-                    for d in await self._redis.eval(_TAKE, 2, k.report_dirty, k.report_working)
-                ]
-                if not dockets:
-                    return 0
-                async with self._redis.pipeline(transaction=False) as pipe:
-                    for docket in dockets:
-                        pipe.hget(k.ticket(docket), "created_at")
-                    created = await pipe.execute()
-                days = {day_of(datetime.fromisoformat(c), self.zone) for c in created if c}
-                for day in sorted(days):
-                    await self._store(await self._sum_stored_day(day))
-                await self._redis.delete(k.report_working)
-                return len(days)
-            finally:
-                await lease.release()
+        k = self._keys
+        async with self._held():
+            taken = await self._redis.eval(_TAKE, 2, k.report_dirty, k.report_working)
+            dockets = [str(d) for d in taken]
+            if not dockets:
+                return 0
+            async with self._redis.pipeline(transaction=False) as pipe:
+                for docket in dockets:
+                    pipe.hget(k.ticket(docket), "created_at")
+                created = await pipe.execute()
+            days = {day_of(datetime.fromisoformat(c), self.zone) for c in created if c}
+            for day in sorted(days):
+                await self._store(await self._sum_stored_day(day))
+            await self._redis.delete(k.report_working)
+            return len(days)
 
     async def rebuild(self, tickets: list[Ticket]) -> int:
         """Replace every record with sums of ``tickets`` (a full scan); return the days."""
-        async with self._local:
-            lease = await self._hold()
-            try:
-                k = self._keys
-                # Marks made from here on are kept for the next refresh.
-                await self._redis.delete(k.report_dirty, k.report_working)
-                days = sum_days(tickets, self.zone)
-                stale = {str(d) for d in await self._redis.zrange(k.report_days, 0, -1)} - set(days)
-                async with self._redis.pipeline(transaction=True) as pipe:
-                    pipe.delete(k.report_created)
-                    for t in tickets:
-                        pipe.zadd(k.report_created, {t.docket: t.created_at.timestamp()})
-                    for day in stale:
-                        pipe.delete(k.report_day(day))
-                        pipe.zrem(k.report_days, day)
-                    pipe.set(k.report_built, "1")
-                    await pipe.execute()
-                for figures in days.values():
-                    await self._store(figures)
-                return len(days)
-            finally:
-                await lease.release()
+        k = self._keys
+        async with self._held():
+            # Marks made from here on are kept for the next refresh.
+            await self._redis.delete(k.report_dirty, k.report_working)
+            days = sum_days(tickets, self.zone)
+            kept = {str(d) for d in await self._redis.zrange(k.report_days, 0, -1)}
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.delete(k.report_created)
+                for t in tickets:
+                    pipe.zadd(k.report_created, {t.docket: t.created_at.timestamp()})
+                for day in kept - set(days):
+                    pipe.delete(k.report_day(day))
+                    pipe.zrem(k.report_days, day)
+                pipe.set(k.report_built, "1")
+                await pipe.execute()
+            for figures in days.values():
+                await self._store(figures)
+            return len(days)
 
     async def built(self) -> bool:
         """Whether a full rebuild ever ran (tickets from before it are in no record)."""

@@ -19,6 +19,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import yaml
 from aiohttp import web
 from aiohttp_sse import sse_response
 
@@ -166,8 +167,6 @@ def _edited(kind: str, data: Any, form: dict[str, str]) -> tuple[Any, dict[str, 
     if kind == "template":
         return form.get("source", ""), {"source": form.get("source", "")}
     if kind != "faq":
-        import yaml
-
         text = form.get("yaml", "")
         try:
             return yaml.safe_load(text), {"yaml": text}
