@@ -75,7 +75,8 @@ async def front(request: web.Request) -> web.Response:
     context = {
         "version": kb.version, "counts": counts(review_queue(kb, today)), "q": q,
         "by_kind": by_kind, "published": published, "trained_on": trained_on,
-        "stale": trained_on is not None and trained_on != examples_hash(kb),
+        # As `seva kb status` says: no model published from this KB is a stale one too.
+        "stale": trained_on != examples_hash(kb),
         "latest": await request.app[PUBLISH].latest(),
     }  # fmt: skip
     return await page_render(request, "kb.html", context)
