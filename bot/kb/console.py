@@ -95,13 +95,14 @@ class Console:
 
     async def save(
         self, item: str, data: Any, *, base: int, who: str, when: str, summary: str,
-        own_tags: list[str] | None = None,
+        own_tags: list[str] | None = None, file: str | None = None,
     ) -> int:  # fmt: skip
         """Make ``data`` the item's next version; return the KB version.
 
         ``base`` is the KB version the editor read. ``KBConflictError`` if the item changed
         after it, ``KBRefusedError`` with the problems about this item if the KB would not
-        validate with it.
+        validate with it. ``file``: the FAQ file a new item is exported to (an existing
+        item keeps its own).
         """
         if (newer := await self.changed_since(item, base)) is not None:
             seen, live = await self.at(item, base), await self.at(item, newer.version)
@@ -112,7 +113,7 @@ class Console:
         kb = await self.store.load()
         items = to_items(kb)
         order = json.loads(items[item])["order"] if item in items else len(items)
-        file = json.loads(items[item]).get("file") if item in items else None
+        file = json.loads(items[item]).get("file") if item in items else file
         items[item] = json.dumps({"order": order, "file": file, "data": data}, ensure_ascii=False)
         try:
             new = from_items(items, version)

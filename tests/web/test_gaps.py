@@ -161,6 +161,7 @@ async def test_two_topics_become_two_pure_clusters_and_one_is_drafted_into_the_k
     assert entry is not None
     assert not entry.verified
     assert entry.reviewed_by == admin.account.name  # type: ignore[union-attr]
+    assert (await live.load()).faq_files[entry.id] == "from_gaps"  # its own file on export
     left = {p for c in await _clusters(page) for p in c}
     assert not left & set(clusters[gem])  # its posts were set aside
 

@@ -15,7 +15,7 @@ text here and in the reply preview.
 from __future__ import annotations
 
 import json
-import re
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from aiohttp import web
 from aiohttp_sse import sse_response
 
 from bot.errors import KBConflictError, KBError, KBRefusedError
+from bot.kb.claims import claims, describe
 from bot.kb.console import Console, as_yaml, diff, item_name, items_of
 from bot.kb.review import counts, review_queue
 from bot.kb.schema import FAQEntry, KnowledgeBase
@@ -34,15 +35,15 @@ from bot.nlu.publish_job import PublishBusyError
 from bot.replies.render import KINDS, render
 from bot.web.context import CLOCK, KEYS, PUBLISH, REDIS, SETTINGS, notify, signed_in
 from bot.web.context import render as page_render
-from bot.web.pages.live import LIVE_STOP
+from bot.web.pages.live import LIVE_STOP, STREAM_ID
 
 LANGS = ("en", "hi", "hinglish")
 ENTRY_KINDS = ("faq", "directory", "department")
 FIELD_MAX = 4_000
+EXAMPLES_MAX = 4 * FIELD_MAX  # one example a line: a cluster's posts can fill it
 SEARCH_MAX = 100
 EVIDENCE_MIN = 20  # characters: a supporting sentence, not a word
 REVIEW_AFTER = timedelta(days=180)  # a verification's next review is due this long after
-_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
 FAQ_FIELDS = ("topic", "department", "domain", "source", *(f"answer_{x}" for x in LANGS))
 
 
@@ -205,7 +206,7 @@ async def item_save(request: web.Request) -> web.StreamResponse:
     user = signed_in(request)
     kind, name = _item(request)
     kb, data = await _current(request, kind, name)
-    form = {k: str(v)[:FIELD_MAX] for k, v in (await request.post()).items()}
+    form = await form_fields(request)
     if kind == "template" and "preview" in form:  # rendered with sample values, not saved
         shown = {"source": form.get("source", "")}
         return await _item_view(
@@ -337,11 +338,39 @@ async def _new_view(
     return await page_render(request, "kb_new.html", context)
 
 
-async def new_save(request: web.Request) -> web.StreamResponse:
-    """Add the FAQ entry the form describes, unverified, as a new version."""
+async def form_fields(request: web.Request) -> dict[str, str]:
+    """A posted form's fields as text, each cut to its bound.
+
+    An example list may be long: a gap cluster's posts, one a line.
+    """
+    return {
+        k: str(v)[: EXAMPLES_MAX if k.startswith("examples_") else FIELD_MAX]
+        for k, v in (await request.post()).items()
+    }
+
+
+@dataclass(frozen=True)
+class Added:
+    """What ``add_faq`` did.
+
+    The entry's id, the form's values, the problems (none: saved) and the admin's notice.
+    """
+
+    entry_id: str
+    values: dict[str, str]
+    problems: dict[str, list[str]]
+    notice: str
+
+
+async def add_faq(
+    request: web.Request, form: dict[str, str], *, file: str | None = None, why: str = ""
+) -> Added:
+    """Add the FAQ entry ``form`` describes, unverified, as a new version.
+
+    Used by ``/kb/new`` and by a gap cluster's draft; nothing is saved while it has problems.
+    """
     user = signed_in(request)
     kb = await _live(request).load()
-    form = {k: str(v)[:FIELD_MAX] for k, v in (await request.post()).items()}
     entry_id = form.get("id", "").strip()[:80]
     today = request.app[CLOCK].now().date()
     blank = {
@@ -355,12 +384,12 @@ async def new_save(request: web.Request) -> web.StreamResponse:
     problems: dict[str, list[str]] = {}
     if kb.faq(entry_id) is not None:
         problems["id"] = [f"an FAQ entry {entry_id!r} exists already"]
-        return await _new_view(request, kb, values, problems)
+        return Added(entry_id, values, problems, "")
     try:
         await Console(_live(request)).save(
             item_name("faq", entry_id or "-"), new, base=kb.version, who=user.name,
-            when=_now(request), summary=f"add faq {entry_id}",
-            own_tags=request.app[SETTINGS].own_tags(),
+            when=_now(request), summary=f"add faq {entry_id}{why}",
+            own_tags=request.app[SETTINGS].own_tags(), file=file,
         )  # fmt: skip
     except KBRefusedError as err:
         for where, message in err.problems:
@@ -370,13 +399,27 @@ async def new_save(request: web.Request) -> web.StreamResponse:
                 else _place(where, message)
             )
             problems.setdefault(field, []).append(message)
-        return await _new_view(request, kb, values, problems)
-    await notify(
-        request,
-        f"Added faq {entry_id} (unverified). Its answer is live; its questions reach it after "
-        "the next publish.",
+        return Added(entry_id, values, problems, "")
+    stated = [c for lang in LANGS for c in claims(new["answer"][lang])]
+    held = (
+        f" It states {describe(stated)}: the desk posts it only once it is verified."
+        if stated
+        else ""
     )
-    raise web.HTTPSeeOther(_path("faq", entry_id))
+    notice = (
+        f"FAQ {entry_id} is in the live KB (unverified). Its questions reach it after the next "
+        f"`seva nlu publish` (or Retrain and publish here).{held}"
+    )
+    return Added(entry_id, values, problems, notice)
+
+
+async def new_save(request: web.Request) -> web.StreamResponse:
+    """Add the FAQ entry the form describes, unverified, as a new version."""
+    added = await add_faq(request, await form_fields(request))
+    if added.problems:
+        return await _new_view(request, await _live(request).load(), added.values, added.problems)
+    await notify(request, added.notice)
+    raise web.HTTPSeeOther(_path("faq", added.entry_id))
 
 
 REASON_MAX = 300
@@ -426,7 +469,7 @@ async def publish_events(request: web.Request) -> web.StreamResponse:
     job, _ = await _job(request)
     jobs = request.app[PUBLISH]
     after = request.headers.get("Last-Event-ID") or request.query.get("after", "0-0")
-    if not _STREAM_ID.fullmatch(after):
+    if not STREAM_ID.fullmatch(after):
         after = "0-0"
     async with sse_response(request) as stream:
         while not request.app[LIVE_STOP].is_set():

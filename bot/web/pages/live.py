@@ -37,7 +37,7 @@ from bot.web.sessions import S
 
 LIVE_STOP = web.AppKey("live_stop", asyncio.Event)  # set once: the role is shutting down
 HUB = web.AppKey("live_hub", MoveHub)  # the process's one reader of the moves stream
-_STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")
+STREAM_ID = re.compile(r"\d{1,20}-\d{1,20}")  # a Redis stream entry id
 RETRY_MS = 3000  # how soon a browser reconnects after the stream ends
 LAST_EVENT_ID = "Last-Event-ID"
 FIELDS = ("docket", "move", "state", "dept", "by")
@@ -117,7 +117,7 @@ async def events(request: web.Request) -> web.StreamResponse:
     last = request.headers.get(LAST_EVENT_ID) or ""
     # Redis down before the headers go out is still the plain 503 page.
     async with hub.subscribe() as (sub, since):
-        missed = await hub.replay(last, since) if _STREAM_ID.fullmatch(last) else []
+        missed = await hub.replay(last, since) if STREAM_ID.fullmatch(last) else []
         async with sse_response(request, ping_interval=ping_s) as sse:
             # The browser went away mid-write: end the stream (it reconnects after RETRY_MS
             # from its last event, and replays what it missed).
