@@ -33,7 +33,7 @@ CHOICES = (*PERIODS, "all")
 
 @dataclass(frozen=True)
 class Reading:
-    """One request's figures: every period's, and the chosen period's days and charts."""
+    """One request's figures: the periods asked for, and the chosen period's days and charts."""
 
     period: str
     figures: dict[str, Figures]
@@ -48,13 +48,22 @@ def _period(request: web.Request) -> str:
     return period
 
 
-async def _read(request: web.Request, period: str) -> Reading:
+async def _read(request: web.Request, period: str, *, every_period: bool = True) -> Reading:
+    """The figures of every period (the pages), or of ``period`` alone.
+
+    A chart's JSON or CSV needs only its period: it reads that period's days and sums them
+    once, not five times.
+    """
     redis, keys, zone = request.app[REDIS], request.app[KEYS], request.app[SETTINGS].report_zone
     now = request.app[CLOCK].now()
-    every = await current_days(redis, keys, zone)
-    figures = {p: combine(in_period(every, now, p, zone), now, p) for p in CHOICES}
+    since = first_day(now, period, zone)
+    read = await current_days(redis, keys, zone, None if every_period else since)
+    figures = {
+        p: combine(in_period(read, now, p, zone), now, p)
+        for p in (CHOICES if every_period else (period,))
+    }
     today = now.astimezone(zone).date().isoformat()
-    days = every_day(in_period(every, now, period, zone), first_day(now, period, zone), today)
+    days = every_day(in_period(read, now, period, zone), since, today)
     spend = await _spend(request, [d.day for d in days])
     return Reading(period, figures, days, tables(days, figures[period], spend, now))
 
@@ -91,7 +100,7 @@ def _table(reading: Reading, name: str) -> Table:
 
 async def chart_json(request: web.Request) -> web.Response:
     """One chart's rows as JSON (what ``reports.js`` draws)."""
-    reading = await _read(request, _period(request))
+    reading = await _read(request, _period(request), every_period=False)
     body = _table(reading, request.match_info["chart"]).to_json() | {"period": reading.period}
     return web.json_response(body, headers={"Cache-Control": "no-store"})
 
@@ -100,7 +109,7 @@ async def chart_csv(request: web.Request) -> web.Response:
     """One chart's rows as a CSV download."""
     period = _period(request)
     name = request.match_info["chart"]
-    table = _table(await _read(request, period), name)
+    table = _table(await _read(request, period, every_period=False), name)
     stamp = request.app[CLOCK].now().strftime("%Y%m%d")
     return web.Response(
         text=table.to_csv(),
