@@ -2,16 +2,16 @@
 
 Each corpus (``corpora/gaps_dev.jsonl``: two topics of 15 posts in English, Hindi and
 Hinglish, among 30 unrelated posts; ``corpora/gaps_holdout.jsonl``: three topics of 12, among 30
-unrelated; ``corpora/gaps_holdout2.jsonl``: three topics of 15, among 30 unrelated, written
-after the code was final; each written and labelled by someone who never saw the code) is
-grouped
-with the desk's settings. The figures: the clusters the gaps page would show, their
+unrelated; ``corpora/gaps_holdout2.jsonl`` and ``corpora/gaps_holdout3.jsonl``: three topics
+of 15, among 30 unrelated, each written after the code of its time was final; each
+written and labelled by someone who never saw the code) is grouped with the desk's
+settings. The figures: the clusters the gaps page would show, their
 purity (the share of clustered posts whose cluster's main topic is theirs; an unrelated
 post in a cluster counts as wrong), how many of the topic posts were clustered, and each
 cluster's languages. The cost: one grouping of ``--posts`` posts (the corpora repeated
 with new ids and authors), the page's work at ``SEVA_GAPS_MAX_POSTS``.
 
-    .venv/bin/python benchmarks/gaps.py [--only dev|holdout|holdout2] [--posts 500]
+    .venv/bin/python benchmarks/gaps.py [--only dev|holdout|holdout2|holdout3] [--posts 500]
 """
 
 from __future__ import annotations
@@ -69,10 +69,10 @@ def cost(n: int, threshold: float, min_size: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--only", choices=["dev", "holdout", "holdout2"])
+    parser.add_argument("--only", choices=["dev", "holdout", "holdout2", "holdout3"])
     parser.add_argument("--posts", type=int, default=500)
     args = parser.parse_args()
     settings = load_settings()
-    for corpus in [args.only] if args.only else ["dev", "holdout", "holdout2"]:
+    for corpus in [args.only] if args.only else ["dev", "holdout", "holdout2", "holdout3"]:
         report(corpus, settings.gaps_threshold, settings.gaps_min_size)
     cost(args.posts, settings.gaps_threshold, settings.gaps_min_size)

@@ -19,9 +19,10 @@ origin" meet. The features of a post are:
 
 Posts are grouped by average-link agglomerative clustering on the cosine of those
 vectors: the two closest groups merge while their mean pairwise similarity reaches the
-threshold. A group the admins see has ``min_size`` posts from at least two authors, and
-at least two words that half its posts share (one shared word is a coincidence).
-``benchmarks/gaps.py`` measures it on two labelled corpora.
+threshold. A group needs at least two words that half its posts share (one shared word is
+a coincidence), and it keeps only the posts that use one of its anchor words (a word most
+of its posts use; ``_anchored``). What is left is shown if it has ``min_size`` posts from
+at least two authors. ``benchmarks/gaps.py`` measures it on four labelled corpora.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ online portal website site link page process information info details official a
 reply response update status check good great nice thanks kindly regarding related
 """
 _MIN_TERMS = 2  # a topic is more than one shared word
+_ANCHOR_SHARE = 0.6  # an anchor word is in this share of a cluster's posts...
+_ANCHOR_MIN = 3  # ...and in at least this many
 _GRAM_WEIGHT = 0.25  # a little of the words' 3-grams: misspellings still meet
 MIN_WORD = 2  # skeleton letters: "gm" (GeM) counts, "k" (ka, ki, ke) does not
 
@@ -197,15 +200,33 @@ def cluster(
         for j in range(i + 1, len(posts)):
             if (s := cosine(vectors[i], vectors[j])) > 0:
                 sims[i, j] = s
-    groups = _average_link(sims, len(posts), threshold)
-    found = [
-        Cluster(tuple(posts[i] for i in sorted(g)), _terms([vectors[i] for i in g]))
-        for g in groups
-        if len(g) >= min_size
-    ]
-    # A topic is more than one shared word: at least two terms, each in half its posts.
-    kept = [c for c in found if c.authors >= min_authors and len(c.terms) >= _MIN_TERMS]
+    kept = []
+    for group in _average_link(sims, len(posts), threshold):
+        # A topic is more than one shared word: at least two terms, each in half its posts.
+        if len(_terms([vectors[i] for i in group])) < _MIN_TERMS:
+            continue
+        members = _anchored(group, vectors)
+        found = Cluster(tuple(posts[i] for i in members), _terms([vectors[i] for i in members]))
+        if found.size >= min_size and found.authors >= min_authors:
+            kept.append(found)
     return sorted(kept, key=lambda c: (-c.size, c.posts[0].post_id))
+
+
+def _anchored(group: Sequence[int], vectors: Sequence[Vector]) -> list[int]:
+    """The posts of ``group`` that use one of its anchor words, in order.
+
+    An anchor is a word most of the group's posts use (``_ANCHOR_SHARE``, and at least
+    ``_ANCHOR_MIN`` posts). Average link can keep a post that is only a little like each
+    of the others (one shares "bank", the next "mahila"), or chain three unrelated posts
+    through two such words: a post with no anchor word leaves, and a group with no anchor
+    is no topic at all.
+    """
+    share: Counter[str] = Counter()
+    for i in group:
+        share.update(k for k in vectors[i] if k.startswith("w:"))
+    need = max(_ANCHOR_MIN, math.ceil(_ANCHOR_SHARE * len(group)))
+    anchors = {k for k, n in share.items() if n >= need}
+    return sorted(i for i in group if anchors & vectors[i].keys())
 
 
 def purity(clusters: Sequence[Cluster], topic: dict[str, str | None]) -> float:
