@@ -11,7 +11,7 @@ post in a cluster counts as wrong), how many of the topic posts were clustered, 
 cluster's languages. The cost: one grouping of ``--posts`` posts (the corpora repeated
 with new ids and authors), the page's work at ``SEVA_GAPS_MAX_POSTS``.
 
-    .venv/bin/python benchmarks/gaps.py [--only dev|holdout|holdout2|holdout3] [--posts 500]
+    .venv/bin/python benchmarks/gaps.py [--only dev|holdout|holdout2|holdout3|holdout4] [--posts 500]
 """
 
 from __future__ import annotations
@@ -69,10 +69,12 @@ def cost(n: int, threshold: float, min_size: int) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--only", choices=["dev", "holdout", "holdout2", "holdout3"])
+    parser.add_argument("--only", choices=["dev", "holdout", "holdout2", "holdout3", "holdout4"])
     parser.add_argument("--posts", type=int, default=500)
     args = parser.parse_args()
     settings = load_settings()
-    for corpus in [args.only] if args.only else ["dev", "holdout", "holdout2", "holdout3"]:
+    for corpus in (
+        [args.only] if args.only else ["dev", "holdout", "holdout2", "holdout3", "holdout4"]
+    ):
         report(corpus, settings.gaps_threshold, settings.gaps_min_size)
     cost(args.posts, settings.gaps_threshold, settings.gaps_min_size)

@@ -22,7 +22,7 @@ vectors: the two closest groups merge while their mean pairwise similarity reach
 threshold. A group needs at least two words that half its posts share (one shared word is
 a coincidence), and it keeps only the posts that use one of its anchor words (a word most
 of its posts use; ``_anchored``). What is left is shown if it has ``min_size`` posts from
-at least two authors. ``benchmarks/gaps.py`` measures it on four labelled corpora.
+at least two authors. ``benchmarks/gaps.py`` measures it on five labelled corpora.
 """
 
 from __future__ import annotations
@@ -76,6 +76,7 @@ answers answered different basically anybody everyone nobody someone anyone ever
 time times year years hour hours minute minutes thing things way ways lot lots
 online portal website site link page process information info details official answer
 reply response update status check good great nice thanks kindly regarding related
+ministry mantralay मंत्रालय
 """
 _MIN_TERMS = 2  # a topic is more than one shared word
 _ANCHOR_SHARE = 0.6  # an anchor word is in this share of a cluster's posts...
@@ -207,7 +208,8 @@ def cluster(
             continue
         members = _anchored(group, vectors)
         found = Cluster(tuple(posts[i] for i in members), _terms([vectors[i] for i in members]))
-        if found.size >= min_size and found.authors >= min_authors:
+        enough = found.size >= min_size and found.authors >= min_authors
+        if enough and len(found.terms) >= _MIN_TERMS:  # still a topic once anchored
             kept.append(found)
     return sorted(kept, key=lambda c: (-c.size, c.posts[0].post_id))
 

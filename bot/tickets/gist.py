@@ -53,9 +53,17 @@ _SKELETON = str.maketrans(
 _NON_WORD = re.compile(r"[^a-z]+")
 
 
+# The anusvara (ं) before a stop is that stop's nasal, "n" in पंजीकरण (panjikaran) and in
+# डंपिंग's second one (dumping); before p, b, m, v and the rest it stays "m" (संवर्धन,
+# samvardhan). anyascii always writes "m", so a Hindi word and its Latin spelling would
+# miss each other.
+_ANUSVARA = re.compile(r"\u0902(?=[\u0915-\u0928])")
+
+
 def skeleton(text: str) -> list[str]:
     """The words of ``text`` as script-blind consonant skeletons."""
-    ascii_text = anyascii(_NOISE.sub(" ", concepts.fold(text))).lower()
+    text = _ANUSVARA.sub("\u0928\u094d", concepts.fold(text))  # न् before the stop
+    ascii_text = anyascii(_NOISE.sub(" ", text)).lower()
     words = []
     for word in _NON_WORD.split(ascii_text):
         bones = re.sub(r"(.)\1+", r"\1", word.translate(_SKELETON)) or word[:1]

@@ -13,6 +13,7 @@ Hinglish) is listed too where it differs from the English word.
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 # Hindi (Devanagari or romanised) -> English. Longer phrases are matched first.
@@ -170,14 +171,13 @@ TERMS: dict[str, str] = {
 }
 
 # Trade and government abbreviations citizens write, with what they stand for, so a post
-# that writes the letters meets one that writes the words (and the Devanagari spellings).
+# that writes the letters meets one that writes the words. Letters spelt out in Devanagari
+# ("जीआई") are read as letters first (``LETTER_NAMES``).
 ABBREVIATIONS: dict[str, str] = {
     "coo": "certificate origin",
     "gem": "government marketplace",
     "जेम": "government marketplace",
-    "जीईएम": "government marketplace",
     "gi": "geographical indication",
-    "जीआई": "geographical indication",
     "ies": "interest equalisation",
     "mai": "market access initiative",
     "epcg": "export promotion capital goods",
@@ -192,11 +192,8 @@ ABBREVIATIONS: dict[str, str] = {
     "epc": "export promotion council",
     "msme": "micro small medium enterprise",
     "gst": "gst",
-    "जीएसटी": "gst",
     "iec": "import export code",
-    "आईईसी": "import export code",
     "dgft": "dgft",
-    "डीजीएफटी": "dgft",
     "sez": "special economic zone",
     "drawback": "duty drawback",
     "rodtep": "rodtep",
@@ -218,6 +215,41 @@ def _pattern() -> re.Pattern[str]:
     )
 
 
+# English letters as Hindi writes their names: "डीजीएफटी" is DGFT, "एसईज़ेड" SEZ.
+LETTER_NAMES: dict[str, str] = {
+    "ए": "a", "बी": "b", "सी": "c", "डी": "d", "ई": "e", "एफ": "f", "एफ़": "f", "जी": "g",
+    "एच": "h", "आई": "i", "जे": "j", "के": "k", "एल": "l", "एम": "m", "एन": "n", "ओ": "o",
+    "पी": "p", "क्यू": "q", "आर": "r", "एस": "s", "टी": "t", "यू": "u", "वी": "v",
+    "डब्ल्यू": "w", "डब्लू": "w", "एक्स": "x", "वाई": "y", "ज़ेड": "z", "जेड": "z",
+}  # fmt: skip
+# Keys as NFC writes them (it splits a nukta letter, ज़, in two), as the text is read.
+_NAMES = {unicodedata.normalize("NFC", k): v for k, v in LETTER_NAMES.items()}
+_LETTERS = re.compile("|".join(sorted(map(re.escape, _NAMES), key=len, reverse=True)))
+_DEVANAGARI_WORD = re.compile(r"[\u0900-\u097F]+")
+_DOT_BETWEEN = re.compile(r"(?<=[\u0900-\u097F])\.(?=[\u0900-\u097F])")
+
+
+def _spelt_out(word: str) -> str:
+    """A Devanagari word of two or more English letter names as its letters, else itself.
+
+    One letter name alone is left: "जी" is also the honorific, "आई" "came".
+    """
+    letters = []
+    at = 0
+    while at < len(word):
+        found = _LETTERS.match(word, at)
+        if not found:
+            return word
+        letters.append(_NAMES[found.group(0)])
+        at = found.end()
+    return "".join(letters) if len(letters) > 1 else word
+
+
 def in_english(text: str) -> str:
-    """``text`` with every glossary term replaced by its English word."""
+    """``text`` with every glossary term replaced by its English word.
+
+    Acronyms spelt out in Devanagari letter names are read as their letters first.
+    """
+    text = _DOT_BETWEEN.sub("", unicodedata.normalize("NFC", text))  # ई.पी.सी.जी. is ईपीसीजी
+    text = _DEVANAGARI_WORD.sub(lambda m: _spelt_out(m.group(0)), text)
     return _pattern().sub(lambda m: _ALL.get(m.group(1), _ALL.get(m.group(1).lower(), "")), text)

@@ -81,3 +81,32 @@ def test_the_glossary_reads_whole_words_only() -> None:
     assert in_english("सीमा शुल्क कितना है") == "customs कितना है"
     assert "fee" in in_english("शुल्क कितना")
     assert in_english("CoO chahiye") == "certificate origin chahiye"
+
+
+def test_acronyms_spelt_out_in_devanagari_are_read_as_their_letters() -> None:
+    """ "डीजीएफटी" is DGFT and "ई.पी.सी.जी." EPCG (so the glossary expands it); one letter
+    name alone, "जी" (also the honorific), and a word that is no letter names stay."""
+    assert in_english("डीजीएफटी पोर्टल") == "dgft portal"
+    assert in_english("ई.पी.सी.जी. योजना") == "export promotion capital goods. scheme"
+    assert in_english("एसईज़ेड") == "special economic zone"
+    assert in_english("जी हाँ, एक बात") == "जी हाँ, एक बात"
+
+
+def test_posts_chained_by_two_everyday_words_are_no_topic() -> None:
+    """Average link can chain posts that each share one word with the next ("mahila" with
+    one, "msme" with another): no word is in most of them, so no cluster is shown; a
+    topic's posts all use its anchor words and stay."""
+    chained = [
+        _post(1, "mahila udyami ko MSME rebate milta hai?", "hinglish"),
+        _post(2, "mahila samiti ki bijli kab aayegi", "hinglish"),
+        _post(3, "MSME rebate scheme ka form kahan hai", "hinglish"),
+    ]
+    assert cluster(chained, threshold=0.05, min_size=3) == []
+    topic = [
+        _post(10, "GI tag registration fee for handloom sarees?"),
+        _post(11, "geographical indication tag ka registration kaise hota hai", "hinglish"),
+        _post(12, "भौगोलिक संकेत टैग पंजीकरण के लिए दस्तावेज़?", "hi"),
+        _post(13, "GI tag registration for our district's mangoes, who can file?"),
+    ]
+    [found] = cluster(chained + topic, threshold=0.05, min_size=3)
+    assert {p.post_id for p in found.posts} == {"10", "11", "12", "13"}

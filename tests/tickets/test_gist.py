@@ -49,6 +49,15 @@ def test_skeletons_bridge_devanagari_and_roman_spellings() -> None:
     assert skeleton("पोर्टल") == skeleton("portal") == ["prtl"]
 
 
+def test_an_anusvara_before_a_stop_is_read_as_that_stop_s_nasal() -> None:
+    """ "पंजीकरण" meets "panjikaran" and "डंपिंग" "dumping" (anyascii writes every
+    anusvara as "m"); before v it stays "m", as "samvardhan" is spelt."""
+    assert skeleton("पंजीकरण") == skeleton("panjikaran")
+    assert skeleton("डंपिंग") == skeleton("dumping")
+    assert skeleton("बंद") == skeleton("band")
+    assert skeleton("संवर्धन") == skeleton("samvardhan")
+
+
 def test_the_gates_say_why_a_near_miss_stays_apart() -> None:
     """Another body's portal, another problem, or another department: refused, with a reason."""
     storm = _storm(
