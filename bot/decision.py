@@ -104,6 +104,8 @@ class Signals:
     problem: bool = False  # a plain problem word ("wrong", "error"): bot.nlu.cues
     private: bool = False  # a private company's product or service named (bot.nlu.cues)
     consumer_route: str | None = None  # the consumer-grievance body, if the KB verified it
+    praise: bool = False  # praise or thanks with no "but" (bot.nlu.cues.praise_cues)
+    question: bool = True  # it asks something (bot.nlu.cues.question_cues); True if unread
     # The text speaks to the ministry or of its domain (bot.nlu.cues.ministry_cues). True
     # unless the handler looked and found none: without the check a complaint keeps its ticket.
     ministry_words: bool = True
@@ -180,8 +182,11 @@ def grievance(sig: Signals, th: Thresholds) -> bool:
 
     Complaint cues in the text, whatever the intent says; the NLU's grievance intent
     (escalate), confident, or naming one of our departments; or a problem word ("wrong",
-    "error") about a service the post names (a department, a body, an FAQ topic).
+    "error") about a service the post names (a department, a body, an FAQ topic). Praise or
+    thanks with no complaint, problem word or docket is none, whatever the intent.
     """
+    if sig.praise and not (sig.complaint or sig.problem or sig.dockets):
+        return False  # thanks or praise, and nothing wrong: the intent alone makes no case
     confident = sig.intent == "escalate" and sig.confidence >= th.grievance
     service = bool(sig.depts or sig.bodies or faq_id_of(sig.intent)) or sig.intent == "escalate"
     named = sig.intent == "escalate" and bool(sig.depts)
@@ -266,7 +271,10 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     """Rules driven by the NLU's intent and confidence."""
     faq_id = faq_id_of(sig.intent)
     complaint = grievance(sig, th)
-    if faq_id and sig.confidence >= th.faq and not sig.complaint:
+    # Praise that asks nothing ("super quick reply on my trademark query, thanks!") names
+    # an FAQ topic but wants no answer: an FAQ reply to it would be a non sequitur.
+    asks = sig.question or not sig.praise
+    if faq_id and sig.confidence >= th.faq and not sig.complaint and asks:
         return Decision(Action.ANSWER_FAQ, f"faq {faq_id} ({sig.confidence:.2f})", faq_id=faq_id)
     # Another body's matter, only when the body is the subject: the NLU's refer intent, or
     # a grievance naming it and none of our departments. A body's name in passing ("on my

@@ -4,9 +4,12 @@ The desk answers in English, Hindi (Devanagari) and Hinglish (romanised Hindi). 
 another major Indian script is recognised by its letters (``bot.nlu.lang``), goes to an
 officer with its language recorded on the ticket, and is acknowledged in English and Hindi
 together (``responses/bilingual/``): no automatic answer, since neither the NLU nor the KB
-knows these languages. Marathi (and Nepali, Konkani) share Devanagari with Hindi: the desk
-reads them as Hindi and answers in Hindi, which their readers mostly read too; an officer
-who sees Marathi on a ticket answers in it by hand.
+knows these languages. Marathi shares Devanagari with Hindi, so its script cannot tell it:
+its everyday words can (``MARATHI_WORDS``: "आहे", "नाही", "अजून"...). A Marathi post is
+treated as another script's: an officer reads it (the NLU, trained on Hindi, misreads it:
+"निकाल अजून लागला नाही" is a result not yet out, not an FAQ question), it is acknowledged in
+English and Hindi, which its readers mostly read too, and the officer answers in Marathi by
+hand. Nepali and Konkani are not told apart from Hindi.
 """
 
 from __future__ import annotations
@@ -28,7 +31,49 @@ OTHER_SCRIPTS: dict[str, tuple[str, tuple[tuple[int, int], ...]]] = {
     "ur": ("Urdu", ((0x0600, 0x06FF), (0x0750, 0x077F), (0xFB50, 0xFDFF), (0xFE70, 0xFEFF))),
 }
 
-NAMES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish"} | {
+# Words of everyday Marathi that Hindi does not use (Hindi: है, नहीं, अभी, मेरा, हमारे...).
+MARATHI = "mr"
+MARATHI_WORDS = frozenset(
+    [
+        "आहे",
+        "आहेत",
+        "नाही",
+        "नाहीत",
+        "झाले",
+        "झाला",
+        "झाली",
+        "अजून",
+        "माझा",
+        "माझी",
+        "माझे",
+        "मला",
+        "आम्ही",
+        "आमच्या",
+        "आमची",
+        "आमचा",
+        "आमचे",
+        "तुम्ही",
+        "तुमच्या",
+        "कोणीच",
+        "कोणी",
+        "पाहिजे",
+        "मिळाली",
+        "मिळाला",
+        "मिळाले",
+        "केला",
+        "केली",
+        "केले",
+        "होते",
+        "लागला",
+        "लागली",
+        "करून",
+        "गेल्या",
+        "पुन्हा",
+    ]
+)
+MARATHI_MIN_WORDS = 2  # two of them: one could be a Hindi typo ("नाही" for "नहीं")
+
+NAMES = {"en": "English", "hi": "Hindi", "hinglish": "Hinglish", MARATHI: "Marathi"} | {
     code: name for code, (name, _ranges) in OTHER_SCRIPTS.items()
 }
 

@@ -17,36 +17,42 @@ from __future__ import annotations
 import re
 
 _EN = r"""
-pending|stuck|delay(?:ed|s)?|not\s+(?:yet\s+)?(?:received|issued|credited|released|refunded|responding|replied|resolved|approved|working)
-|no\s+(?:reply|response|one\s+(?:answers|replies|responds)|action)|nobody|ignored?|ignoring|rejected|refused|cancell?ed\s+without
+pending|stuck|delay(?:ed|s)?|not\s+(?:yet\s+)?(?:received|issued|credited|released|refunded|responding|replied|resolved|approved|working
+|declared|published|announced|generated|processed|opening|loading|connecting)
+|(?:doesn'?t|does\s+not|didn'?t|did\s+not|won'?t|isn'?t)\s+(?:respond|reply|answer|work|open|load)\w*
+|no\s+(?:reply|response|one\s+(?:answers|replies|responds)|action)|no\s+(?:\w+\s+)?(?:decision|receipt|letter|acknowledge?ment|communication)|nobody|ignored?|ignoring|rejected|refused|cancell?ed\s+without
 |unfair|injustice|harass\w*|bribe\w*|corrupt\w*|extortion|rude|useless\s+officials?|complain\w*|grievance|escalate
 |refund|charged\s+twice|paid\s+twice|lost\s+my|still\s+waiting|waiting\s+since|for\s+(?:\d+|two|three|four|five|six|several)\s+(?:days|weeks|months|years)
 |since\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|last)
 |why\s+(?:is|does|did|has)\s+the\s+government|withdraw|roll\s*back|demand|unacceptable|disappointed|hurting|killing|destroy\w*
 |vanished|disappeared|still\s+no|already\s+(?:submitted|paid|applied)|keep\s+asking|(?:a|one|two|\d+)\s+(?:months?|years?)\s+ago
 |terrible|worst|pathetic|cheated|fraud\s+by
+|never\s+(?:been\s+)?(?:issued|received|came|credited|generated|delivered|arrived|processed)
+|(?:debited|deducted)\s+(?:twice|but)|(?:money|amount|fee|payment)\s+(?:was\s+|got\s+)?(?:debited|deducted)
 |(?:portal|site|website|server)\s+(?:is\s+)?(?:down|crashed|not\s+(?:opening|loading))|(?:down|crashed)\s+(?:since|again|for)
 """
 _HI = r"""
 लंबित|अटक\w*|लटका|देरी|विलंब|जवाब\s*नहीं|उत्तर\s*नहीं|कोई\s*कार्रवाई\s*नहीं|खारिज|अस्वीकार|ठुकरा\w*|अन्याय|अनुचित|रिश्वत|भ्रष्टाचार
 |वसूली|परेशान|शिकायत|रिफंड|वापस\s*नहीं|दो\s*बार(?![\u0900-\u097F])|इंतजार|इंतज़ार|नहीं\s*मिल\w*|नहीं\s*आ\w*|बंद\s*कर\s*दिया|तबाह|बर्बाद|नुकसान|क्यों\s*नहीं
 |खराब|बदतर|सुनता\s*नहीं|सुनवाई\s*नहीं|धोखा|पहले\s*ही\s*(?:दे|जमा)
-|नहीं\s*खुल|डाउन\s*है|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
+|नहीं\s*खुल|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
 """
 _HINGLISH = r"""
 pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|reject|anyay|galat|rishwat|corruption|vasooli
 |pareshan|shikayat|complaint|refund|wapas\s+nahi|do\s+baar|intezaar|intezar|nahi\s+mil\w*|nahi\s+aay\w*|band\s+kar\s+di\w*
 |barbaad|tabah|nuksaan|nuksan|kyu\s+nahi|mazaak|bekaar|jhanjhat|kharab|sunta\s+nahi|dhokha|pehle\s+hi\s+de
 |down\s+hai|(?:site|portal|website|server)\s+(?:\w+\s+){0,2}band|khul\s+nahi|nahi\s+khul\w*|chal\s+nahi\s+raha
+|paisa\s+kat|kat\s+gay[ai]?|baar\s+kata|ab\s+tak\s+(?:\w+\s+){0,3}nahi
+|\d+\s+(?:din|dino|hafte|hafton|mahine|mahino|saal)\s+(?:se|ho\s+gaye)
 """
 # Hindi cues must start a word: "लंबित" (pending) is inside "निलंबित" (suspended).
 _NOT_AFTER_DEVANAGARI = r"(?<![\u0900-\u097F])"
 _CUES = re.compile(
     "|".join(
         (
-            f"(?:{''.join(_EN.split())})",
+            rf"\b(?:{''.join(_EN.split())})",  # a word's start: "spending" is not "pending"
             f"{_NOT_AFTER_DEVANAGARI}(?:{''.join(_HI.split())})",
-            f"(?:{''.join(_HINGLISH.split())})",
+            rf"\b(?:{''.join(_HINGLISH.split())})",  # "tatkal" is not "atka"
         )
     ),
     re.IGNORECASE,
@@ -137,3 +143,36 @@ _PROBLEM = re.compile(
 def problem_cues(text: str) -> list[str]:
     """Return the plain problem words of ``text``."""
     return _found(_PROBLEM, text)
+
+
+# Praise or thanks ("Got my IEC in 2 days, thank you DGFT!"): not a grievance, whatever the
+# intent, unless it also complains or turns ("great fair, but the refund never came").
+_PRAISE = re.compile(
+    r"\b(?:thank\s*(?:s|you|u)|thx|appreciate\w*|kudos|well\s+done|good\s+job|great\s+(?:job|work|initiative|session|speech)"
+    r"|impressed|proud|brilliant|excellent|stunning|world[\s-]class|hats\s+off|shukriya|dhanyavaa?d"
+    r"|badhiya|zabardast|shaandaar|shandaar)\b"
+    r"|(?<![\u0900-\u097F])(?:धन्यवाद|शुक्रिया|आभार|बधाई|शानदार|बढ़िया|गर्व)",
+    re.IGNORECASE,
+)
+_CONTRAST = re.compile(
+    r"\b(?:but|however|yet|though|lekin|magar|par|bas)\b|(?<![\u0900-\u097F])(?:लेकिन|मगर|पर|परंतु|बस)(?![\u0900-\u097F])",
+    re.IGNORECASE,
+)
+
+
+def praise_cues(text: str) -> list[str]:
+    """Return the praise or thanks of ``text``, if it does not turn with a "but"."""
+    return [] if _CONTRAST.search(text) else _found(_PRAISE, text)
+
+
+# A question: a question mark or a question word (an FAQ answer is for a post that asks).
+_QUESTION = re.compile(
+    r"[?？]|\b(?:how|what|when|where|which|who|why|whom|can\s+i|kya|kaise|kese|kab|kahan|kaha|kaun|kitna|kitni|kyu|kyun)\b"
+    r"|(?<![\u0900-\u097F])(?:क्या|कैसे|कब|कहाँ|कहां|कौन|कितना|कितनी|क्यों)(?![\u0900-\u097F])",
+    re.IGNORECASE,
+)
+
+
+def question_cues(text: str) -> list[str]:
+    """Return what makes ``text`` a question."""
+    return _found(_QUESTION, text)

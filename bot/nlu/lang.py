@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 
-from bot.languages import OTHER_SCRIPTS
+from bot.languages import MARATHI, MARATHI_MIN_WORDS, MARATHI_WORDS, OTHER_SCRIPTS
 
 _DEVANAGARI = re.compile(r"[\u0900-\u097F]")
+_DEVANAGARI_WORD = re.compile(r"[\u0900-\u097F]+")
 _OTHER = {
     code: re.compile("[" + "".join(f"\\u{a:04X}-\\u{b:04X}" for a, b in ranges) + "]")
     for code, (_name, ranges) in OTHER_SCRIPTS.items()
@@ -214,9 +215,10 @@ def _other_script(text: str, devanagari: int, latin: int) -> str | None:
 
 
 def detect(text: str) -> str:
-    """Return ``"hi"``, ``"hinglish"``, ``"en"`` or another script's code for a post's text.
+    """Return ``"hi"``, ``"hinglish"``, ``"en"``, ``"mr"`` or another script's code for a post.
 
-    The other codes are ``bot.languages.OTHER_SCRIPTS``' ("ta", "bn", "ur" ...). A script
+    The other codes are ``bot.languages.OTHER_SCRIPTS``' ("ta", "bn", "ur" ...); a
+    Devanagari post with two of ``MARATHI_WORDS`` is Marathi ("mr"). A script
     counts when its letters are at least 30 % of the post's letters, so an English acronym
     ("IEC", "DGFT") in a Tamil post leaves it Tamil.
     """
@@ -227,7 +229,8 @@ def detect(text: str) -> str:
     if other is not None:
         return other
     if devanagari and devanagari >= _DEVANAGARI_MIN_SHARE * (devanagari + latin):
-        return "hi"
+        words = set(_DEVANAGARI_WORD.findall(text))
+        return MARATHI if len(words & MARATHI_WORDS) >= MARATHI_MIN_WORDS else "hi"
     words = _WORD.findall(text.lower())
     if not words:
         return "en"

@@ -3,7 +3,9 @@
 ``nlu/`` holds what people write: ``config.yml``, ``data/nlu.yml`` (the hand-written
 intents: escalate, refer, greet, abuse, out_of_scope) and ``tests/test_set.yml`` (held out).
 The FAQ intents are generated from the knowledge base through ``KBSource`` into
-``nlu/build/<hash>/``, so an admin who adds a question never edits Rasa files.
+``nlu/build/<hash>/``, so an admin who adds a question never edits Rasa files; each English
+and Hinglish example also trains an SMS-spelt and an in-context variant, and each Hindi one
+a variant with the usual typing slips (``bot.nlu.augment``).
 
 A model is named by the hash of everything it is trained from (config, hand-written data,
 KB examples), so unchanged inputs never retrain: ``nlu/models/nlu-<hash>.tar.gz``.
@@ -26,6 +28,7 @@ import yaml
 from bot.decision import faq_intent
 from bot.errors import NLUError
 from bot.kb.schema import KnowledgeBase
+from bot.nlu.augment import variants
 from bot.nlu.text import for_nlu
 
 RASA_QUIET = {
@@ -78,7 +81,12 @@ class Project:
         intents = self.handwritten()
         for faq in kb.faqs:
             ex = faq.examples
-            intents[faq_intent(faq.id)] = [*ex.en, *ex.hi, *ex.hinglish]
+            added = [
+                *variants(list(ex.en), "en"),
+                *variants(list(ex.hi), "hi"),
+                *variants(list(ex.hinglish), "hinglish"),
+            ]
+            intents[faq_intent(faq.id)] = [*ex.en, *ex.hi, *ex.hinglish, *added]
         return intents
 
     def inputs_hash(self, kb: KnowledgeBase) -> str:

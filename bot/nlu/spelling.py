@@ -5,16 +5,21 @@ features are words and character n-grams of the training examples. Each Latin wo
 post that is not in the vocabulary of those examples (the KB's FAQ examples and names,
 English and Hinglish) is replaced by the closest vocabulary word when rapidfuzz's
 similarity ratio reaches ``MIN_SCORE``; short words (under ``MIN_LENGTH`` letters), words
-with digits and other scripts are left alone, as are words with no close match. The post's
-own text (on the ticket, in the logs) is never changed: only what the model parses.
+with digits and other scripts are left alone, as are words with no close match. So are the
+``COMMON_ENGLISH`` most frequent English words (wordfreq's list): the KB's examples do not
+hold every everyday word, and "you", "news" or "very" must not become "your", "new" and
+"every". The post's own text (on the ticket, in the logs) is never changed: only what the
+model parses.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
+from wordfreq import top_n_list
 
 from bot.kb.schema import KnowledgeBase
 from bot.nlu.lang import HINGLISH_WORDS
@@ -22,7 +27,8 @@ from bot.nlu.lang import HINGLISH_WORDS
 MIN_LENGTH = 3  # "cd", "fr", "hw": too short to guess from
 CACHE_MAX = 50_000  # words remembered (a long-running daemon sees new ones every day)
 MIN_SCORE = 85.0  # "aply" ~ "apply" 88.9; "imprt" ~ "import" 90.9; "kre" ~ "kare" 85.7
-_WORD = re.compile(r"[A-Za-z]+")
+COMMON_ENGLISH = 50_000  # everyday English words, never "corrected" to a KB word
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")  # "didn't" is one word
 
 
 def vocabulary(kb: KnowledgeBase) -> set[str]:
@@ -41,12 +47,18 @@ def _words(texts: Iterable[str]) -> set[str]:
     return {w.lower() for t in texts for w in _WORD.findall(t)}
 
 
+@lru_cache(maxsize=1)
+def common_english() -> frozenset[str]:
+    """The ``COMMON_ENGLISH`` most frequent English words, lower case."""
+    return frozenset(top_n_list("en", COMMON_ENGLISH))
+
+
 class Speller:
-    """Corrects the words of a post against one vocabulary."""
+    """Corrects the words of a post against one vocabulary (everyday English stays)."""
 
     def __init__(self, vocab: set[str]) -> None:
-        self._vocab = vocab
-        self._choices = sorted(vocab)
+        self._vocab = vocab | common_english()
+        self._choices = sorted(vocab)  # a word is only ever corrected to a KB word
         self._cache: dict[str, str] = {}
 
     def correct(self, text: str) -> str:

@@ -32,7 +32,14 @@ from bot.decision import (
 )
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
-from bot.nlu.cues import ministry_cues, private_cues, problem_cues, spam_cues
+from bot.nlu.cues import (
+    ministry_cues,
+    praise_cues,
+    private_cues,
+    problem_cues,
+    question_cues,
+    spam_cues,
+)
 from bot.settings import Settings
 from bot.streams import Defer
 from bot.x.models import Post
@@ -224,6 +231,8 @@ class PipelineHandler:
             private=bool(private_cues(post.text)) or consumer in info.bodies,
             consumer_route=consumer if self._u.verified(consumer) else None,
             ministry_words=bool(ministry_cues(post.text)),
+            praise=bool(praise_cues(post.text)),
+            question=bool(question_cues(post.text)),
         )
         return decide(sig, self._th), info
 

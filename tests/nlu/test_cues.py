@@ -32,3 +32,19 @@ def test_words_to_the_ministry_or_of_trade_are_found_in_three_languages() -> Non
         assert ministry_cues(text), text
     assert not ministry_cues("Laptop given for repair 3 weeks ago, still pending, no reply")
     assert not ministry_cues("बिजली मिस्त्री ने पैसे ले लिए और काम अधूरा छोड़ दिया")
+
+
+def test_money_lost_and_things_never_issued_are_complaints() -> None:
+    """Money debited for nothing, a result not declared, a decision or letter that never
+    came, a page that will not load: cues in the three languages; asking how to get a
+    receipt is none."""
+    for text in (
+        "fee debited but no receipt generated",
+        "the semester result is not declared yet",
+        "No initiation decision, no deficiency letter, nothing",
+        "case documents page not loading",
+        "payment fail ho gaya par paisa bank se kat gaya",
+        "फीस भरी, पैसे कट गए पर रसीद नहीं आई",
+    ):
+        assert complaint_cues(text), text
+    assert [] == complaint_cues("How do I get a receipt for the IEC fee?")

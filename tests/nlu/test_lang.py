@@ -58,10 +58,17 @@ def test_detection_accuracy_on_the_held_out_nlu_set() -> None:
         ("@CommerceSeva ਮੇਰਾ IEC ਕਦੋਂ ਆਵੇਗਾ?", "pa"),
         ("@CommerceSeva IEC ପାଇଁ କିପରି ଆବେଦନ କରିବି?", "or"),
         ("@CommerceSeva میرا IEC کب آئے گا؟", "ur"),
-        ("@CommerceSeva माझा IEC अर्ज अडकला आहे", "hi"),  # Marathi: Devanagari, read as Hindi
+        ("@CommerceSeva माझा IEC अर्ज अडकला आहे", "mr"),  # Marathi: Devanagari, its own words
     ],
 )
 def test_other_indian_scripts_are_recognised_despite_latin_acronyms(text: str, lang: str) -> None:
     """A post mostly in another major Indian script gets that script's code, even with
-    an English acronym and a handle in it; Marathi shares Devanagari and reads as Hindi."""
+    an English acronym and a handle in it; Marathi shares Devanagari and is told by its
+    words."""
     assert lang == detect(text)
+
+
+def test_one_marathi_looking_word_leaves_a_hindi_post_hindi() -> None:
+    """ "नाही" alone is also a Hindi typo of "नहीं": it takes two Marathi words."""
+    assert detect("@CommerceSeva मेरा IEC अभी तक नाही आया, कब आएगा?") == "hi"
+    assert detect("@CommerceSeva FDDI चा निकाल अजून लागला नाही") == "mr"

@@ -173,3 +173,25 @@ def test_a_complaint_naming_nothing_of_ours_goes_to_triage_not_a_promise():
         _sig(intent="faq_iec_apply", confidence=0.4, complaint=True, ministry_words=False), TH
     )
     assert Action.ESCALATE == about_faq.action  # an FAQ topic is ours
+
+
+def test_praise_is_no_grievance_and_gets_no_faq_answer_unless_it_asks():
+    """ "Got my IEC in 2 days, thank you DGFT!" read as the grievance intent opens no
+    ticket; read as an FAQ it gets no answer unless it also asks something. Praise with a
+    complaint cue ("thanks for ignoring my tweets") stays a grievance."""
+    thanks = decide(_sig(intent="escalate", confidence=0.9, praise=True, question=False), TH)
+    assert thanks.action is Action.TRIAGE
+    faq = decide(_sig(praise=True, question=False), TH)
+    assert faq.action is Action.TRIAGE
+    asks = decide(_sig(praise=True, question=True), TH)
+    assert (Action.ANSWER_FAQ, "iec-apply") == (asks.action, asks.faq_id)
+    sarcasm = decide(_sig(intent="greet", confidence=0.9, praise=True, complaint=True), TH)
+    assert sarcasm.action is Action.ESCALATE
+
+
+def test_a_marathi_post_goes_to_an_officer():
+    """Marathi is not a language the desk answers in: an officer reads it, whatever the
+    NLU (trained on Hindi) made of it."""
+    d = decide(_sig(lang="mr", intent="faq_fddi_what_is", confidence=0.9), TH)
+    assert d.action is Action.ESCALATE
+    assert "Marathi" in d.reason
