@@ -167,7 +167,7 @@ def praise_cues(text: str) -> list[str]:
 
 # A question: a question mark or a question word (an FAQ answer is for a post that asks).
 _QUESTION = re.compile(
-    r"[?？]|\b(?:how|what|when|where|which|who|why|whom|can\s+i|kya|kaise|kese|kab|kahan|kaha|kaun|kitna|kitni|kyu|kyun)\b"
+    r"[?\uFF1F]|\b(?:how|what|when|where|which|who|why|whom|can\s+i|kya|kaise|kese|kab|kahan|kaha|kaun|kitna|kitni|kyu|kyun)\b"
     r"|(?<![\u0900-\u097F])(?:क्या|कैसे|कब|कहाँ|कहां|कौन|कितना|कितनी|क्यों)(?![\u0900-\u097F])",
     re.IGNORECASE,
 )

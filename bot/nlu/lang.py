@@ -229,8 +229,8 @@ def detect(text: str) -> str:
     if other is not None:
         return other
     if devanagari and devanagari >= _DEVANAGARI_MIN_SHARE * (devanagari + latin):
-        words = set(_DEVANAGARI_WORD.findall(text))
-        return MARATHI if len(words & MARATHI_WORDS) >= MARATHI_MIN_WORDS else "hi"
+        marathi = MARATHI_WORDS.intersection(_DEVANAGARI_WORD.findall(text))
+        return MARATHI if len(marathi) >= MARATHI_MIN_WORDS else "hi"
     words = _WORD.findall(text.lower())
     if not words:
         return "en"
