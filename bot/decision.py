@@ -105,6 +105,7 @@ class Signals:
     private: bool = False  # a private company's product or service named (bot.nlu.cues)
     consumer_route: str | None = None  # the consumer-grievance body, if the KB verified it
     praise: bool = False  # praise or thanks with no "but" (bot.nlu.cues.praise_cues)
+    policy: bool = False  # asks about a plan or a change of policy (bot.nlu.cues.policy_cues)
     question: bool = True  # it asks something (bot.nlu.cues.question_cues); True if unread
     # The text speaks to the ministry or of its domain (bot.nlu.cues.ministry_cues). True
     # unless the handler looked and found none: without the check a complaint keeps its ticket.
@@ -182,11 +183,16 @@ def grievance(sig: Signals, th: Thresholds) -> bool:
 
     Complaint cues in the text, whatever the intent says; the NLU's grievance intent
     (escalate), confident, or naming one of our departments; or a problem word ("wrong",
-    "error") about a service the post names (a department, a body, an FAQ topic). Praise or
-    thanks with no complaint, problem word or docket is none, whatever the intent.
+    "error") about a service the post names (a department, a body, an FAQ topic); or a
+    question of policy (a plan, a proposal: no FAQ entry answers what may be). Praise or
+    thanks with no complaint cue or docket is none, whatever the intent.
     """
-    if sig.praise and not (sig.complaint or sig.problem or sig.dockets):
-        return False  # thanks or praise, and nothing wrong: the intent alone makes no case
+    if sig.praise and not (sig.complaint or sig.dockets):
+        # Thanks or praise, and nothing wrong ("thanks for resolving my RoDTEP issue"): the
+        # intent alone makes no case, nor does a problem word that is already solved.
+        return False
+    if sig.policy:
+        return True  # a question of policy is for an officer, with a ticket
     confident = sig.intent == "escalate" and sig.confidence >= th.grievance
     service = bool(sig.depts or sig.bodies or faq_id_of(sig.intent)) or sig.intent == "escalate"
     named = sig.intent == "escalate" and bool(sig.depts)
@@ -195,8 +201,12 @@ def grievance(sig: Signals, th: Thresholds) -> bool:
 
 def _gate(sig: Signals, th: Thresholds, dept: str) -> Decision | None:
     """Rules that apply whatever the question is."""
-    # A grievance is never silenced as abuse unless it is also plain spam.
-    if sig.intent == "abuse" and sig.confidence >= th.abuse and (sig.spam or not sig.complaint):
+    # A grievance (a complaint, a follow-up of an open ticket, a docket) is never silenced
+    # as abuse unless it also carries explicit spam or abuse markers; those markers make
+    # the abuse intent enough below its threshold too.
+    abusive = sig.intent == "abuse" and (sig.confidence >= th.abuse or sig.spam)
+    case = sig.complaint or sig.has_open_ticket or bool(sig.dockets)
+    if abusive and (sig.spam or not case):
         return Decision(Action.IGNORE, f"abuse/spam ({sig.confidence:.2f})")
     if sig.has_open_ticket:
         return Decision(
@@ -224,12 +234,12 @@ def _hashtag_only(sig: Signals, th: Thresholds, dept: str) -> Decision:
     return Decision(Action.TRIAGE, why, dept=dept, manual_reply=True)
 
 
-def _chitchat(sig: Signals, th: Thresholds) -> Decision | None:
+def _chitchat(sig: Signals, th: Thresholds, complaint: bool) -> Decision | None:
     """The greeting for a confident greeting, the clarify reply for confident out-of-scope.
 
-    Never for a post with a complaint cue ("thanks for ignoring my tweets").
+    Never for a grievance ("thanks for ignoring my tweets", a question of policy).
     """
-    if sig.complaint or sig.confidence < th.chitchat:
+    if complaint or sig.confidence < th.chitchat:
         return None
     if sig.intent == "greet":
         return Decision(Action.GREET, "greeting or thanks")
@@ -274,7 +284,7 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     # Praise that asks nothing ("super quick reply on my trademark query, thanks!") names
     # an FAQ topic but wants no answer: an FAQ reply to it would be a non sequitur.
     asks = sig.question or not sig.praise
-    if faq_id and sig.confidence >= th.faq and not sig.complaint and asks:
+    if faq_id and sig.confidence >= th.faq and not (sig.complaint or sig.policy) and asks:
         return Decision(Action.ANSWER_FAQ, f"faq {faq_id} ({sig.confidence:.2f})", faq_id=faq_id)
     # Another body's matter, only when the body is the subject: the NLU's refer intent, or
     # a grievance naming it and none of our departments. A body's name in passing ("on my
@@ -285,7 +295,7 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     asked = sig.intent == "refer"  # at any confidence: the body found makes it concrete
     if sig.bodies and (asked or (complaint and not sig.depts)):
         return Decision(Action.REFER, "matter of another body", body_id=sig.bodies[0])
-    if (chat := _chitchat(sig, th)) is not None:
+    if (chat := _chitchat(sig, th, complaint)) is not None:
         return chat
     if complaint:
         return _complaint(sig, dept, faq_id)

@@ -25,7 +25,9 @@ pending|stuck|delay(?:ed|s)?|not\s+(?:yet\s+)?(?:received|issued|credited|releas
 |refund|charged\s+twice|paid\s+twice|lost\s+my|still\s+waiting|waiting\s+since|for\s+(?:\d+|two|three|four|five|six|several)\s+(?:days|weeks|months|years)
 |since\s+(?:january|february|march|april|may|june|july|august|september|october|november|december|last)
 |why\s+(?:is|does|did|has)\s+the\s+government|withdraw|roll\s*back|demand|unacceptable|disappointed|hurting|killing|destroy\w*
-|vanished|disappeared|still\s+no|already\s+(?:submitted|paid|applied)|keep\s+asking|(?:a|one|two|\d+)\s+(?:months?|years?)\s+ago
+|vanished|disappeared|still\s+no|already\s+(?:submitted|paid|applied)|keep\s+asking
+|(?:applied|filed|submitted|paid|sent|wrote|emailed|complained|registered)\s+(?:\w+\s+){0,4}?(?:a|one|two|\d+)\s+(?:weeks?|months?|years?)\s+ago
+|(?:file|documents?|application|papers)\s+(?:was\s+|were\s+|got\s+|has\s+been\s+)?lost|blank\s+(?:page|table|screen)
 |terrible|worst|pathetic|cheated|fraud\s+by
 |never\s+(?:been\s+)?(?:issued|received|came|credited|generated|delivered|arrived|processed)
 |(?:debited|deducted)\s+(?:twice|but)|(?:money|amount|fee|payment)\s+(?:was\s+|got\s+)?(?:debited|deducted)
@@ -35,7 +37,7 @@ _HI = r"""
 लंबित|अटक\w*|लटका|देरी|विलंब|जवाब\s*नहीं|उत्तर\s*नहीं|कोई\s*कार्रवाई\s*नहीं|खारिज|अस्वीकार|ठुकरा\w*|अन्याय|अनुचित|रिश्वत|भ्रष्टाचार
 |वसूली|परेशान|शिकायत|रिफंड|वापस\s*नहीं|दो\s*बार(?![\u0900-\u097F])|इंतजार|इंतज़ार|नहीं\s*मिल\w*|नहीं\s*आ\w*|बंद\s*कर\s*दिया|तबाह|बर्बाद|नुकसान|क्यों\s*नहीं
 |खराब|बदतर|सुनता\s*नहीं|सुनवाई\s*नहीं|धोखा|पहले\s*ही\s*(?:दे|जमा)
-|नहीं\s*खुल|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
+|नहीं\s*खुल|नहीं\s*चल\s*रह|चल\s*नहीं\s*रह|गुम\s*हो|खो\s*ग[ईया]|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
 """
 _HINGLISH = r"""
 pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|reject|anyay|galat|rishwat|corruption|vasooli
@@ -43,7 +45,7 @@ pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|
 |barbaad|tabah|nuksaan|nuksan|kyu\s+nahi|mazaak|bekaar|jhanjhat|kharab|sunta\s+nahi|dhokha|pehle\s+hi\s+de
 |down\s+hai|(?:site|portal|website|server)\s+(?:\w+\s+){0,2}band|khul\s+nahi|nahi\s+khul\w*|chal\s+nahi\s+raha
 |paisa\s+kat|kat\s+gay[ai]?|baar\s+kata|ab\s+tak\s+(?:\w+\s+){0,3}nahi
-|\d+\s+(?:din|dino|hafte|hafton|mahine|mahino|saal)\s+(?:se|ho\s+gaye)
+|\d+\s+(?:din|dino|hafte|hafton|mahine|mahino|saal)\s+(?:se|ho\s+gaye)|gum\s+ho\s+gay\w*|kho\s+gay\w*
 """
 # Hindi cues must start a word: "लंबित" (pending) is inside "निलंबित" (suspended).
 _NOT_AFTER_DEVANAGARI = r"(?<![\u0900-\u097F])"
@@ -69,16 +71,19 @@ def complaint_cues(text: str) -> list[str]:
     return _found(_CUES, text)
 
 
-# Explicit spam: what silences a post even when it also complains (``bot.decision``).
+# Explicit spam and abuse: what silences a post even when it also complains
+# (``bot.decision``): spam, or insults aimed at people ("clowns", "चोर").
 _SPAM = re.compile(
     r"crypto|giveaway|\bfree\s+(?:followers|money|recharge|usdt|bitcoin)|click\s+(?:the|this|my)\s+link"
-    r"|earn\s+(?:rs\.?\s*)?\d+|whatsapp\s+me|dm\s+for\s+(?:promo|paid)|follow\s+back|\bbetting\b",
+    r"|earn\s+(?:rs\.?\s*)?\d+|whatsapp\s+me|dm\s+for\s+(?:promo|paid)|follow\s+back|\bbetting\b"
+    r"|\b(?:clowns?|idiots?|morons?|jokers|thieves|chor|chors|gadhe|kamine|nalayak)\b|🤡"
+    r"|(?<![\u0900-\u097F])(?:चोर|गधे|कमीने|नालायक|जोकर)(?![\u0900-\u097F])",
     re.IGNORECASE,
 )
 
 
 def spam_cues(text: str) -> list[str]:
-    """Return the explicit spam markers found in ``text``."""
+    """Return the explicit spam and abuse markers found in ``text``."""
     return _found(_SPAM, text)
 
 
@@ -102,7 +107,8 @@ _PRIVATE = re.compile(
     r"|ola|uber|rapido|airtel|jio|vodafone|paytm|phonepe|google\s*pay|hdfc|icici|kotak|axis\s+bank"
     r"|indusind|bajaj\s+finance|samsung|oneplus|xiaomi|redmi|realme|vivo|oppo|lenovo|hp|dell)\b"
     r"|customer\s+(?:care|service|support)|my\s+order|the\s+seller|courier|warranty|defective"
-    r"|delivery\s+(?:boy|partner|agent)|not\s+delivered|wrong\s+(?:item|product)",
+    r"|delivery\s+(?:boy|partner|agent)|not\s+delivered|wrong\s+(?:item|product)"
+    r"|\b(?:my|the|our)\s+bank\b|bank\s+branch|branch\s+manager",
     re.IGNORECASE,
 )
 
@@ -176,3 +182,20 @@ _QUESTION = re.compile(
 def question_cues(text: str) -> list[str]:
     """Return what makes ``text`` a question."""
     return _found(_QUESTION, text)
+
+
+# A question about policy: a plan, a proposal, a change of a rule. No FAQ entry answers it
+# (the KB holds what is, not what may be): an officer does, with a ticket.
+_POLICY = re.compile(
+    r"\bany\s+(?:plan|plans|proposal|move)\s+to\b|is\s+there\s+(?:a|any)\s+(?:plan|proposal)"
+    r"|\b(?:will|would)\s+the\s+(?:government|ministry|govt)\b|going\s+to\s+be\s+(?:relaxed|changed|extended|reduced|increased|scrapped)"
+    r"|(?:consider|considering)\s+(?:a\s+)?(?:change|relaxing|extending|reducing|increasing)"
+    r"|koi\s+(?:plan|proposal|prastav)|(?:vichar|vichaar)\s+(?:ho|kar)|sarkar\s+(?:kab|kya)\s+\w+\s+(?:karegi|degi)"
+    r"|(?<![\u0900-\u097F])(?:प्रस्ताव|विचार\s*(?:हो|कर)|योजना\s*बना)",
+    re.IGNORECASE,
+)
+
+
+def policy_cues(text: str) -> list[str]:
+    """Return the words of ``text`` that ask about a plan, proposal or change of policy."""
+    return _found(_POLICY, text)

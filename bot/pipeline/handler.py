@@ -34,6 +34,7 @@ from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
 from bot.nlu.cues import (
     ministry_cues,
+    policy_cues,
     praise_cues,
     private_cues,
     problem_cues,
@@ -232,6 +233,7 @@ class PipelineHandler:
             consumer_route=consumer if self._u.verified(consumer) else None,
             ministry_words=bool(ministry_cues(post.text)),
             praise=bool(praise_cues(post.text)),
+            policy=bool(policy_cues(post.text)),
             question=bool(question_cues(post.text)),
         )
         return decide(sig, self._th), info

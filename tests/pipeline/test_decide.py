@@ -195,3 +195,24 @@ def test_a_marathi_post_goes_to_an_officer():
     d = decide(_sig(lang="mr", intent="faq_fddi_what_is", confidence=0.9), TH)
     assert d.action is Action.ESCALATE
     assert "Marathi" in d.reason
+
+
+def test_a_policy_question_is_a_ticket_not_an_faq_answer():
+    """ "Is there any plan to let applicants pay in instalments?" names an FAQ topic, but
+    the KB answers what is, not what may be: a ticket, at any intent."""
+    d = decide(_sig(policy=True), TH)
+    assert d.action is Action.ESCALATE
+    d = decide(_sig(intent="out_of_scope", confidence=0.9, policy=True), TH)
+    assert d.action is Action.ESCALATE
+
+
+def test_a_follow_up_or_docket_is_not_silenced_as_abuse_but_insults_are():
+    """The abuse intent on "Still bouncing. Any update?" under an open ticket is a
+    follow-up; explicit insults silence a post even with a complaint cue and even below
+    the abuse threshold."""
+    d = decide(_sig(intent="abuse", confidence=0.9, has_open_ticket=True), TH)
+    assert d.action is Action.FOLLOWUP
+    d = decide(_sig(intent="abuse", confidence=0.6, complaint=True, spam=True), TH)
+    assert d.action is Action.IGNORE
+    d = decide(_sig(intent="abuse", confidence=0.6, complaint=True), TH)
+    assert d.action is Action.ESCALATE
