@@ -28,8 +28,9 @@ post i is published at ``(created_at_i - created_at_0) / speed`` seconds after t
 (``--speed 3600``: one corpus hour is one second, so the dev corpus takes about 162 s).
 The one time-dependent rule that reaches across posts in a run this short is the storm
 window (a storm takes posts for ``SEVA_STORM_WINDOW_H`` = 24 h after its master opened),
-so it is scaled by the same factor (24 h / 3600 = 24 s), which keeps the three storms of a
-corpus (one to two days apart) as far apart, relative to the window, as they were written;
+so it is scaled by the same factor (24 h / 3600 = 24 s; the 8 h window of storms whose
+posts only wait, ``SEVA_STORM_VAGUE_WINDOW_H``, becomes 8 s), which keeps the three storms
+of a corpus (one to two days apart) as far apart, relative to the window, as they were written;
 the sweep runs every 0.5 s (``SEVA_SLA_TICK_S``) instead of 30 s. The SLA's 48 hours are not
 scaled: no ticket reaches a warning or breach in the run, so no interim reply is posted
 (nothing measured here depends on them). X's post limits (100 per 15 minutes) are RAISED,
@@ -249,9 +250,9 @@ def emulator_config() -> EmulatorConfig:
     return config
 
 
-def storm_window_h(speed: float) -> float:
-    """The default storm window, compressed like the corpus's time."""
-    default = Settings.model_fields["storm_window_h"].default
+def storm_window_h(speed: float, name: str = "storm_window_h") -> float:
+    """A default storm window (``name``), compressed like the corpus's time."""
+    default = Settings.model_fields[name].default
     return float(default) / speed
 
 
@@ -267,6 +268,7 @@ def start_daemon(
         "SEVA_HASHTAGS": HASHTAG, "SEVA_RASA_URLS": rasa.url, "SEVA_RASA_TOKEN": rasa.token or "",
         "SEVA_LOG_LEVEL": "warning", "SEVA_WEB_PORT": "0", "SEVA_INGEST_POLL_INTERVAL_S": "5",
         "SEVA_SLA_TICK_S": str(SLA_TICK_S), "SEVA_STORM_WINDOW_H": repr(storm_window_h(speed)),
+        "SEVA_STORM_VAGUE_WINDOW_H": repr(storm_window_h(speed, "storm_vague_window_h")),
         "SEVA_OUTBOX_LIMIT_15M": str(BIG), "SEVA_OUTBOX_LIMIT_3H": str(BIG),
         "SEVA_OUTBOX_LIMIT_24H": str(BIG), "SEVA_OUTBOX_DAILY_BUDGET_USD": "1e9",
         "SEVA_INGEST_READ_BUDGET_PER_HOUR": str(BIG), "PYTHONUNBUFFERED": "1",

@@ -174,6 +174,15 @@ class DeskSettings(BaseSettings):
         gt=0,
         description="a storm takes posts for this long after its master was opened",
     )
+    storm_vague_window_h: float = Field(
+        default=8.0,
+        gt=0,
+        description=(
+            "... but a storm whose posts only wait (pending, unanswered) takes them for this "
+            "long: many people waiting in one working day is one incident, a backlog over "
+            "days is many cases"
+        ),
+    )
     consumer_body_id: str = Field(
         default="consumer-affairs-nch",
         description=(

@@ -37,7 +37,7 @@ _HI = r"""
 लंबित|अटक\w*|लटका|देरी|विलंब|जवाब\s*नहीं|उत्तर\s*नहीं|कोई\s*कार्रवाई\s*नहीं|खारिज|अस्वीकार|ठुकरा\w*|अन्याय|अनुचित|रिश्वत|भ्रष्टाचार
 |वसूली|परेशान|शिकायत|रिफंड|वापस\s*नहीं|दो\s*बार(?![\u0900-\u097F])|इंतजार|इंतज़ार|नहीं\s*मिल\w*|नहीं\s*आ\w*|बंद\s*कर\s*दिया|तबाह|बर्बाद|नुकसान|क्यों\s*नहीं
 |खराब|बदतर|सुनता\s*नहीं|सुनवाई\s*नहीं|धोखा|पहले\s*ही\s*(?:दे|जमा)
-|नहीं\s*खुल|नहीं\s*चल\s*रह|चल\s*नहीं\s*रह|गुम\s*हो|खो\s*ग[ईया]|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
+|नहीं\s*खुल|नहीं\s*चल\s*रह|चल\s*नहीं\s*रह|गुम\s*हो|(?:कहा|बोला)\s*था|खो\s*ग[ईया]|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
 """
 _HINGLISH = r"""
 pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|reject|anyay|galat|rishwat|corruption|vasooli
@@ -46,6 +46,7 @@ pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|
 |down\s+hai|(?:site|portal|website|server)\s+(?:\w+\s+){0,2}band|khul\s+nahi|nahi\s+khul\w*|chal\s+nahi\s+raha
 |paisa\s+kat|kat\s+gay[ai]?|baar\s+kata|ab\s+tak\s+(?:\w+\s+){0,3}nahi
 |\d+\s+(?:din|dino|hafte|hafton|mahine|mahino|saal)\s+(?:se|ho\s+gaye)|gum\s+ho\s+gay\w*|kho\s+gay\w*
+|(?:bola|kaha)\s+tha
 """
 # Hindi cues must start a word: "लंबित" (pending) is inside "निलंबित" (suspended).
 _NOT_AFTER_DEVANAGARI = r"(?<![\u0900-\u097F])"
@@ -126,8 +127,8 @@ def private_cues(text: str) -> list[str]:
 _MINISTRY = re.compile(
     r"\b(?:you|your|yours|aap|aapka|aapki|aapke|apka|apki|apke|ministry|ministry's|minister"
     r"|govt|government|sarkar|sarkari|officers?|official|department|ignor\w*|export\w*|import\w*"
-    r"|trade|tariffs?|duty|duties|fta|fdi|policy|policies)\b"
-    r"|(?<![\u0900-\u097F])(?:आप|मंत्रालय|मंत्री|सरकार|अधिकारी|अफसर|विभाग|निर्यात|आयात|व्यापार|नीति)",
+    r"|trade|tariffs?|duty|duties|fta|fdi|policy|policies|portal)\b"
+    r"|(?<![\u0900-\u097F])(?:आप|मंत्रालय|मंत्री|सरकार|अधिकारी|अफसर|विभाग|निर्यात|आयात|व्यापार|नीति|पोर्टल)",
     re.IGNORECASE,
 )
 
@@ -161,7 +162,8 @@ _PRAISE = re.compile(
     re.IGNORECASE,
 )
 _CONTRAST = re.compile(
-    r"\b(?:but|however|yet|though|lekin|magar|par|bas)\b|(?<![\u0900-\u097F])(?:लेकिन|मगर|पर|परंतु|बस)(?![\u0900-\u097F])",
+    r"\b(?:but|however|yet|though|except|lekin|magar|par|bas)\b|only\s+(?:problem|issue|complaint)|"
+    r"(?<![\u0900-\u097F])(?:लेकिन|मगर|पर|परंतु|बस)(?![\u0900-\u097F])",
     re.IGNORECASE,
 )
 
@@ -188,7 +190,8 @@ def question_cues(text: str) -> list[str]:
 # (the KB holds what is, not what may be): an officer does, with a ticket.
 _POLICY = re.compile(
     r"\bany\s+(?:plan|plans|proposal|move)\s+to\b|is\s+there\s+(?:a|any)\s+(?:plan|proposal)"
-    r"|\b(?:will|would)\s+the\s+(?:government|ministry|govt)\b|going\s+to\s+be\s+(?:relaxed|changed|extended|reduced|increased|scrapped)"
+    r"|\b(?:will|would)\s+the\s+(?:government|ministry|govt)\b"
+    r"|\bwill\s+(?:the\s+)?\w+\s+(?:open|start|launch|set\s+up|introduce|extend|reduce|increase|relax|scrap)\b|going\s+to\s+be\s+(?:relaxed|changed|extended|reduced|increased|scrapped)"
     r"|(?:consider|considering)\s+(?:a\s+)?(?:change|relaxing|extending|reducing|increasing)"
     r"|koi\s+(?:plan|proposal|prastav)|(?:vichar|vichaar)\s+(?:ho|kar)|sarkar\s+(?:kab|kya)\s+\w+\s+(?:karegi|degi)"
     r"|(?<![\u0900-\u097F])(?:प्रस्ताव|विचार\s*(?:हो|कर)|योजना\s*बना)",

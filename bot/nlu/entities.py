@@ -9,6 +9,12 @@ departments share names neither). A department's own
 hashtags and handles (``#DOTSeva``, ``@BSNLSeva``) route to it before any alias does.
 Dockets are matched by pattern; personal data comes from the one personal-data module,
 ``bot.pii``.
+
+The nine other scripts the desk recognises (Tamil, Bengali, Urdu...) have no aliases in
+the KB, but citizens write English loanwords in them: "ಪೇಟೆಂಟ್" (patent), "స్టార్టప్"
+(startup), "ಟ್ರೇಡ್‌ಮಾರ್ಕ್" (trademark). A word of those scripts whose consonant skeleton
+(``bot.nlu.skeleton``) begins with the skeleton of a one-word alias names its owner, if
+only one owner has that skeleton and it has at least ``LOANWORD_MIN`` letters.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from spacy.matcher import PhraseMatcher
 from bot import pii
 from bot.kb.schema import KnowledgeBase
 from bot.nlu.lang import HINGLISH_WORDS
+from bot.nlu.skeleton import skeleton
 
 # Acronyms that are also everyday romanised Hindi: "DIN" (a director's number, MCA) is
 # "din" (day) in "2 din se portal band hai". These match only as written, in capitals.
@@ -31,6 +38,11 @@ _EVERYDAY_WORDS = HINGLISH_WORDS | {"din", "mai", "main", "par", "sab", "aaj", "
 _TAG = re.compile(r"(?<![\w@#])([#@])(\w{1,100})")
 # The words of a handle: "DGFTIndia" -> DGFT, India; "FDDI_India" -> FDDI, India.
 _HANDLE_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+# Words of the other Indian scripts (Bengali to Malayalam, and the Arabic script of Urdu).
+_OTHER_SCRIPT_WORD = re.compile(
+    r"[\u200c\u200d\u0980-\u0DFF\u0600-\u06FF\u0750-\u077F\uFB50-\uFDFF\uFE70-\uFEFF]+"
+)
+LOANWORD_MIN = 4  # skeleton letters: "ptnt" (patent), "strtp"; shorter ones are too common
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class EntityFinder:
 
     def __init__(self, kb: KnowledgeBase, docket_prefix: str) -> None:
         self.version = kb.version
+        self._names: list[tuple[str, list[str]]] = []
         self._nlp = spacy.blank("xx")
         self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
         self._exact = PhraseMatcher(self._nlp.vocab, attr="ORTH")
@@ -85,9 +98,11 @@ class EntityFinder:
         )
         self._prefix = docket_prefix.upper()
         self._tags = kb.tag_owners()
+        self._loanwords = _loanwords(self._names)
 
     def _add(self, key: str, names: list[str]) -> None:
         unique = [n for n in dict.fromkeys(n.strip() for n in names) if n]
+        self._names.append((key, unique))
         exact = [n for n in unique if n.isupper() and n.lower() in _EVERYDAY_WORDS]
         self._matcher.add(key, [self._nlp.make_doc(n) for n in unique if n not in exact])
         if exact:
@@ -114,6 +129,9 @@ class EntityFinder:
             (bodies if label == "body" else depts).append(ident)
             spans.append((label, ident, doc[start:end].text))
         depts += self._handle_depts(text, spans)
+        for label, ident, word in self._loaned(text):
+            (bodies if label == "body" else depts).append(ident)
+            spans.append((label, ident, word))
         kinds = tuple(sorted(k.value for k in pii.kinds(text)))
         return Entities(
             dockets=dockets,
@@ -141,3 +159,27 @@ class EntityFinder:
                     found.append(ident)
                     spans.append((label, ident, f"@{tag}: {doc[start:end].text}"))
         return found
+
+    def _loaned(self, text: str) -> list[tuple[str, str, str]]:
+        """(label, id, word) for each word of another script that spells a one-word alias."""
+        found = []
+        for word in _OTHER_SCRIPT_WORD.findall(text):
+            for bones in skeleton(word):
+                owner = next((k for b, k in self._loanwords if bones.startswith(b)), None)
+                if owner is not None:
+                    label, _, ident = owner.partition(":")
+                    found.append((label, ident, word))
+        return found
+
+
+def _loanwords(names: list[tuple[str, list[str]]]) -> list[tuple[str, str]]:
+    """(skeleton, owner key) of the one-word Latin aliases only one owner has, longest first."""
+    owners: dict[str, set[str]] = {}
+    for key, aliases in names:
+        for alias in aliases:
+            if alias.isascii() and alias.isalpha():
+                bones = skeleton(alias)
+                if len(bones) == 1 and len(bones[0]) >= LOANWORD_MIN:
+                    owners.setdefault(bones[0], set()).add(key)
+    unique = [(b, next(iter(k))) for b, k in owners.items() if len(k) == 1]
+    return sorted(unique, key=lambda bk: (-len(bk[0]), bk[0]))

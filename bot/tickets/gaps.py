@@ -35,8 +35,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from bot.kb.validate import normalise
+from bot.nlu.skeleton import skeleton
 from bot.pii import mask
-from bot.tickets.gist import cosine, grams, skeleton
+from bot.tickets.gist import cosine, grams
 from bot.tickets.glossary import in_english
 
 # Words every question and complaint has, in the three languages the desk reads (their

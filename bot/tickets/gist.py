@@ -33,43 +33,16 @@ The gates make near-misses (same words, another issue) fail for a reason one can
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from anyascii import anyascii
-
+from bot.nlu.skeleton import skeleton
 from bot.tickets import concepts
 
 MAX_SAMPLES = 12  # posts whose grams a profile keeps (the master and the latest joiners)
 _CONCEPT_WEIGHT = 0.6
-_NOISE = re.compile(r"https?://\S+|[@#][\w\u0900-\u097F]+|[a-z]{2,8}-\d{4}-\d{6}|\d+")
-# Vowels dropped, sound-alike consonants merged: "website" and "वेबसाइट" (vebsait) meet.
-_SKELETON = str.maketrans(
-    {"a": "", "e": "", "i": "", "o": "", "u": "", "w": "v", "z": "j", "q": "k"}
-)
-_NON_WORD = re.compile(r"[^a-z]+")
-
-
-# The anusvara (ं) before a stop is that stop's nasal, "n" in पंजीकरण (panjikaran) and in
-# डंपिंग's second one (dumping); before p, b, m, v and the rest it stays "m" (संवर्धन,
-# samvardhan). anyascii always writes "m", so a Hindi word and its Latin spelling would
-# miss each other.
-_ANUSVARA = re.compile(r"\u0902(?=[\u0915-\u0928])")
-
-
-def skeleton(text: str) -> list[str]:
-    """The words of ``text`` as script-blind consonant skeletons."""
-    text = _ANUSVARA.sub("\u0928\u094d", concepts.fold(text))  # न् before the stop
-    ascii_text = anyascii(_NOISE.sub(" ", text)).lower()
-    words = []
-    for word in _NON_WORD.split(ascii_text):
-        bones = re.sub(r"(.)\1+", r"\1", word.translate(_SKELETON)) or word[:1]
-        if bones:
-            words.append(bones)
-    return words
 
 
 def grams(text: str) -> Counter[str]:

@@ -38,6 +38,7 @@ from bot.replies.protocol import Composer, Target
 from bot.settings import Settings
 from bot.tickets.answered import profile_of
 from bot.tickets.gist import (
+    VAGUE_PROBLEMS,
     Profile,
     best_storm,
     concrete,
@@ -133,6 +134,7 @@ class Storms:
         )
         self._threshold = settings.storm_threshold
         self._window_s = settings.storm_window_h * 3600
+        self._vague_window_s = settings.storm_vague_window_h * 3600
 
     # --- grouping ----------------------------------------------------------------------
     async def sweep(self) -> list[tuple[str, str]]:
@@ -171,7 +173,15 @@ class Storms:
         return None
 
     def _near(self, a: Profile, b: Profile) -> bool:
-        return abs(a.created_at - b.created_at) <= self._window_s
+        """Whether two storms (or a post and a storm) are close enough in time to be one.
+
+        Waiting ("pending", "no reply") is one incident only among posts of one working
+        day (``SEVA_STORM_VAGUE_WINDOW_H``): two SEZ applications pending a day apart are
+        two files, whereas results that were due this morning keep a crowd waiting today.
+        """
+        vague = a.main_problem in VAGUE_PROBLEMS or b.main_problem in VAGUE_PROBLEMS
+        window = self._vague_window_s if vague else self._window_s
+        return abs(a.created_at - b.created_at) <= window
 
     async def _fold(self, storms: dict[str, Profile]) -> list[tuple[str, str]]:
         """Fold storms that turned out to be one (``gist.merges``) into the larger."""

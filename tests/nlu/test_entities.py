@@ -49,3 +49,16 @@ def test_acronyms_that_are_everyday_hindi_words_match_only_in_capitals(
     assert finder.find("DGFT portal 2 din se band hai").bodies == ()
     assert finder.find("my DIN is deactivated").bodies == ("mca",)
     assert finder.find("dgft portal down hai").depts == ("dgft",)  # other acronyms: any case
+
+
+def test_english_loanwords_in_other_scripts_name_their_department(
+    shipped_kb: KnowledgeBase,
+) -> None:
+    """ "ಟ್ರೇಡ್‌ಮಾರ್ಕ್" (Kannada), "పేటెంట్" (Telugu) and "পেটেন্ট" (Bengali) are the IPR
+    Cell's trademark and patent: their skeletons are the aliases'. A word of those scripts
+    that spells no alias names nothing, and Devanagari is left to the aliases."""
+    finder = EntityFinder(shipped_kb, "MOCI")
+    assert finder.find("ಟ್ರೇಡ್‌ಮಾರ್ಕ್ ಅರ್ಜಿಯ ಶುಲ್ಕ ಕಡಿತವಾಯಿತು").depts == ("ipr",)
+    assert finder.find("నా పేటెంట్ దరఖాస్తు పెండింగ్‌లో ఉంది").depts == ("ipr",)
+    assert finder.find("আমার পেটেন্ট আবেদনের পরীক্ষা হয়নি").depts == ("ipr",)
+    assert finder.find("எனக்கு உதவி வேண்டும்").depts == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from bot.nlu.skeleton import skeleton
 from bot.settings import Settings
 from bot.tickets import concepts
 from bot.tickets.gist import (
@@ -13,7 +14,6 @@ from bot.tickets.gist import (
     gist,
     pair_scores,
     refusal,
-    skeleton,
 )
 
 
