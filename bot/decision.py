@@ -107,6 +107,7 @@ class Signals:
     praise: bool = False  # praise or thanks with no "but" (bot.nlu.cues.praise_cues)
     policy: bool = False  # asks about a plan or a change of policy (bot.nlu.cues.policy_cues)
     question: bool = True  # it asks something (bot.nlu.cues.question_cues); True if unread
+    questions: int = 1  # how many questions it asks (bot.nlu.cues.question_count)
     # The text speaks to the ministry or of its domain (bot.nlu.cues.ministry_cues). True
     # unless the handler looked and found none: without the check a complaint keeps its ticket.
     ministry_words: bool = True
@@ -148,6 +149,7 @@ class Decision:
 
 
 FAQ_PREFIX = "faq_"  # every FAQ entry trains one intent, named ``faq_<id>``
+MORE = "more"  # Decision.extra: an answered post asks more; an officer answers the rest
 
 
 def faq_intent(faq_id: str) -> str:
@@ -277,6 +279,20 @@ def _complaint(sig: Signals, dept: str, faq_id: str | None) -> Decision:
     return Decision(Action.ESCALATE, f"{why} ({sig.confidence:.2f})", dept=dept)
 
 
+def _answer(sig: Signals, faq_id: str, dept: str) -> Decision:
+    """The FAQ answer; a post with more than one question also waits in triage.
+
+    Two questions in one post: the confident one is answered now (one public post), and an
+    officer answers the rest from triage, rather than the citizen getting nothing for the
+    part the desk knows, or a ticket (and a promise) for a question the FAQ answers.
+    """
+    why = f"faq {faq_id} ({sig.confidence:.2f})"
+    if sig.questions <= 1:
+        return Decision(Action.ANSWER_FAQ, why, faq_id=faq_id)
+    why += f"; it asks {sig.questions} questions: the rest to triage"
+    return Decision(Action.ANSWER_FAQ, why, faq_id=faq_id, dept=dept, extra={MORE: "1"})
+
+
 def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     """Rules driven by the NLU's intent and confidence."""
     faq_id = faq_id_of(sig.intent)
@@ -285,7 +301,7 @@ def _by_intent(sig: Signals, th: Thresholds, dept: str) -> Decision:
     # an FAQ topic but wants no answer: an FAQ reply to it would be a non sequitur.
     asks = sig.question or not sig.praise
     if faq_id and sig.confidence >= th.faq and not (sig.complaint or sig.policy) and asks:
-        return Decision(Action.ANSWER_FAQ, f"faq {faq_id} ({sig.confidence:.2f})", faq_id=faq_id)
+        return _answer(sig, faq_id, dept)
     # Another body's matter, only when the body is the subject: the NLU's refer intent, or
     # a grievance naming it and none of our departments. A body's name in passing ("on my
     # train journey") refers nothing. Even a complaint goes there: this ministry cannot

@@ -186,6 +186,21 @@ def question_cues(text: str) -> list[str]:
     return _found(_QUESTION, text)
 
 
+_ASKED = re.compile(r"[^?\uFF1F]*[?\uFF1F]+")
+_ASKED_MIN_WORDS = 2  # "??" after one word ("IEC??") is one question, not two
+
+
+def question_count(text: str) -> int:
+    """How many questions ``text`` asks.
+
+    Its question marks (one per run: "??" is one), or its distinct question words ("what
+    is the fee, and where do I check..."), whichever is more.
+    """
+    marks = sum(1 for m in _ASKED.findall(text) if len(m.split()) >= _ASKED_MIN_WORDS)
+    words = {w.lower() for w in _found(_QUESTION, text) if w not in "?\uff1f"}
+    return max(marks, len(words))
+
+
 # A question about policy: a plan, a proposal, a change of a rule. No FAQ entry answers it
 # (the KB holds what is, not what may be): an officer does, with a ticket.
 _POLICY = re.compile(

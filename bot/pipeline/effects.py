@@ -11,7 +11,7 @@ from redis.asyncio import Redis
 
 from bot.alarms import raise_alarm
 from bot.clock import Clock, SystemClock
-from bot.decision import Action, Decision, Understanding
+from bot.decision import MORE, Action, Decision, Understanding
 from bot.keys import Keys
 from bot.nlu.cues import status_cues
 from bot.outbox.jobs import Priority, ReplyJob, enqueue
@@ -132,11 +132,7 @@ class DeskEffects:
                 kind, variables = await self._status(post, decision.extra["docket"])
                 return kind, variables, facts
             case Action.ANSWER_FAQ:
-                why, dept = await self._composer.withheld(str(decision.faq_id))
-                if why is None:
-                    return "faq", {"faq_id": decision.faq_id}, facts
-                # An unverified (or overdue) answer that states a figure goes to a human.
-                return await self._withhold(post, decision, info, why, dept or decision.dept)
+                return await self._faq(post, decision, info)
             case Action.REFER:
                 return "referral", {"body_id": decision.body_id}, facts
             case Action.GREET:
@@ -171,6 +167,25 @@ class DeskEffects:
             return {}
         added = await self._triage.add(post, decision.reason, decision.dept, info.to_record())
         return {"triage": "added" if added else "already there"}
+
+    async def _faq(
+        self, post: Post, decision: Decision, info: Understanding
+    ) -> tuple[str | None, dict[str, Any], dict[str, Any]]:
+        """The FAQ answer, or a ticket when the answer is withheld."""
+        why, dept = await self._composer.withheld(str(decision.faq_id))
+        if why is not None:
+            # An unverified (or overdue) answer that states a figure goes to a human.
+            return await self._withhold(post, decision, info, why, dept or decision.dept)
+        facts: dict[str, Any] = {}
+        if decision.extra.get(MORE):
+            facts["triage"] = await self._more(post, decision, info)
+        return "faq", {"faq_id": decision.faq_id}, facts
+
+    async def _more(self, post: Post, decision: Decision, info: Understanding) -> str:
+        """Keep an answered post that asks more in triage, for an officer to answer the rest."""
+        reason = f"answered with faq {decision.faq_id}; the post asks more: answer the rest"
+        added = await self._triage.add(post, reason, decision.dept, info.to_record())
+        return "added" if added else "already there"
 
     async def _withhold(
         self, post: Post, decision: Decision, info: Understanding, why: str, dept: str

@@ -38,6 +38,7 @@ from bot.nlu.cues import (
     praise_cues,
     private_cues,
     problem_cues,
+    question_count,
     question_cues,
     spam_cues,
 )
@@ -235,6 +236,7 @@ class PipelineHandler:
             praise=bool(praise_cues(post.text)),
             policy=bool(policy_cues(post.text)),
             question=bool(question_cues(post.text)),
+            questions=question_count(post.text),
         )
         return decide(sig, self._th), info
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.decision import Action, Signals, Thresholds, decide, faq_id_of
+from bot.decision import MORE, Action, Signals, Thresholds, decide, faq_id_of
 
 TH = Thresholds(faq=0.6, refer=0.5, abuse=0.7, chitchat=0.7, grievance=0.5)
 
@@ -216,3 +216,13 @@ def test_a_follow_up_or_docket_is_not_silenced_as_abuse_but_insults_are():
     assert d.action is Action.IGNORE
     d = decide(_sig(intent="abuse", confidence=0.6, complaint=True), TH)
     assert d.action is Action.ESCALATE
+
+
+def test_two_questions_get_the_confident_answer_and_the_rest_waits_in_triage():
+    """A post asking two things gets the FAQ answer it is confident of, marked for triage
+    (an officer answers the rest); one question is answered alone."""
+    d = decide(_sig(questions=2, faq_department="dgft"), TH)
+    assert (d.action, d.faq_id, d.extra.get(MORE), d.dept) == (
+        Action.ANSWER_FAQ, "iec-apply", "1", "dgft",
+    )  # fmt: skip
+    assert decide(_sig(questions=1), TH).extra == {}
