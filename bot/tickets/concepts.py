@@ -64,7 +64,10 @@ _SUBJECTS: Mapping[str, tuple[str, str]] = {
         r"हेल्पलाइन|हेल्पडेस्क|फोन|फ़ोन|कॉल|ईमेल|मेल",
     ),
     "claim": (r"claims?|scheme|incentive|benefit|subsidy", r"दावा|क्लेम|योजना|प्रोत्साहन|सब्सिडी"),
-    "result": (r"results?|marksheets?|mark\s*sheets?|natij\w*", r"परिणाम|रिजल्ट|नतीज\w*|अंकपत्र"),
+    "result": (
+        r"results?|marksheets?|mark\s*sheets?|natij\w*",
+        r"परिणाम|रिजल्ट|नतीज\w*|अंकपत्र|निकाल",  # निकाल: Marathi's (and Hindi's) "result"
+    ),
 }
 
 _PROBLEMS: Mapping[str, tuple[str, str]] = {
@@ -116,8 +119,17 @@ _PROBLEMS: Mapping[str, tuple[str, str]] = {
             r"|stuck|atk\w*|latk\w*|intez?aa?r|nahi\s+mil\w*|nahi\s+aay\w*|deri|generate\s+nahi"
             r"|(?:has|have|had|is|are|was|were)\s*(?:n'?t|\s+not)\s+(?:yet\s+)?(?:been\s+)?(?:released|published|declared|announced|out|issued)"
             r"|not\s+(?:yet\s+)?(?:released|published|declared|announced|out)|(?:was|were)\s+due|overdue|still\s+says"
+            # added in stop 28 after reading the triage dev corpus: a promised time that passed,
+            # a result that "vanished", "when will it come" under a delay
+            r"|(?:would|will|was\s+to|were\s+to|was\s+supposed\s+to|were\s+supposed\s+to)\s+be\s+(?:out|released|declared)"
+            r"|gayab|kab\s+(?:tak\s+)?aa[ye]{1,2}ga"
         ),
-        r"लंबित|अटक\w*|लटक\w*|देरी|विलंब|इंतज़ार|इंतजार|(?:नहीं|नही)\s*मिल\w*|(?:नहीं|नही)\s*आ\w*|जारी\s*(?:नहीं|नही)|जनरेट\s*(?:नहीं|नही)",
+        (
+            r"लंबित|अटक\w*|लटक\w*|देरी|विलंब|इंतज़ार|इंतजार|(?:नहीं|नही)\s*मिल\w*|(?:नहीं|नही)\s*आ\w*"
+            r"|जारी\s*(?:नहीं|नही)|जनरेट\s*(?:नहीं|नही)|गायब|कब\s*(?:तक\s*)?आएगा"
+            # Marathi: "लागला नाही" (not out), "मिळाली नाही" (not received)
+            r"|(?:लागला|लागली|आला|आली|मिळाला|मिळाली|मिळाले|झाला|झाली|झाले)\w*\s*नाही"
+        ),
     ),
     "unanswered": (
         (

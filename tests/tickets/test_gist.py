@@ -203,3 +203,15 @@ def test_posts_in_other_indian_scripts_state_their_problem() -> None:
     assert "result" in concepts.subjects(concepts.fold("FDDI హైదరాబాద్ ఫలితాలు ఇంకా రాలేదు"))
     tamil = Profile.of(gist(next(iter(cases)), ["dept:dgft"]), master="t", created_at=0.0)
     assert refusal(tamil, _storm(*STORM)) is None
+
+
+def test_a_promised_time_that_passed_is_waiting_in_four_languages() -> None:
+    """ "Results would be out at 10am", "result ki date di aur gayab", "kab aayega" and
+    Marathi "निकाल अजून लागला नाही" all state the same problem: still waiting."""
+    for text in (
+        "FDDI said odd semester results would be out on 21 Nov at 10am",
+        "FDDI walon ne result ki date di aur gayab",
+        "fddi result kab aayega bhai",
+        "FDDI चा निकाल अजून लागला नाही",
+    ):
+        assert gist(text).headline == "pending", text
