@@ -37,7 +37,7 @@ _HI = r"""
 लंबित|अटक\w*|लटका|देरी|विलंब|जवाब\s*नहीं|उत्तर\s*नहीं|कोई\s*कार्रवाई\s*नहीं|खारिज|अस्वीकार|ठुकरा\w*|अन्याय|अनुचित|रिश्वत|भ्रष्टाचार
 |वसूली|परेशान|शिकायत|रिफंड|वापस\s*नहीं|दो\s*बार(?![\u0900-\u097F])|इंतजार|इंतज़ार|नहीं\s*मिल\w*|नहीं\s*आ\w*|बंद\s*कर\s*दिया|तबाह|बर्बाद|नुकसान|क्यों\s*नहीं
 |खराब|बदतर|सुनता\s*नहीं|सुनवाई\s*नहीं|धोखा|पहले\s*ही\s*(?:दे|जमा)
-|नहीं\s*खुल|नहीं\s*चल\s*रह|चल\s*नहीं\s*रह|गुम\s*हो|(?:कहा|बोला)\s*था|खो\s*ग[ईया]|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
+|नहीं\s*खुल|नहीं\s*चल\s*रह|चल\s*नहीं\s*रह|गुम\s*हो|बंद\s*होने\s*वाल\w*|कुछ\s*कर[ेो](?![\u0900-\u097F])|(?:कहा|बोला)\s*था|खो\s*ग[ईया]|डाउन\s*है|पैस[ाे]\s*कट|\d+\s*(?:दिन|हफ्ते|हफ़्ते|महीने|साल)\s*(?:से|हो\s*गए)|कट\s*ग[एई]|अब\s*तक\s*(?:[\u0900-\u097F]+\s*){0,3}नहीं|(?:साइट|पोर्टल|वेबसाइट|सर्वर)\s*(?:[\u0900-\u097F]+\s*){0,2}बंद
 """
 _HINGLISH = r"""
 pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|reject|anyay|galat|rishwat|corruption|vasooli
@@ -46,7 +46,7 @@ pending|atka|atki|atke|latka|deri|jawab\s+nahi|reply\s+nahi|koi\s+action\s+nahi|
 |down\s+hai|(?:site|portal|website|server)\s+(?:\w+\s+){0,2}band|khul\s+nahi|nahi\s+khul\w*|chal\s+nahi\s+raha
 |paisa\s+kat|kat\s+gay[ai]?|baar\s+kata|ab\s+tak\s+(?:\w+\s+){0,3}nahi
 |\d+\s+(?:din|dino|hafte|hafton|mahine|mahino|saal)\s+(?:se|ho\s+gaye)|gum\s+ho\s+gay\w*|kho\s+gay\w*
-|(?:bola|kaha)\s+tha
+|(?:bola|kaha)\s+tha|band\s+ho(?:ne)?\s+wal\w*|kuch\s+kar[eo]\b
 """
 # Hindi cues must start a word: "लंबित" (pending) is inside "निलंबित" (suspended).
 _NOT_AFTER_DEVANAGARI = r"(?<![\u0900-\u097F])"

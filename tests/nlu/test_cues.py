@@ -48,3 +48,11 @@ def test_money_lost_and_things_never_issued_are_complaints() -> None:
     ):
         assert complaint_cues(text), text
     assert [] == complaint_cues("How do I get a receipt for the IEC fee?")
+
+
+def test_a_factory_about_to_shut_and_a_demand_to_act_are_complaints() -> None:
+    """ "factory band hone wali hai, sarkar kuch kare" (the model alone reads the SEZ FAQ
+    in it) and its Hindi carry cues; "kuch karein?" alone, a question, does not."""
+    assert complaint_cues("SEZ policy se hamari factory band hone wali hai, sarkar kuch kare")
+    assert complaint_cues("हमारी फैक्ट्री बंद होने वाली है, सरकार कुछ करे")
+    assert [] == complaint_cues("kuch karein?")

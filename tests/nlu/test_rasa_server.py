@@ -19,7 +19,8 @@ from bot.kb.source import FileKB
 from bot.keys import Keys
 from bot.net import free_port
 from bot.nlu.client import RasaClient
-from bot.nlu.evaluate import effective
+from bot.nlu.entities import EntityFinder
+from bot.nlu.evaluate import desk_label, effective
 from bot.nlu.project import Project
 from bot.nlu.publish import Published, Publisher
 from bot.nlu.server import RasaServer
@@ -57,15 +58,19 @@ async def test_iec_question_reaches_the_iec_intent_in_three_languages(rasa: Rasa
         assert effective(intent, confidence, TH) == "faq_iec_apply", (text, intent, confidence)
 
 
-async def test_policy_complaints_are_escalated(rasa: RasaServer) -> None:
-    """Complaints, even ones naming an FAQ topic, go to a human, in every language."""
+async def test_policy_complaints_are_escalated(rasa: RasaServer, shipped_kb: KnowledgeBase) -> None:
+    """Complaints, even ones naming an FAQ topic, go to a human, in every language: the
+    desk's decision on the model's parse (the complaint cues decide where the model reads
+    an FAQ: "SEZ policy se factory band hone wali hai" parses as the SEZ FAQ)."""
     texts = [
         "@MoCI_Seva the new IEC rules are unfair to small exporters, withdraw them",
         "@MoCI_Seva मेरा स्टार्टअप मान्यता आवेदन तीन महीने से लंबित है, कोई जवाब नहीं",
         "@MoCI_Seva SEZ policy se hamari factory band hone wali hai, sarkar kuch kare",
     ]
+    finder = EntityFinder(shipped_kb, "MOCI")
     for text, (intent, confidence) in zip(texts, await _parse(rasa, texts), strict=True):
-        assert effective(intent, confidence, TH) == "escalate", (text, intent, confidence)
+        label = desk_label(text, intent, confidence, TH, finder)
+        assert label == "escalate", (text, intent, confidence)
 
 
 async def test_understander_adds_language_and_entities(
