@@ -15,6 +15,7 @@ cues (``bot.decision``). The list is small, tested, and in all three languages;
 from __future__ import annotations
 
 import re
+from typing import TypedDict
 
 _EN = r"""
 pending|stuck|delay(?:ed|s)?|not\s+(?:yet\s+)?(?:received|issued|credited|released|refunded|responding|replied|resolved|approved|working
@@ -217,3 +218,26 @@ _POLICY = re.compile(
 def policy_cues(text: str) -> list[str]:
     """Return the words of ``text`` that ask about a plan, proposal or change of policy."""
     return _found(_POLICY, text)
+
+
+class TextCues(TypedDict):
+    """The decision's signals read from a post's text alone (``bot.decision.Signals``)."""
+
+    spam: bool
+    problem: bool
+    praise: bool
+    policy: bool
+    question: bool
+    questions: int
+
+
+def text_cues(text: str) -> TextCues:
+    """Every cue of ``text`` the decision reads, for the daemon and the NLU evaluation alike."""
+    return TextCues(
+        spam=bool(spam_cues(text)),
+        problem=bool(problem_cues(text)),
+        praise=bool(praise_cues(text)),
+        policy=bool(policy_cues(text)),
+        question=bool(question_cues(text)),
+        questions=question_count(text),
+    )

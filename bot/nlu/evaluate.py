@@ -19,14 +19,7 @@ import yaml
 
 from bot.decision import FAQ_PREFIX, Action, Signals, Thresholds, decide, faq_intent
 from bot.kb.validate import normalise
-from bot.nlu.cues import (
-    complaint_cues,
-    policy_cues,
-    praise_cues,
-    problem_cues,
-    question_cues,
-    spam_cues,
-)
+from bot.nlu.cues import complaint_cues, text_cues
 from bot.nlu.entities import EntityFinder
 from bot.nlu.text import for_nlu
 
@@ -94,11 +87,7 @@ def desk_label(
         bodies=found.bodies if found else (),
         depts=found.depts if found else (),
         complaint=bool(complaint_cues(text)),
-        spam=bool(spam_cues(text)),
-        problem=bool(problem_cues(text)),
-        praise=bool(praise_cues(text)),
-        policy=bool(policy_cues(text)),
-        question=bool(question_cues(text)),
+        **text_cues(text),
     )
     decision = decide(sig, th)
     if decision.action is Action.ANSWER_FAQ and decision.faq_id:

@@ -32,16 +32,7 @@ from bot.decision import (
 )
 from bot.errors import AmnesiaError, NLUError, NLUUnavailableError
 from bot.keys import Keys
-from bot.nlu.cues import (
-    ministry_cues,
-    policy_cues,
-    praise_cues,
-    private_cues,
-    problem_cues,
-    question_count,
-    question_cues,
-    spam_cues,
-)
+from bot.nlu.cues import ministry_cues, private_cues, text_cues
 from bot.settings import Settings
 from bot.streams import Defer
 from bot.x.models import Post
@@ -228,15 +219,10 @@ class PipelineHandler:
             has_open_ticket=await self._fx.has_open_ticket(post),
             nlu_available=nlu_ok,
             complaint=bool(info.complaint),
-            spam=bool(spam_cues(post.text)),
-            problem=bool(problem_cues(post.text)),
             private=bool(private_cues(post.text)) or consumer in info.bodies,
             consumer_route=consumer if self._u.verified(consumer) else None,
             ministry_words=bool(ministry_cues(post.text)),
-            praise=bool(praise_cues(post.text)),
-            policy=bool(policy_cues(post.text)),
-            question=bool(question_cues(post.text)),
-            questions=question_count(post.text),
+            **text_cues(post.text),
         )
         return decide(sig, self._th), info
 
